@@ -1,0 +1,100 @@
+# sectoken: one-word entry points. `make test` and `make demo` install what they need first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+CONSTRAINTS := constraints/constraints.txt
+PY_STAMP    := $(VENV)/.sectoken-python-deps
+NPM_STAMP   := node_modules/.sectoken-npm-ci
+
+# Project-local tool folders: nothing is written to the user's home.
+export SOLCX_BINARY_PATH ?= $(CURDIR)/.solcx
+export APE_DATA_FOLDER   ?= $(CURDIR)/.ape
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+# Hypothesis profile for the test suite: quick (default) or deep.
+export SECTOKEN_PROFILE ?= quick
+# Extra arguments for `ape test`, e.g. make test ARGS="tests/sdk -k toolchain"
+ARGS ?=
+
+.PHONY: help install test test-deep demo lint format bench lock env shell clean
+
+help:
+	@echo "make install    venv + pinned Python deps, npm ci, compiler registration, anvil link"
+	@echo "make test       quick test suite (installs on first use); ARGS=... passes to ape test"
+	@echo "make test-deep  the deep Hypothesis profile, slow tests included"
+	@echo "make demo       the end-to-end demo on a local Anvil"
+	@echo "make lint       ruff check, ruff format --check, mypy"
+	@echo "make bench      gas and scale benchmarks"
+	@echo "make env        shell exports for running ape by hand: eval \"\$$(make -s env)\""
+	@echo "make shell      a shell with the venv and the project's tool folders"
+	@echo "make clean      remove build outputs and caches (keeps .venv, node_modules, .ape accounts)"
+
+$(PY_STAMP): pyproject.toml $(CONSTRAINTS)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[dev]'
+	@touch $@
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: $(PY_STAMP) $(NPM_STAMP)
+	@$(BIN)/python -m sectoken.toolchain setup
+
+test: install
+	$(BIN)/ape test $(if $(filter deep,$(SECTOKEN_PROFILE)),,-m "not slow") $(ARGS)
+
+test-deep:
+	@$(MAKE) --no-print-directory test SECTOKEN_PROFILE=deep
+
+demo: install
+	@if [ -f scripts/demo.py ]; then \
+		$(BIN)/ape run demo; \
+	else \
+		echo "make demo: the demo (scripts/demo.py) arrives in a later issue; nothing to run yet."; \
+		echo "The toolchain is installed: try 'make test'."; \
+	fi
+
+lint: $(PY_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(PY_STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install
+	@shopt -s nullglob; scripts=(scripts/bench*.py); benches=(bench/*.py); \
+	if [ $${#scripts[@]} -eq 0 ] && [ $${#benches[@]} -eq 0 ]; then \
+		echo "make bench: no benchmarks yet (they arrive in a later issue)."; \
+	fi; \
+	for s in "$${scripts[@]}"; do \
+		name=$$(basename "$$s" .py); echo "== ape run $$name"; $(BIN)/ape run "$$name" || exit $$?; \
+	done; \
+	for b in "$${benches[@]}"; do \
+		echo "== $$b"; $(BIN)/python "$$b" || exit $$?; \
+	done
+
+# Re-freeze the Python lock after changing pins in pyproject.toml.
+lock: $(PY_STAMP)
+	@{ sed -n '1,3p' $(CONSTRAINTS); \
+	   $(BIN)/python -m pip freeze --exclude-editable | grep -iv '^sectoken' | sort -f; \
+	 } > $(CONSTRAINTS).new && mv $(CONSTRAINTS).new $(CONSTRAINTS)
+	@echo "wrote $(CONSTRAINTS)"
+
+env:
+	@echo "export SOLCX_BINARY_PATH='$(SOLCX_BINARY_PATH)'"
+	@echo "export APE_DATA_FOLDER='$(APE_DATA_FOLDER)'"
+	@echo "export SECTOKEN_PROFILE='$(SECTOKEN_PROFILE)'"
+	@echo "export PATH='$(CURDIR)/$(BIN)':\"\$$PATH\""
+
+shell: install
+	@echo "sectoken shell: venv active, SOLCX_BINARY_PATH and APE_DATA_FOLDER set; 'exit' to leave"
+	@VIRTUAL_ENV=$(CURDIR)/$(VENV) $${SHELL:-/bin/bash} -i
+
+clean:
+	rm -rf .build contracts/.cache .ape/packages .pytest_cache .hypothesis .mypy_cache .ruff_cache
+	find . -path ./node_modules -prune -o -path ./$(VENV) -prune -o -name __pycache__ -type d -print0 | xargs -0 rm -rf
