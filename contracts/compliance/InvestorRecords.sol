@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+
+/// @title InvestorRecords
+/// @notice Pack and read the one-word investor record kept by the registry (layout in IInvestorRegistry).
+library InvestorRecords {
+    uint256 internal constant FLAG_ACCREDITED = 1;
+    uint256 internal constant FLAG_QUALIFIED_PURCHASER = 2;
+    uint256 internal constant FLAG_AFFILIATE = 4;
+    uint256 internal constant FLAG_WITHHOLDING = 8;
+
+    uint256 internal constant MAX_COUNTRY = 999;
+    uint256 private constant _FROZEN_BIT = 1 << 152;
+    uint256 private constant _USED_BITS = (1 << 153) - 1;
+
+    /// @dev The decoded record.
+    struct Investor {
+        uint64 kycExpiry;
+        uint64 lockupUntil;
+        uint16 country;
+        uint8 flags;
+        bool frozen;
+    }
+
+    function kycExpiry(uint256 r) internal pure returns (uint256) {
+        return uint64(r);
+    }
+
+    function lockupUntil(uint256 r) internal pure returns (uint256) {
+        return uint64(r >> 64);
+    }
+
+    function country(uint256 r) internal pure returns (uint16) {
+        return uint16(r >> 128);
+    }
+
+    function flags(uint256 r) internal pure returns (uint256) {
+        return uint8(r >> 144);
+    }
+
+    function isFrozen(uint256 r) internal pure returns (bool) {
+        return r & _FROZEN_BIT != 0;
+    }
+
+    /// @dev Present, KYC not expired (strictly before expiry) and not frozen.
+    function isVerified(uint256 r, uint256 nowTs) internal pure returns (bool) {
+        return uint16(r >> 128) != 0 && nowTs < uint64(r) && r & _FROZEN_BIT == 0;
+    }
+
+    /// @dev A storable record: a country in 1..999 and no bit above the frozen flag.
+    function isWellFormed(uint256 r) internal pure returns (bool) {
+        uint256 c = uint16(r >> 128);
+        return c != 0 && c <= MAX_COUNTRY && r & ~_USED_BITS == 0;
+    }
+
+    function withFrozen(uint256 r, bool frozen) internal pure returns (uint256) {
+        return frozen ? r | _FROZEN_BIT : r & ~_FROZEN_BIT;
+    }
+
+    function pack(Investor memory i) internal pure returns (uint256) {
+        return uint256(i.kycExpiry) | (uint256(i.lockupUntil) << 64) | (uint256(i.country) << 128)
+            | (uint256(i.flags) << 144) | (i.frozen ? _FROZEN_BIT : 0);
+    }
+
+    function unpack(uint256 r) internal pure returns (Investor memory i) {
+        i.kycExpiry = uint64(r);
+        i.lockupUntil = uint64(r >> 64);
+        i.country = uint16(r >> 128);
+        i.flags = uint8(r >> 144);
+        i.frozen = r & _FROZEN_BIT != 0;
+    }
+}

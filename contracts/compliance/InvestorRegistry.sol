@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+
+import {GuardedAccessControl} from "../access/GuardedAccessControl.sol";
+import {IInvestorRegistry} from "../interfaces/IInvestorRegistry.sol";
+import {InvestorRecords} from "./InvestorRecords.sol";
+
+/// @title InvestorRegistry
+/// @notice The issuer's whitelist: one KYC record per wallet, shared by every token of the issuer.
+///         Compliance officers add, update, freeze and remove records, one at a time or in batches.
+contract InvestorRegistry is IInvestorRegistry, GuardedAccessControl {
+    using InvestorRecords for uint256;
+
+    /// @notice Role of the compliance officers who keep the registry.
+    bytes32 public constant COMPLIANCE_ROLE = keccak256("COMPLIANCE_ROLE");
+
+    /// @notice The zero address cannot hold a record.
+    error ZeroAddress();
+    /// @notice Batch arrays differ in length.
+    error LengthMismatch(uint256 wallets, uint256 records);
+    /// @notice A batch must hold at least one entry.
+    error EmptyBatch();
+    /// @notice `record` for `wallet` has no valid country (1..999) or sets reserved bits.
+    error InvalidRecord(address wallet, uint256 record);
+    /// @notice `wallet` has no record.
+    error InvestorNotFound(address wallet);
+
+    mapping(address wallet => uint256 record) private _records;
+
+    /// @param admin Receives DEFAULT_ADMIN_ROLE and COMPLIANCE_ROLE.
+    constructor(address admin) {
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(COMPLIANCE_ROLE, admin);
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// @inheritdoc IInvestorRegistry
+    function recordOf(address wallet) external view returns (uint256) {
+        return _records[wallet];
+    }
+
+    /// @inheritdoc IInvestorRegistry
+    function recordsOf(address a, address b) external view returns (uint256, uint256) {
+        return (_records[a], _records[b]);
+    }
+
+    /// @notice Records of many wallets at once (for off-chain tooling).
+    function recordsOfMany(address[] calldata wallets) external view returns (uint256[] memory records) {
+        records = new uint256[](wallets.length);
+        for (uint256 i; i < wallets.length; ++i) {
+            records[i] = _records[wallets[i]];
+        }
+    }
+
+    /// @inheritdoc IInvestorRegistry
+    function isVerified(address wallet) external view returns (bool) {
+        return _records[wallet].isVerified(block.timestamp);
+    }
+
+    /// @notice The decoded record of `wallet` (all zero when there is none).
+    function investor(address wallet) external view returns (InvestorRecords.Investor memory) {
+        return _records[wallet].unpack();
+    }
+
+    // ------------------------------------------------------------------ writes
+
+    /// @notice Create or replace the record of `wallet` (packed layout, see IInvestorRegistry).
+    function setInvestor(address wallet, uint256 record) external onlyRole(COMPLIANCE_ROLE) {
+        _set(wallet, record);
+    }
+
+    /// @notice Create or replace many records; the whole batch reverts on the first bad entry.
+    /// @dev An entry equal to what is stored is skipped without an event, so a batch can be resent.
+    function setInvestors(address[] calldata wallets, uint256[] calldata records)
+        external
+        onlyRole(COMPLIANCE_ROLE)
+    {
+        uint256 n = wallets.length;
+        if (n != records.length) revert LengthMismatch(n, records.length);
+        if (n == 0) revert EmptyBatch();
+        for (uint256 i; i < n;) {
+            _set(wallets[i], records[i]);
+            unchecked {
+                ++i;
+            }
+        }
+    }
+
+    /// @notice Set or clear the investor-level freeze of `wallet` (applies to every token).
+    function setFrozen(address wallet, bool frozen) external onlyRole(COMPLIANCE_ROLE) {
+        uint256 old = _records[wallet];
+        if (old == 0) revert InvestorNotFound(wallet);
+        uint256 updated = old.withFrozen(frozen);
+        if (updated != old) {
+            _records[wallet] = updated;
+            emit InvestorUpdated(wallet, old, updated);
+        }
+    }
+
+    /// @notice Delete the record of `wallet`.
+    function removeInvestor(address wallet) external onlyRole(COMPLIANCE_ROLE) {
+        _remove(wallet);
+    }
+
+    /// @notice Delete many records; the whole batch reverts if one wallet has no record.
+    function removeInvestors(address[] calldata wallets) external onlyRole(COMPLIANCE_ROLE) {
+        uint256 n = wallets.length;
+        if (n == 0) revert EmptyBatch();
+        for (uint256 i; i < n;) {
+            _remove(wallets[i]);
+            unchecked {
+                ++i;
+            }
+        }
+    }
+
+    function _set(address wallet, uint256 record) private {
+        if (wallet == address(0)) revert ZeroAddress();
+        if (!record.isWellFormed()) revert InvalidRecord(wallet, record);
+        uint256 old = _records[wallet];
+        if (old == record) return;
+        _records[wallet] = record;
+        if (old == 0) emit InvestorAdded(wallet, record);
+        else emit InvestorUpdated(wallet, old, record);
+    }
+
+    function _remove(address wallet) private {
+        uint256 old = _records[wallet];
+        if (old == 0) revert InvestorNotFound(wallet);
+        delete _records[wallet];
+        emit InvestorRemoved(wallet, old);
+    }
+}

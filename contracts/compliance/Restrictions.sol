@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+
+/// @title Restrictions
+/// @notice The ERC-1404 restriction codes of the compliance decision, their ERC-1066 status
+///         bytes (as listed in ERC-1400) and their messages. One code per rule.
+library Restrictions {
+    uint8 internal constant SUCCESS = 0;
+    uint8 internal constant PAUSED = 1;
+    uint8 internal constant SENDER_NOT_VERIFIED = 2;
+    uint8 internal constant RECEIVER_NOT_VERIFIED = 3;
+    uint8 internal constant SENDER_FROZEN = 4;
+    uint8 internal constant RECEIVER_FROZEN = 5;
+    uint8 internal constant INSUFFICIENT_BALANCE = 6;
+    uint8 internal constant FROZEN_BALANCE = 7;
+    uint8 internal constant SENDER_LOCKED = 8;
+    uint8 internal constant HOLDING_PERIOD = 9;
+    uint8 internal constant COUNTRY_NOT_ALLOWED = 10;
+    uint8 internal constant NOT_ACCREDITED = 11;
+    uint8 internal constant MAX_HOLDERS = 12;
+    uint8 internal constant MAX_HOLDERS_COUNTRY = 13;
+    uint8 internal constant MAX_BALANCE = 14;
+    uint8 internal constant INVALID_RECEIVER = 15;
+    uint8 internal constant INSUFFICIENT_ALLOWANCE = 16;
+    uint8 internal constant INVALID_SENDER = 17;
+    uint8 internal constant LAST_CODE = 17;
+
+    /// @dev ERC-1066 status bytes used by ERC-1400.
+    bytes1 internal constant STATUS_FAILURE = 0x50;
+    bytes1 internal constant STATUS_SUCCESS = 0x51;
+    bytes1 internal constant STATUS_INSUFFICIENT_BALANCE = 0x52;
+    bytes1 internal constant STATUS_INSUFFICIENT_ALLOWANCE = 0x53;
+    bytes1 internal constant STATUS_HALTED = 0x54;
+    bytes1 internal constant STATUS_FUNDS_LOCKED = 0x55;
+    bytes1 internal constant STATUS_INVALID_SENDER = 0x56;
+    bytes1 internal constant STATUS_INVALID_RECEIVER = 0x57;
+
+    /// @dev The ERC-1066 status byte of `code`.
+    function status(uint8 code) internal pure returns (bytes1) {
+        if (code == SUCCESS) return STATUS_SUCCESS;
+        if (code == PAUSED) return STATUS_HALTED;
+        if (code == SENDER_NOT_VERIFIED || code == SENDER_FROZEN || code == INVALID_SENDER) {
+            return STATUS_INVALID_SENDER;
+        }
+        if (code == INSUFFICIENT_BALANCE) return STATUS_INSUFFICIENT_BALANCE;
+        if (code == INSUFFICIENT_ALLOWANCE) return STATUS_INSUFFICIENT_ALLOWANCE;
+        if (code == FROZEN_BALANCE || code == SENDER_LOCKED || code == HOLDING_PERIOD) return STATUS_FUNDS_LOCKED;
+        if (
+            code == RECEIVER_NOT_VERIFIED || code == RECEIVER_FROZEN || code == COUNTRY_NOT_ALLOWED
+                || code == NOT_ACCREDITED || code == INVALID_RECEIVER
+        ) return STATUS_INVALID_RECEIVER;
+        return STATUS_FAILURE;
+    }
+
+    /// @dev The readable message of `code`.
+    function message(uint8 code) internal pure returns (string memory) {
+        if (code == SUCCESS) return "No restriction";
+        if (code == PAUSED) return "All transfers are paused";
+        if (code == SENDER_NOT_VERIFIED) return "Sender is not verified: no registry record or KYC expired";
+        if (code == RECEIVER_NOT_VERIFIED) return "Receiver is not verified: no registry record or KYC expired";
+        if (code == SENDER_FROZEN) return "Sender wallet is frozen";
+        if (code == RECEIVER_FROZEN) return "Receiver wallet is frozen";
+        if (code == INSUFFICIENT_BALANCE) return "Sender balance is insufficient";
+        if (code == FROZEN_BALANCE) return "Amount exceeds the sender's unfrozen balance";
+        if (code == SENDER_LOCKED) return "Sender is in a lockup period";
+        if (code == HOLDING_PERIOD) return "Sender's tokens are within the holding period after issuance";
+        if (code == COUNTRY_NOT_ALLOWED) return "Receiver's country is not allowed for this token";
+        if (code == NOT_ACCREDITED) return "Receiver must be an accredited investor";
+        if (code == MAX_HOLDERS) return "Maximum number of holders reached";
+        if (code == MAX_HOLDERS_COUNTRY) return "Maximum number of holders for the receiver's country reached";
+        if (code == MAX_BALANCE) return "Receiver's balance would exceed the maximum allowed";
+        if (code == INVALID_RECEIVER) return "Receiver is the zero address";
+        if (code == INSUFFICIENT_ALLOWANCE) return "Spender allowance is insufficient";
+        if (code == INVALID_SENDER) return "Sender is the zero address";
+        return "Unknown restriction code";
+    }
+}

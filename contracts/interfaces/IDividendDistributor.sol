@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+
+/// @title IDividendDistributor
+/// @notice Pro-rata distributions of ETH or of an ERC-20 to the holders of a security token at a
+///         record date fixed by the token (see IRecordDates). Holders pull their share; the issuer
+///         may push it to those who never claim. Nothing loops over holders on creation.
+interface IDividendDistributor {
+    /// @notice What the issuer gives `createDistribution`.
+    /// @param recordDateId Record date of the token (must have passed).
+    /// @param asset The ERC-20 paid out, or address(0) for ETH.
+    /// @param amount ERC-20: the amount pulled from the caller (what actually arrives is credited).
+    ///        ETH: must equal msg.value.
+    /// @param expiry Unix time after which claims stop and the issuer may reclaim what is left.
+    /// @param withholdingBps Tax withheld, in basis points, from investors whose registry record
+    ///        carries the withholding flag (8). 0 = none.
+    /// @param taxWallet Receiver of the withheld amounts (required when withholdingBps > 0).
+    /// @param excluded Wallets left out (treasury, ...): their record-date balances leave the
+    ///        denominator and they cannot claim. At most MAX_EXCLUDED, no duplicates.
+    struct DistributionParams {
+        uint256 recordDateId;
+        address asset;
+        uint256 amount;
+        uint64 expiry;
+        uint16 withholdingBps;
+        address taxWallet;
+        address[] excluded;
+    }
+
+    /// @notice A distribution as the views report it.
+    /// @dev paid = released - withheld; unclaimed = deposit - released - reclaimed.
+    struct DistributionInfo {
+        address asset;
+        uint256 recordDateId;
+        uint256 deposit;
+        uint256 eligibleSupply;
+        uint64 expiry;
+        uint16 withholdingBps;
+        address taxWallet;
+        uint256 released;
+        uint256 withheld;
+        uint256 withheldWithdrawn;
+        uint256 reclaimed;
+        bool isReclaimed;
+    }
+
+    /// @notice Why `push` skipped a holder.
+    enum SkipReason {
+        None,
+        AlreadyPaidOrExcluded,
+        Frozen,
+        NothingDue,
+        TransferFailed
+    }
+
+    /// @notice Distribution `id` of `deposit` units of `asset` (address(0) = ETH) was created for
+    ///         record date `recordDateId`.
+    event DistributionCreated(
+        uint256 indexed id,
+        uint256 indexed recordDateId,
+        address indexed asset,
+        uint256 deposit,
+        uint256 eligibleSupply,
+        uint64 expiry,
+        uint16 withholdingBps,
+        address taxWallet,
+        address[] excluded
+    );
+    /// @notice `holder`'s share of distribution `id` was paid to `payee` (its successor, usually
+    ///         itself): `amount` net, `withheld` kept for the tax wallet.
+    event Claimed(
+        uint256 indexed id, address indexed holder, address indexed payee, uint256 amount, uint256 withheld
+    );
+    /// @notice `push` left `holder` unpaid for `reason` (a SkipReason); the holder may still claim
+    ///         unless the reason is AlreadyPaidOrExcluded.
+    event PushSkipped(uint256 indexed id, address indexed holder, SkipReason reason);
+    /// @notice `amount` withheld from distribution `id` was sent to `taxWallet`.
+    event WithheldWithdrawn(uint256 indexed id, address indexed taxWallet, uint256 amount);
+    /// @notice After expiry, the unclaimed `amount` of distribution `id` went back to `to`.
+    event Reclaimed(uint256 indexed id, address indexed to, uint256 amount);
+
+    /// @notice `account` does not hold the token's ISSUER_ROLE.
+    error NotIssuer(address account);
+    /// @notice The record date has not passed yet (or does not exist).
+    error RecordDateNotPassed(uint256 recordDateId);
+    /// @notice The deposit (what arrived) is zero.
+    error ZeroDeposit();
+    /// @notice The deposit does not fit the 208-bit accounting.
+    error DepositTooLarge(uint256 amount);
+    /// @notice ETH distribution: `amount` differs from msg.value; ERC-20: msg.value is not zero.
+    error ValueMismatch(uint256 value, uint256 amount);
+    /// @notice The expiry must lie in the future.
+    error ExpiryNotInFuture(uint64 expiry);
+    /// @notice Withholding above 100% or withholding without a tax wallet.
+    error InvalidWithholding(uint16 bps, address taxWallet);
+    /// @notice More than MAX_EXCLUDED excluded wallets.
+    error TooManyExcluded(uint256 count, uint256 max);
+    /// @notice `account` appears twice in the excluded list.
+    error DuplicateExcluded(address account);
+    /// @notice Excluded wallets hold the whole supply at the record date.
+    error NothingEligible();
+    /// @notice No distribution `id`.
+    error UnknownDistribution(uint256 id);
+    /// @notice Distribution `id` has expired: claims and pushes are over.
+    error DistributionExpired(uint256 id);
+    /// @notice Distribution `id` expires at `expiry`; it cannot be reclaimed before.
+    error DistributionNotExpired(uint256 id, uint64 expiry);
+    /// @notice Distribution `id` was already reclaimed.
+    error AlreadyReclaimed(uint256 id);
+    /// @notice `holder` was already paid its share of distribution `id`.
+    error AlreadyPaid(uint256 id, address holder);
+    /// @notice `holder` is excluded from distribution `id`.
+    error ExcludedHolder(uint256 id, address holder);
+    /// @notice The investor record of `payee` is frozen (investor-level freeze in the registry).
+    error InvestorFrozen(uint256 id, address payee);
+    /// @notice `holder` has no share of distribution `id` (no balance at the record date).
+    error NothingDue(uint256 id, address holder);
+    /// @notice Distribution `id` has nothing withheld waiting for the tax wallet.
+    error NothingWithheld(uint256 id);
+
+    /// @notice Create a distribution; the caller needs the token's ISSUER_ROLE. Costs the same
+    ///         whatever the number of holders (at most MAX_EXCLUDED balances are read).
+    /// @param p See DistributionParams.
+    /// @return id The new distribution's id (1, 2, ...).
+    function createDistribution(DistributionParams calldata p) external payable returns (uint256 id);
+
+    /// @notice Claim the caller's share of distribution `id`; paid to `successorOf(caller)`.
+    /// @param id The distribution.
+    /// @return amount Net amount paid (after withholding).
+    function claim(uint256 id) external returns (uint256 amount);
+
+    /// @notice Pay `holder`'s share of distribution `id` to `successorOf(holder)`; anyone may call.
+    ///         This is how a wallet recovered by the controller collects the lost wallet's share.
+    /// @param id The distribution.
+    /// @param holder The wallet that held tokens at the record date.
+    /// @return amount Net amount paid (after withholding).
+    function claimFor(uint256 id, address holder) external returns (uint256 amount);
+
+    /// @notice Issuer: pay `holders` who have not claimed; skips (with PushSkipped) anyone already
+    ///         paid, excluded, frozen, owed nothing, or whose payment fails.
+    /// @param id The distribution.
+    /// @param holders Wallets that held tokens at the record date.
+    /// @return paidCount How many holders were paid.
+    function push(uint256 id, address[] calldata holders) external returns (uint256 paidCount);
+
+    /// @notice Send what distribution `id` has withheld so far (and not yet sent) to its tax wallet.
+    ///         Anyone may call; the destination is fixed at creation.
+    /// @param id The distribution.
+    /// @return amount The amount sent.
+    function withdrawWithheld(uint256 id) external returns (uint256 amount);
+
+    /// @notice Issuer, after expiry: take back what was never claimed (deposit - paid - withheld,
+    ///         rounding dust included). Paid to the caller. Once per distribution.
+    /// @param id The distribution.
+    /// @return amount The amount reclaimed.
+    function reclaim(uint256 id) external returns (uint256 amount);
+
+    /// @notice Distribution `id` (reverts for an unknown id).
+    function distribution(uint256 id) external view returns (DistributionInfo memory);
+
+    /// @notice Number of distributions created; ids run from 1 to this value.
+    function distributionCount() external view returns (uint256);
+
+    /// @notice Gross share of `holder` in distribution `id` (0 if excluded).
+    function entitlementOf(uint256 id, address holder) external view returns (uint256);
+
+    /// @notice Whether `holder`'s share of distribution `id` was paid (true for excluded wallets).
+    function isPaid(uint256 id, address holder) external view returns (bool);
+
+    /// @notice Whether `account` is excluded from distribution `id`.
+    function isExcluded(uint256 id, address account) external view returns (bool);
+}

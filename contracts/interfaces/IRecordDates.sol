@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+
+/// @title IRecordDates
+/// @notice Record dates (snapshots) of a security token, read by dividends and ballots.
+/// @dev A record date is a future timestamp fixed by the issuer. Balances "at" record date `id`
+///      are the balances after the last block whose timestamp is below `recordDate(id)`:
+///      tokens received in the first block at or after the record date carry no entitlement.
+interface IRecordDates {
+    /// @notice Record date `id` was scheduled for `timestamp`.
+    event RecordDateScheduled(uint256 indexed id, uint64 timestamp);
+
+    /// @notice Number of record dates scheduled so far; ids run from 1 to this value.
+    function latestRecordDateId() external view returns (uint256);
+
+    /// @notice The timestamp of record date `id` (reverts for an unknown id).
+    function recordDate(uint256 id) external view returns (uint64);
+
+    /// @notice Balance of `account` at record date `id`; reverts unless that date has passed.
+    function balanceOfAt(address account, uint256 id) external view returns (uint256);
+
+    /// @notice Total supply at record date `id`; reverts unless that date has passed.
+    function totalSupplyAt(uint256 id) external view returns (uint256);
+
+    /// @notice The wallet that now stands for `wallet` after controller recoveries (itself if none).
+    function successorOf(address wallet) external view returns (address);
+
+    /// @notice The investor registry the token reads.
+    function registry() external view returns (address);
+
+    /// @notice Whether `account` holds `role` on the token (OpenZeppelin AccessControl).
+    function hasRole(bytes32 role, address account) external view returns (bool);
+}

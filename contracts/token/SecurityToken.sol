@@ -1,0 +1,700 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
+import {GuardedAccessControl} from "../access/GuardedAccessControl.sol";
+import {IInvestorRegistry} from "../interfaces/IInvestorRegistry.sol";
+import {IERC1594} from "../interfaces/IERC1594.sol";
+import {IERC1644} from "../interfaces/IERC1644.sol";
+import {IERC1404} from "../interfaces/IERC1404.sol";
+import {IRecordDates} from "../interfaces/IRecordDates.sol";
+import {InvestorRecords} from "../compliance/InvestorRecords.sol";
+import {Restrictions} from "../compliance/Restrictions.sol";
+import {TokenDocuments} from "./TokenDocuments.sol";
+
+/// @title SecurityToken
+/// @notice An ERC-20 security token of the ERC-1400 family: issuance and redemption (ERC-1594),
+///         documents (ERC-1643), controller operations (ERC-1644), ERC-1404 restriction codes,
+///         per-token transfer rules over a shared investor registry, freezes, pause, wallet
+///         recovery and record dates for corporate actions.
+/// @dev Every balance change passes through `_update`, which asks the single compliance decision
+///      (`_restriction`) unless a controller operation is running. What a transfer reads sits in
+///      few slots: the token configuration (one slot), the balance cap (one slot, only when a cap
+///      rule is set), the receiver's country rule (one slot), one state slot per wallet, and one
+///      registry call returning both parties' records.
+contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594, IERC1644, IERC1404, IRecordDates {
+    using InvestorRecords for uint256;
+    using Checkpoints for Checkpoints.Trace224;
+
+    // ------------------------------------------------------------------ roles
+
+    /// @notice Issues and redeems, manages documents, fixes record dates.
+    bytes32 public constant ISSUER_ROLE = keccak256("ISSUER_ROLE");
+    /// @notice Sets transfer rules and freezes wallets or amounts.
+    bytes32 public constant COMPLIANCE_ROLE = keccak256("COMPLIANCE_ROLE");
+    /// @notice Forced transfers and redemptions, wallet recovery (the documented bypass).
+    bytes32 public constant CONTROLLER_ROLE = keccak256("CONTROLLER_ROLE");
+    /// @notice Pauses and unpauses every non-controller movement.
+    bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
+
+    // ------------------------------------------------------------------ errors
+
+    /// @notice The zero address was given where a wallet is required.
+    error ZeroAddress();
+    /// @notice A zero amount was given where it makes no sense.
+    error ZeroAmount();
+    /// @notice Issuance has been closed for good.
+    error IssuanceClosed();
+    /// @notice The compliance decision refused the movement: `code` is the ERC-1404 code.
+    error TransferRestricted(uint8 code, string reason);
+    /// @notice Total supply would exceed what record dates can store (2^224 - 1).
+    error SupplyLimitExceeded(uint256 requested, uint256 limit);
+    /// @notice A share in basis points above 10,000.
+    error InvalidBps(uint256 bps);
+    /// @notice Country codes are ISO 3166-1 numeric, 1..999.
+    error InvalidCountry(uint256 country);
+    /// @notice Batch arrays differ in length.
+    error LengthMismatch(uint256 a, uint256 b);
+    /// @notice Freezing `requested` more would freeze more than `wallet` holds.
+    error FreezeExceedsBalance(address wallet, uint256 requested, uint256 available);
+    /// @notice Unfreezing more than is frozen.
+    error UnfreezeExceedsFrozen(address wallet, uint256 requested, uint256 frozen);
+    /// @notice The token is already in the requested pause state.
+    error PauseUnchanged(bool paused);
+    /// @notice A record date must lie strictly in the future.
+    error RecordDateNotInFuture(uint256 timestamp, uint256 nowTimestamp);
+    /// @notice Record date `id` (at `timestamp`) has not passed yet; one may be pending at a time.
+    error RecordDatePending(uint256 id, uint256 timestamp);
+    /// @notice Record date `id` does not exist or has not passed yet.
+    error RecordDateNotReached(uint256 id);
+    /// @notice The recovery target must be a verified wallet not itself recovered.
+    error RecoveryTargetInvalid(address wallet);
+    /// @notice `wallet` was already recovered to another wallet.
+    error AlreadyRecovered(address wallet, address successor);
+
+    // ------------------------------------------------------------------ events
+
+    /// @notice The transfer rules were changed by `operator`.
+    event RulesUpdated(address indexed operator, Rules rules);
+    /// @notice The rule for `country` was changed.
+    event CountryRuleUpdated(address indexed operator, uint16 indexed country, bool listed, uint32 maxHolders);
+    /// @notice `wallet` was fully frozen (`frozen` true) or unfrozen on this token.
+    event WalletFrozen(address indexed operator, address indexed wallet, bool frozen);
+    /// @notice The frozen part of `wallet`'s balance changed to `frozenAmount`.
+    event FrozenAmountChanged(address indexed operator, address indexed wallet, uint256 frozenAmount);
+    /// @notice Every non-controller movement was paused.
+    event Paused(address indexed operator);
+    /// @notice Movements were allowed again.
+    event Unpaused(address indexed operator);
+    /// @notice Issuance was closed for good.
+    event IssuanceFinalized(address indexed operator);
+    /// @notice The controller moved the whole balance of a lost wallet to its investor's new wallet.
+    event WalletRecovered(
+        address indexed controller,
+        address indexed lostWallet,
+        address indexed newWallet,
+        uint256 amount,
+        uint256 frozenAmount,
+        bytes operatorData
+    );
+
+    // ------------------------------------------------------------------ state
+
+    /// @notice Per-token transfer rules set by the compliance officer.
+    /// @param requireAccreditation Receivers must carry the registry's accredited flag.
+    /// @param countryAllowList True: only listed countries may receive. False: listed countries may not.
+    /// @param maxHolders Maximum number of wallets with a balance (0 = no limit).
+    /// @param holdingPeriod Seconds after the last issuance to a wallet before it may transfer (0 = none).
+    /// @param maxBalance Maximum balance of one wallet (0 = no limit).
+    /// @param maxBalanceBps Maximum balance of one wallet as basis points of supply (0 = no limit).
+    struct Rules {
+        bool requireAccreditation;
+        bool countryAllowList;
+        uint32 maxHolders;
+        uint32 holdingPeriod;
+        uint256 maxBalance;
+        uint16 maxBalanceBps;
+    }
+
+    /// @dev Token-wide configuration read by every transfer: one slot (224 bits).
+    struct Config {
+        uint8 flags;
+        uint32 maxHolders;
+        uint32 holderCount;
+        uint32 holdingPeriod;
+        uint32 recordId; // latest record date scheduled
+        uint40 recordTime; // its timestamp
+        uint16 maxBalanceBps;
+        uint32 supplyRecordId; // latest record date for which total supply was saved
+    }
+
+    /// @dev Per-wallet token state: one slot (224 bits).
+    struct Holder {
+        uint128 frozenAmount;
+        uint40 acquiredAt; // time of the last issuance to the wallet
+        uint32 recordId; // latest record date for which the balance was saved
+        uint16 country; // country the wallet is counted under while it holds tokens
+        bool frozen; // full freeze on this token
+    }
+
+    /// @dev Per-country rule and holder count: one slot.
+    struct CountryRule {
+        bool listed;
+        uint32 maxHolders;
+        uint32 holders;
+    }
+
+    uint8 private constant _PAUSED = 1;
+    uint8 private constant _REQUIRE_ACCREDITATION = 2;
+    uint8 private constant _ALLOW_LIST = 4;
+    uint8 private constant _ISSUANCE_CLOSED = 8;
+    uint8 private constant _HAS_CAP = 16;
+
+    IInvestorRegistry private immutable _registry;
+    uint8 private immutable _decimals;
+
+    Config private _config;
+    uint256 private _balanceCap; // min(maxBalance, maxBalanceBps of supply), valid when _HAS_CAP
+    uint256 private _maxBalance; // the absolute rule as configured
+    mapping(address wallet => Holder) private _holders;
+    mapping(uint16 country => CountryRule) private _countries;
+    mapping(uint256 id => uint64) private _recordDates;
+    mapping(address wallet => Checkpoints.Trace224) private _balanceHistory;
+    Checkpoints.Trace224 private _supplyHistory;
+    mapping(address lost => address successor) private _successors;
+
+    bool private transient _controllerMove;
+
+    /// @dev Everything the compliance decision and the bookkeeping read for one movement.
+    struct Move {
+        address from;
+        address to;
+        uint256 value;
+        uint256 fromRecord;
+        uint256 toRecord;
+        uint256 fromBalance;
+        uint256 toBalance;
+        Holder sender;
+        Holder receiver;
+        CountryRule receiverCountry;
+    }
+
+    /// @param name_ ERC-20 name.
+    /// @param symbol_ ERC-20 symbol.
+    /// @param decimals_ ERC-20 decimals (0 for shares).
+    /// @param registry_ The investor registry this token reads.
+    /// @param admin Receives DEFAULT_ADMIN_ROLE; it grants the other roles.
+    constructor(string memory name_, string memory symbol_, uint8 decimals_, address registry_, address admin)
+        ERC20(name_, symbol_)
+    {
+        if (registry_ == address(0)) revert ZeroAddress();
+        _registry = IInvestorRegistry(registry_);
+        _decimals = decimals_;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    }
+
+    // ================================================================== views
+
+    /// @notice ERC-20 decimals chosen at deployment.
+    function decimals() public view override returns (uint8) {
+        return _decimals;
+    }
+
+    /// @inheritdoc IRecordDates
+    function registry() external view returns (address) {
+        return address(_registry);
+    }
+
+    /// @notice Number of wallets holding a non-zero balance.
+    function holderCount() external view returns (uint256) {
+        return _config.holderCount;
+    }
+
+    /// @notice Number of holding wallets counted under `country`, its rule and limit.
+    function countryRule(uint16 country) external view returns (bool listed, uint32 maxHolders, uint32 holders) {
+        CountryRule memory r = _countries[country];
+        return (r.listed, r.maxHolders, r.holders);
+    }
+
+    /// @notice The transfer rules in force.
+    function rules() external view returns (Rules memory r) {
+        Config memory c = _config;
+        r.requireAccreditation = c.flags & _REQUIRE_ACCREDITATION != 0;
+        r.countryAllowList = c.flags & _ALLOW_LIST != 0;
+        r.maxHolders = c.maxHolders;
+        r.holdingPeriod = c.holdingPeriod;
+        r.maxBalance = _maxBalance;
+        r.maxBalanceBps = c.maxBalanceBps;
+    }
+
+    /// @notice Whether every non-controller movement is paused.
+    function paused() external view returns (bool) {
+        return _config.flags & _PAUSED != 0;
+    }
+
+    /// @notice Token-level freeze state of `wallet`: full freeze, frozen amount, last issuance time.
+    function walletState(address wallet) external view returns (bool frozen, uint256 frozenAmount, uint256 acquiredAt) {
+        Holder memory h = _holders[wallet];
+        return (h.frozen, h.frozenAmount, h.acquiredAt);
+    }
+
+    /// @inheritdoc IERC1594
+    function isIssuable() external view returns (bool) {
+        return _config.flags & _ISSUANCE_CLOSED == 0;
+    }
+
+    /// @inheritdoc IERC1644
+    /// @dev Always true: holders of CONTROLLER_ROLE may force transfers; the admin controls that role.
+    function isControllable() external pure returns (bool) {
+        return true;
+    }
+
+    /// @inheritdoc IERC1594
+    function canTransfer(address to, uint256 value, bytes calldata) external view returns (bool, bytes1, bytes32) {
+        return _verdict(_detect(msg.sender, to, value));
+    }
+
+    /// @inheritdoc IERC1594
+    function canTransferFrom(address from, address to, uint256 value, bytes calldata)
+        external
+        view
+        returns (bool, bytes1, bytes32)
+    {
+        if (from == address(0)) return _verdict(Restrictions.INVALID_SENDER);
+        if (allowance(from, msg.sender) < value) return _verdict(Restrictions.INSUFFICIENT_ALLOWANCE);
+        return _verdict(_detect(from, to, value));
+    }
+
+    /// @inheritdoc IERC1404
+    /// @dev `from == address(0)` asks whether `value` may be issued to `to`.
+    function detectTransferRestriction(address from, address to, uint256 value) external view returns (uint8) {
+        return _detect(from, to, value);
+    }
+
+    /// @inheritdoc IERC1404
+    function messageForTransferRestriction(uint8 restrictionCode) external pure returns (string memory) {
+        return Restrictions.message(restrictionCode);
+    }
+
+    /// @notice ERC-1066 status byte of a restriction code.
+    function statusForTransferRestriction(uint8 restrictionCode) external pure returns (bytes1) {
+        return Restrictions.status(restrictionCode);
+    }
+
+    // ------------------------------------------------------------------ record dates
+
+    /// @inheritdoc IRecordDates
+    function latestRecordDateId() external view returns (uint256) {
+        return _config.recordId;
+    }
+
+    /// @inheritdoc IRecordDates
+    function recordDate(uint256 id) external view returns (uint64) {
+        uint64 t = _recordDates[id];
+        if (t == 0) revert RecordDateNotReached(id);
+        return t;
+    }
+
+    /// @inheritdoc IRecordDates
+    function balanceOfAt(address account, uint256 id) external view returns (uint256) {
+        _requirePassed(id);
+        if (_holders[account].recordId < id) return balanceOf(account);
+        return _balanceHistory[account].lowerLookup(uint32(id));
+    }
+
+    /// @inheritdoc IRecordDates
+    function totalSupplyAt(uint256 id) external view returns (uint256) {
+        _requirePassed(id);
+        if (_config.supplyRecordId < id) return totalSupply();
+        return _supplyHistory.lowerLookup(uint32(id));
+    }
+
+    /// @inheritdoc IRecordDates
+    function successorOf(address wallet) public view returns (address) {
+        address next = _successors[wallet];
+        while (next != address(0)) {
+            wallet = next;
+            next = _successors[wallet];
+        }
+        return wallet;
+    }
+
+    // ================================================================== ERC-1594
+
+    /// @inheritdoc IERC1594
+    function transferWithData(address to, uint256 value, bytes calldata) external {
+        _transfer(msg.sender, to, value);
+    }
+
+    /// @inheritdoc IERC1594
+    function transferFromWithData(address from, address to, uint256 value, bytes calldata) external {
+        _spendAllowance(from, msg.sender, value);
+        _transfer(from, to, value);
+    }
+
+    /// @inheritdoc IERC1594
+    function issue(address to, uint256 value, bytes calldata data) external onlyRole(ISSUER_ROLE) {
+        if (_config.flags & _ISSUANCE_CLOSED != 0) revert IssuanceClosed();
+        if (to == address(0)) revert ZeroAddress();
+        if (value == 0) revert ZeroAmount();
+        uint256 limit = type(uint224).max;
+        if (totalSupply() + value > limit) revert SupplyLimitExceeded(totalSupply() + value, limit);
+        _mint(to, value);
+        emit Issued(msg.sender, to, value, data);
+    }
+
+    /// @notice Close issuance for good; `isIssuable` is false afterwards.
+    function closeIssuance() external onlyRole(ISSUER_ROLE) {
+        if (_config.flags & _ISSUANCE_CLOSED != 0) revert IssuanceClosed();
+        _config.flags |= _ISSUANCE_CLOSED;
+        emit IssuanceFinalized(msg.sender);
+    }
+
+    /// @inheritdoc IERC1594
+    function redeem(uint256 value, bytes calldata data) external {
+        if (value == 0) revert ZeroAmount();
+        _burn(msg.sender, value);
+        emit Redeemed(msg.sender, msg.sender, value, data);
+    }
+
+    /// @inheritdoc IERC1594
+    function redeemFrom(address from, uint256 value, bytes calldata data) external {
+        if (value == 0) revert ZeroAmount();
+        _spendAllowance(from, msg.sender, value);
+        _burn(from, value);
+        emit Redeemed(msg.sender, from, value, data);
+    }
+
+    // ================================================================== ERC-1644 and recovery
+
+    /// @inheritdoc IERC1644
+    function controllerTransfer(
+        address from,
+        address to,
+        uint256 value,
+        bytes calldata data,
+        bytes calldata operatorData
+    ) external onlyRole(CONTROLLER_ROLE) {
+        if (value == 0) revert ZeroAmount();
+        _controllerMove = true;
+        _transfer(from, to, value);
+        _controllerMove = false;
+        emit ControllerTransfer(msg.sender, from, to, value, data, operatorData);
+    }
+
+    /// @inheritdoc IERC1644
+    function controllerRedeem(address tokenHolder, uint256 value, bytes calldata data, bytes calldata operatorData)
+        external
+        onlyRole(CONTROLLER_ROLE)
+    {
+        if (value == 0) revert ZeroAmount();
+        _controllerMove = true;
+        _burn(tokenHolder, value);
+        _controllerMove = false;
+        emit ControllerRedemption(msg.sender, tokenHolder, value, data, operatorData);
+    }
+
+    /// @notice Move the whole balance of a lost wallet, with its frozen part and holding-period
+    ///         clock, to a new verified wallet of the same investor. The lost wallet is frozen on
+    ///         this token and `successorOf(lost)` points to the new wallet from then on, so that
+    ///         corporate actions fixed before the recovery pay and count the new wallet.
+    /// @param operatorData The court order or ticket reference, recorded in the event.
+    function recoverWallet(address lost, address newWallet, bytes calldata operatorData)
+        external
+        onlyRole(CONTROLLER_ROLE)
+    {
+        if (lost == address(0) || newWallet == address(0)) revert ZeroAddress();
+        if (_successors[lost] != address(0)) revert AlreadyRecovered(lost, _successors[lost]);
+        if (
+            newWallet == lost || _successors[newWallet] != address(0) || _holders[newWallet].frozen
+                || !_registry.recordOf(newWallet).isVerified(block.timestamp)
+        ) revert RecoveryTargetInvalid(newWallet);
+
+        Holder memory old = _holders[lost];
+        uint256 amount = balanceOf(lost);
+        if (amount != 0) {
+            _controllerMove = true;
+            _transfer(lost, newWallet, amount);
+            _controllerMove = false;
+        }
+        Holder storage lostState = _holders[lost];
+        lostState.frozen = true;
+        lostState.frozenAmount = 0;
+        Holder storage target = _holders[newWallet];
+        target.frozenAmount += old.frozenAmount;
+        if (old.acquiredAt > target.acquiredAt) target.acquiredAt = old.acquiredAt;
+        _successors[lost] = newWallet;
+        emit WalletRecovered(msg.sender, lost, newWallet, amount, old.frozenAmount, operatorData);
+    }
+
+    // ================================================================== compliance administration
+
+    /// @notice Replace the transfer rules of this token.
+    function setRules(Rules calldata r) external onlyRole(COMPLIANCE_ROLE) {
+        if (r.maxBalanceBps > 10_000) revert InvalidBps(r.maxBalanceBps);
+        Config memory c = _config;
+        uint8 keep = c.flags & (_PAUSED | _ISSUANCE_CLOSED);
+        c.flags = keep | (r.requireAccreditation ? _REQUIRE_ACCREDITATION : 0) | (r.countryAllowList ? _ALLOW_LIST : 0)
+            | (r.maxBalance != 0 || r.maxBalanceBps != 0 ? _HAS_CAP : 0);
+        c.maxHolders = r.maxHolders;
+        c.holdingPeriod = r.holdingPeriod;
+        c.maxBalanceBps = r.maxBalanceBps;
+        _config = c;
+        _maxBalance = r.maxBalance;
+        _balanceCap = _capFor(totalSupply(), r.maxBalance, r.maxBalanceBps);
+        emit RulesUpdated(msg.sender, r);
+    }
+
+    /// @notice Set the rule for one country: `listed` means blocked (block-list mode) or allowed
+    ///         (allow-list mode); `maxHolders` limits holders counted under it (0 = no limit).
+    function setCountryRule(uint16 country, bool listed, uint32 maxHolders) external onlyRole(COMPLIANCE_ROLE) {
+        _setCountryRule(country, listed, maxHolders);
+    }
+
+    /// @notice Set the rules of many countries at once.
+    function setCountryRules(uint16[] calldata countries, bool[] calldata listed, uint32[] calldata maxHolders)
+        external
+        onlyRole(COMPLIANCE_ROLE)
+    {
+        uint256 n = countries.length;
+        if (listed.length != n) revert LengthMismatch(n, listed.length);
+        if (maxHolders.length != n) revert LengthMismatch(n, maxHolders.length);
+        for (uint256 i; i < n; ++i) {
+            _setCountryRule(countries[i], listed[i], maxHolders[i]);
+        }
+    }
+
+    /// @notice Freeze (or unfreeze) `wallet` fully on this token; only the controller can move it then.
+    function setWalletFrozen(address wallet, bool frozen) external onlyRole(COMPLIANCE_ROLE) {
+        if (wallet == address(0)) revert ZeroAddress();
+        _holders[wallet].frozen = frozen;
+        emit WalletFrozen(msg.sender, wallet, frozen);
+    }
+
+    /// @notice Freeze `amount` more of `wallet`'s balance.
+    function freezePartial(address wallet, uint256 amount) external onlyRole(COMPLIANCE_ROLE) {
+        if (amount == 0) revert ZeroAmount();
+        Holder storage h = _holders[wallet];
+        uint256 frozenNow = h.frozenAmount;
+        uint256 balance = balanceOf(wallet);
+        if (frozenNow + amount > balance) revert FreezeExceedsBalance(wallet, amount, balance - frozenNow);
+        h.frozenAmount = SafeCast.toUint128(frozenNow + amount);
+        emit FrozenAmountChanged(msg.sender, wallet, frozenNow + amount);
+    }
+
+    /// @notice Release `amount` of `wallet`'s frozen balance.
+    function unfreezePartial(address wallet, uint256 amount) external onlyRole(COMPLIANCE_ROLE) {
+        if (amount == 0) revert ZeroAmount();
+        Holder storage h = _holders[wallet];
+        uint256 frozenNow = h.frozenAmount;
+        if (amount > frozenNow) revert UnfreezeExceedsFrozen(wallet, amount, frozenNow);
+        h.frozenAmount = uint128(frozenNow - amount);
+        emit FrozenAmountChanged(msg.sender, wallet, frozenNow - amount);
+    }
+
+    /// @notice Pause every movement except controller operations.
+    function pause() external onlyRole(PAUSER_ROLE) {
+        if (_config.flags & _PAUSED != 0) revert PauseUnchanged(true);
+        _config.flags |= _PAUSED;
+        emit Paused(msg.sender);
+    }
+
+    /// @notice Lift the pause.
+    function unpause() external onlyRole(PAUSER_ROLE) {
+        if (_config.flags & _PAUSED == 0) revert PauseUnchanged(false);
+        _config.flags &= ~_PAUSED;
+        emit Unpaused(msg.sender);
+    }
+
+    /// @notice Fix a record date at `timestamp` (strictly in the future). Balances at it are those
+    ///         before the first block whose timestamp reaches it. One record date may be pending at a time.
+    /// @return id The new record date's id.
+    function scheduleRecordDate(uint64 timestamp) external onlyRole(ISSUER_ROLE) returns (uint256 id) {
+        if (timestamp <= block.timestamp) revert RecordDateNotInFuture(timestamp, block.timestamp);
+        Config memory c = _config;
+        if (c.recordId != 0 && block.timestamp < c.recordTime) revert RecordDatePending(c.recordId, c.recordTime);
+        id = uint256(c.recordId) + 1;
+        _config.recordId = SafeCast.toUint32(id);
+        _config.recordTime = SafeCast.toUint40(timestamp);
+        _recordDates[id] = timestamp;
+        emit RecordDateScheduled(id, timestamp);
+    }
+
+    // ================================================================== internals
+
+    function _checkDocumentManager() internal view override {
+        _checkRole(ISSUER_ROLE);
+    }
+
+    function _verdict(uint8 code) private pure returns (bool, bytes1, bytes32) {
+        return (code == Restrictions.SUCCESS, Restrictions.status(code), bytes32(uint256(code)));
+    }
+
+    function _requirePassed(uint256 id) private view {
+        uint64 t = _recordDates[id];
+        if (t == 0 || block.timestamp < t) revert RecordDateNotReached(id);
+    }
+
+    function _setCountryRule(uint16 country, bool listed, uint32 maxHolders) private {
+        if (country == 0 || country > InvestorRecords.MAX_COUNTRY) revert InvalidCountry(country);
+        CountryRule storage r = _countries[country];
+        r.listed = listed;
+        r.maxHolders = maxHolders;
+        emit CountryRuleUpdated(msg.sender, country, listed, maxHolders);
+    }
+
+    function _capFor(uint256 supply, uint256 maxBalance, uint256 bps) private pure returns (uint256 cap) {
+        cap = maxBalance == 0 ? type(uint256).max : maxBalance;
+        if (bps != 0) cap = Math.min(cap, Math.mulDiv(supply, bps, 10_000));
+    }
+
+    /// @dev Load everything a decision about moving `value` from `from` to `to` needs.
+    function _load(address from, address to, uint256 value) private view returns (Move memory m) {
+        m.from = from;
+        m.to = to;
+        m.value = value;
+        (m.fromRecord, m.toRecord) = _registry.recordsOf(from, to);
+        if (from != address(0)) {
+            m.sender = _holders[from];
+            m.fromBalance = balanceOf(from);
+        }
+        if (to != address(0)) {
+            m.receiver = _holders[to];
+            m.toBalance = balanceOf(to);
+            m.receiverCountry = _countries[m.toRecord.country()];
+        }
+    }
+
+    /// @dev The compliance decision for a public query (from == 0 means issuance).
+    function _detect(address from, address to, uint256 value) private view returns (uint8) {
+        if (to == address(0)) return Restrictions.INVALID_RECEIVER;
+        return _restriction(_config, _load(from, to, value));
+    }
+
+    /// @dev The one compliance decision. Checks run in a fixed order; the first failing rule wins.
+    ///      Issuance is `from == 0`, redemption `to == 0` (only sender-side rules apply to it).
+    function _restriction(Config memory c, Move memory m) private view returns (uint8) {
+        if (c.flags & _PAUSED != 0) return Restrictions.PAUSED;
+        if (m.from != address(0)) {
+            if (m.sender.frozen || m.fromRecord.isFrozen()) return Restrictions.SENDER_FROZEN;
+            if (m.fromBalance < m.value) return Restrictions.INSUFFICIENT_BALANCE;
+            if (m.fromBalance - m.value < m.sender.frozenAmount) return Restrictions.FROZEN_BALANCE;
+            if (m.to == address(0)) return Restrictions.SUCCESS;
+            if (!m.fromRecord.isVerified(block.timestamp)) return Restrictions.SENDER_NOT_VERIFIED;
+            if (block.timestamp < m.fromRecord.lockupUntil()) return Restrictions.SENDER_LOCKED;
+            if (c.holdingPeriod != 0 && block.timestamp < uint256(m.sender.acquiredAt) + c.holdingPeriod) {
+                return Restrictions.HOLDING_PERIOD;
+            }
+        } else if (m.to == address(0)) {
+            return Restrictions.INVALID_SENDER;
+        }
+        if (m.receiver.frozen || m.toRecord.isFrozen()) return Restrictions.RECEIVER_FROZEN;
+        if (!m.toRecord.isVerified(block.timestamp)) return Restrictions.RECEIVER_NOT_VERIFIED;
+        if (c.flags & _REQUIRE_ACCREDITATION != 0 && m.toRecord.flags() & InvestorRecords.FLAG_ACCREDITED == 0) {
+            return Restrictions.NOT_ACCREDITED;
+        }
+        if (m.receiverCountry.listed != (c.flags & _ALLOW_LIST != 0)) return Restrictions.COUNTRY_NOT_ALLOWED;
+        if (m.from == m.to) return Restrictions.SUCCESS;
+        if (m.toBalance == 0 && m.value != 0) {
+            bool senderLeaves = m.from != address(0) && m.fromBalance == m.value;
+            if (!senderLeaves && c.maxHolders != 0 && c.holderCount >= c.maxHolders) return Restrictions.MAX_HOLDERS;
+            CountryRule memory cr = m.receiverCountry;
+            if (
+                cr.maxHolders != 0 && cr.holders >= cr.maxHolders
+                    && !(senderLeaves && m.sender.country == m.toRecord.country())
+            ) return Restrictions.MAX_HOLDERS_COUNTRY;
+        }
+        if (c.flags & _HAS_CAP != 0) {
+            uint256 cap = m.from == address(0)
+                ? _capFor(totalSupply() + m.value, _maxBalance, c.maxBalanceBps)
+                : _balanceCap;
+            if (m.toBalance + m.value > cap) return Restrictions.MAX_BALANCE;
+        }
+        return Restrictions.SUCCESS;
+    }
+
+    /// @dev The single path of every balance change: decision, holder counts, record dates.
+    function _update(address from, address to, uint256 value) internal override {
+        Config memory c = _config;
+        Move memory m = _load(from, to, value);
+        if (!_controllerMove) {
+            uint8 code = _restriction(c, m);
+            if (code != Restrictions.SUCCESS) revert TransferRestricted(code, Restrictions.message(code));
+        }
+        bool configDirty;
+        bool senderDirty;
+        bool receiverDirty;
+
+        // Record dates: save the pre-movement balance once per wallet per passed record date.
+        uint32 rid = c.recordId;
+        if (rid != 0 && block.timestamp < c.recordTime) --rid;
+        if (rid != 0) {
+            if (from != address(0) && m.sender.recordId < rid) {
+                _balanceHistory[from].push(rid, SafeCast.toUint224(m.fromBalance));
+                m.sender.recordId = rid;
+                senderDirty = true;
+            }
+            if (to != address(0) && m.receiver.recordId < rid && to != from) {
+                _balanceHistory[to].push(rid, SafeCast.toUint224(m.toBalance));
+                m.receiver.recordId = rid;
+                receiverDirty = true;
+            }
+            if ((from == address(0) || to == address(0)) && c.supplyRecordId < rid) {
+                _supplyHistory.push(rid, SafeCast.toUint224(totalSupply()));
+                c.supplyRecordId = rid;
+                configDirty = true;
+            }
+        }
+
+        if (value != 0 && from != to) {
+            // Holder counts, per token and per country.
+            if (to != address(0) && m.toBalance == 0) {
+                uint16 country = m.toRecord.country();
+                m.receiver.country = country;
+                ++_countries[country].holders;
+                ++c.holderCount;
+                receiverDirty = configDirty = true;
+            }
+            if (from != address(0)) {
+                if (m.fromBalance == value) {
+                    --_countries[m.sender.country].holders;
+                    --c.holderCount;
+                    m.sender.country = 0;
+                    senderDirty = configDirty = true;
+                }
+                // A controller may move frozen tokens: the frozen part never exceeds the balance.
+                if (m.sender.frozenAmount > m.fromBalance - value) {
+                    m.sender.frozenAmount = uint128(m.fromBalance - value);
+                    senderDirty = true;
+                }
+            }
+            if (from == address(0)) {
+                m.receiver.acquiredAt = uint40(block.timestamp);
+                receiverDirty = true;
+            }
+        }
+
+        if (senderDirty) _holders[from] = m.sender;
+        if (receiverDirty) _holders[to] = m.receiver;
+        if (configDirty) _config = c;
+        super._update(from, to, value);
+        if ((from == address(0) || to == address(0)) && c.maxBalanceBps != 0) {
+            _balanceCap = _capFor(totalSupply(), _maxBalance, c.maxBalanceBps);
+        }
+    }
+
+    /// @inheritdoc IRecordDates
+    function hasRole(bytes32 role, address account)
+        public
+        view
+        override(AccessControl, IRecordDates)
+        returns (bool)
+    {
+        return super.hasRole(role, account);
+    }
+}
