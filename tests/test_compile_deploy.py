@@ -57,3 +57,13 @@ def test_transfer_beyond_balance_reverts(plain_erc20: Any, alice: Any, bob: Any)
 
     with ape.reverts(plain_erc20.ERC20InsufficientBalance):
         plain_erc20.transfer(bob, 1, sender=alice)
+
+
+def test_ape_sees_every_contract_source(project: Any, project_root: Any) -> None:
+    # Ape lists at most 500 files under contracts/ (its unpacked dependencies in
+    # contracts/.cache included); past that, sources silently go missing from the project.
+    contracts = project_root / "contracts"
+    on_disk = {p for p in contracts.rglob("*.sol") if ".cache" not in p.parts}
+    listed = {p.resolve() for p in project.sources.paths}
+    assert {p.resolve() for p in on_disk} <= listed
+    assert sum(1 for p in contracts.rglob("*") if p.is_file()) < 450, "near Ape's 500-file cap"

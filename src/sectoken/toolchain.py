@@ -56,6 +56,8 @@ __all__ = [
     "find_project_root",
     "link_anvil",
     "main",
+    "mirror_solidity_package",
+    "prepare_dependencies",
     "read_solidity_config",
     "register_solcjs",
     "resolve_compiler",
@@ -70,6 +72,13 @@ DEFAULT_APE_DATA_DIR = ".ape"
 NO_DOWNLOAD_ENV = "SECTOKEN_SOLC_DOWNLOAD"
 SHIM_MARKER = "# sectoken solc-js launcher"
 SHIM_FILE = Path(__file__).with_name("solc_shim.js")
+# npm packages of Solidity sources that ape-config.yaml declares as `local:` dependencies.
+# Ape lists at most 500 files of a source folder (ape.managers.project: max_files=500) and
+# unpacks each dependency into contracts/.cache; the npm OpenZeppelin package has 507 files
+# (half of them build/*.json artifacts that Ape would also treat as sources), so it is mirrored
+# with its .sol files only.
+NPM_SOLIDITY_MIRRORS = {"@openzeppelin/contracts": Path(".deps") / "openzeppelin-contracts"}
+MIRROR_STAMP = ".sectoken-mirror.json"
 # The same pattern py-solc-x uses to read `solc --version`.
 VERSION_REGEX = re.compile(r"(\d+\.\d+\.\d+)(?:-nightly\.\d+\.\d+\.\d+|)(\+commit\.\w+)")
 
@@ -391,6 +400,80 @@ def current_compiler(root: Path | None = None) -> Compiler:
     return Compiler(path, full, "native", "registered")
 
 
+# --------------------------------------------------------------------------- dependencies
+
+
+def _config_dependency_versions(root: Path) -> dict[str, str]:
+    """``local:`` path (relative, normalised) → declared version, from ape-config.yaml."""
+    data: Any = yaml.safe_load((root / CONFIG_FILE).read_text())
+    found: dict[str, str] = {}
+    for dep in (data or {}).get("dependencies") or []:
+        if isinstance(dep, dict) and dep.get("local"):
+            found[os.path.normpath(str(dep["local"]))] = str(dep.get("version", ""))
+    return found
+
+
+def mirror_solidity_package(package_dir: Path, dest: Path, version: str) -> int:
+    """Copy the ``.sol`` files of ``package_dir`` to ``dest`` (idempotent); return the count."""
+    stamp = dest / MIRROR_STAMP
+    sources = sorted(
+        p.relative_to(package_dir)
+        for p in package_dir.rglob("*.sol")
+        if "node_modules" not in p.relative_to(package_dir).parts
+    )
+    record = {"version": version, "files": len(sources)}
+    try:
+        if json.loads(stamp.read_text()) == record:
+            return len(sources)
+    except (OSError, ValueError):
+        pass
+    if dest.exists():
+        shutil.rmtree(dest)
+    for rel in sources:
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(package_dir / rel, target)
+    stamp.write_text(json.dumps(record))
+    return len(sources)
+
+
+def prepare_dependencies(root: Path) -> list[str]:
+    """Mirror the npm Solidity packages that ape-config.yaml uses; return a summary per package.
+
+    When a mirror changes, Ape's unpacked copies in ``contracts/.cache`` are removed so that
+    Ape unpacks the new sources.
+    """
+    declared = _config_dependency_versions(root)
+    summary: list[str] = []
+    changed = False
+    for package, mirror in NPM_SOLIDITY_MIRRORS.items():
+        key = os.path.normpath(str(mirror))
+        if key not in declared:
+            continue
+        package_dir = root / "node_modules" / package
+        try:
+            npm_version = str(json.loads((package_dir / "package.json").read_text())["version"])
+        except (OSError, ValueError, KeyError) as exc:
+            raise ToolchainError(
+                f"the npm package {package} is not installed", "run `npm ci` (or `make install`)"
+            ) from exc
+        if npm_version != declared[key]:
+            raise ToolchainError(
+                f"node_modules has {package} {npm_version}, but ape-config.yaml declares "
+                f"{declared[key]}",
+                "keep the version in package.json and ape-config.yaml (dependency and "
+                "import_remapping) the same, then run `npm ci`",
+            )
+        dest = root / mirror
+        before = (dest / MIRROR_STAMP).read_text() if (dest / MIRROR_STAMP).exists() else None
+        count = mirror_solidity_package(package_dir, dest, npm_version)
+        changed = changed or (dest / MIRROR_STAMP).read_text() != before
+        summary.append(f"{package} {npm_version} ({count} .sol files) in {mirror}")
+    if changed:
+        shutil.rmtree(root / "contracts" / ".cache", ignore_errors=True)
+    return summary
+
+
 # --------------------------------------------------------------------------- anvil
 
 
@@ -482,6 +565,7 @@ def setup(
             "keep them the same (the config links them with a YAML anchor)",
         )
     compiler = resolve_compiler(root, allow_download=allow_download)
+    dependencies = prepare_dependencies(root)
     link = link_anvil(root, bin_dir)
     version = anvil_version(link)
     print(f"sectoken: compiler {compiler.describe()}", file=out)
@@ -490,6 +574,8 @@ def setup(
         f"(hardfork {config.anvil_hardfork or 'anvil default'}) linked at {link}",
         file=out,
     )
+    for line in dependencies:
+        print(f"sectoken: dependency {line}", file=out)
     return Toolchain(compiler=compiler, anvil=link, anvil_version=version)
 
 

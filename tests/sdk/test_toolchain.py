@@ -410,3 +410,60 @@ def test_shim_rejects_modes_it_does_not_support(
     )
     assert proc.returncode == 2
     assert "--standard-json" in proc.stderr
+
+
+# --------------------------------------------------------------------------- dependencies
+
+
+def fake_npm_package(proj: Path, version: str) -> Path:
+    package = proj / "node_modules" / "@openzeppelin" / "contracts"
+    (package / "token").mkdir(parents=True)
+    (package / "build" / "contracts").mkdir(parents=True)
+    (package / "package.json").write_text(json.dumps({"version": version}))
+    (package / "token" / "T.sol").write_text("// SPDX-License-Identifier: MIT\n")
+    (package / "build" / "contracts" / "T.json").write_text("{}")
+    (package / "README.md").write_text("readme\n")
+    return package
+
+
+def declare_openzeppelin(proj: Path, version: str) -> None:
+    with (proj / "ape-config.yaml").open("a") as fh:
+        fh.write(
+            "dependencies:\n"
+            f"  - name: openzeppelin\n    version: {version}\n"
+            "    local: ./.deps/openzeppelin-contracts\n"
+        )
+
+
+def test_openzeppelin_is_mirrored_with_sources_only(proj: Path) -> None:
+    fake_npm_package(proj, "5.7.0")
+    declare_openzeppelin(proj, "5.7.0")
+    stale = proj / "contracts" / ".cache" / "openzeppelin"
+    stale.mkdir(parents=True)
+    summary = toolchain.prepare_dependencies(proj)
+    mirror = proj / ".deps" / "openzeppelin-contracts"
+    files = sorted(str(p.relative_to(mirror)) for p in mirror.rglob("*") if p.is_file())
+    assert files == [toolchain.MIRROR_STAMP, "token/T.sol"]
+    assert summary == [
+        "@openzeppelin/contracts 5.7.0 (1 .sol files) in .deps/openzeppelin-contracts"
+    ]
+    assert not stale.exists()  # Ape re-unpacks the new sources
+    stale.mkdir(parents=True)
+    toolchain.prepare_dependencies(proj)  # unchanged: nothing rewritten or removed
+    assert stale.exists()
+
+
+def test_openzeppelin_version_must_match_config(proj: Path) -> None:
+    fake_npm_package(proj, "5.6.0")
+    declare_openzeppelin(proj, "5.7.0")
+    with pytest.raises(toolchain.ToolchainError, match=r"5\.6\.0.*5\.7\.0") as info:
+        toolchain.prepare_dependencies(proj)
+    assert info.value.fix and "npm ci" in info.value.fix
+
+
+def test_project_declares_the_npm_openzeppelin_version() -> None:
+    package = json.loads((PROJECT_ROOT / "package.json").read_text())
+    oz = package["dependencies"]["@openzeppelin/contracts"]
+    config = (PROJECT_ROOT / "ape-config.yaml").read_text()
+    assert f"version: {oz}" in config
+    assert f"@openzeppelin/contracts=openzeppelin/{oz}" in config
