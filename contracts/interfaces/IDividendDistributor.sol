@@ -117,6 +117,9 @@ interface IDividendDistributor {
     error NothingDue(uint256 id, address holder);
     /// @notice Distribution `id` has nothing withheld waiting for the tax wallet.
     error NothingWithheld(uint256 id);
+    /// @notice A payment would take distribution `id` beyond its deposit (only possible if the
+    ///         token's record-date balances did not add up to its record-date supply).
+    error Overdrawn(uint256 id);
 
     /// @notice Create a distribution; the caller needs the token's ISSUER_ROLE. Costs the same
     ///         whatever the number of holders (at most MAX_EXCLUDED balances are read).

@@ -1,0 +1,384 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Address} from "@openzeppelin/contracts/utils/Address.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
+import {InvestorRecords} from "../compliance/InvestorRecords.sol";
+import {IDividendDistributor} from "../interfaces/IDividendDistributor.sol";
+import {IInvestorRegistry} from "../interfaces/IInvestorRegistry.sol";
+import {IRecordDates} from "../interfaces/IRecordDates.sol";
+
+/// @title DividendDistributor
+/// @notice Pays dividends in ETH or in an ERC-20 to the holders of one security token, pro rata
+///         to their balances at a record date of that token.
+/// @dev Rules, in one place:
+///      - Share: `deposit * balanceOfAt(holder) / eligibleSupply`, rounded down (Math.mulDiv), where
+///        eligibleSupply = totalSupplyAt minus the record-date balances of the excluded wallets.
+///        The sum of shares never exceeds the deposit; rounding dust is reclaimable at expiry.
+///      - Paid once per (distribution, holder wallet), whatever happens to the tokens afterwards:
+///        the paid flag is on the wallet that held at the record date, not on who holds now.
+///      - Wallet recovery: a holder's share is always paid to `token.successorOf(holder)`, so after
+///        a controller recovery the new wallet collects (via `claimFor`) the lost wallet's share and
+///        whoever still has the lost key can only trigger a payment to the new wallet.
+///      - KYC policy: a share earned at the record date stays payable when the investor's KYC has
+///        lapsed or its registry record was removed. An investor-level freeze (registry bit 152)
+///        on the payee blocks payment while it lasts; if still frozen at expiry the share is
+///        reclaimed by the issuer with the rest.
+///      - Withholding: a per-distribution rate applies when the payee's registry record carries
+///        the withholding flag (8) at payment time; withheld amounts accrue per distribution and
+///        are sent to the distribution's tax wallet by `withdrawWithheld`.
+///      - ERC-20 deposits are credited by what actually arrived (fee-on-transfer tokens). Every
+///        state-changing entry point is nonReentrant (transient storage) and follows CEI.
+contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    /// @notice The role, on the token, allowed to create, push and reclaim.
+    bytes32 public constant ISSUER_ROLE = keccak256("ISSUER_ROLE");
+    /// @notice Most excluded wallets per distribution.
+    uint256 public constant MAX_EXCLUDED = 16;
+    /// @notice Gas forwarded with each ETH payment made by `push` (a claim forwards all gas).
+    uint256 public constant PUSH_ETH_GAS = 50_000;
+
+    uint256 private constant _FLAG_ERC20 = 1;
+    uint256 private constant _FLAG_RECLAIMED = 2;
+    uint256 private constant _BPS = 10_000;
+
+    /// @dev Slots 0..2 are what a claim reads (slot 3 too for ERC-20); slot 2 is the one it writes
+    ///      and is never zero after creation (recordDateId >= 1), so a claim pays no 0->1 write.
+    struct Dist {
+        // slot 0
+        uint208 deposit;
+        uint40 expiry;
+        uint8 flags;
+        // slot 1
+        uint208 eligibleSupply;
+        // slot 2
+        uint208 released; // paid + withheld
+        uint32 recordDateId;
+        uint16 withholdingBps;
+        // slot 3
+        address asset;
+        // slot 4
+        address taxWallet;
+        // slot 5
+        uint208 withheld;
+        // slot 6
+        uint208 withheldWithdrawn;
+        // slot 7
+        uint208 reclaimed;
+    }
+
+    /// @notice The security token whose record dates and roles this distributor uses.
+    IRecordDates public immutable token;
+
+    uint256 private _count;
+    mapping(uint256 id => Dist) private _dists;
+    /// @dev Paid flags, one bit per distribution, 256 distributions per word and wallet: a
+    ///      holder's first claim in a word writes a fresh slot, later ones flip a bit in it.
+    mapping(address holder => mapping(uint256 word => uint256 bits)) private _paidBits;
+    mapping(uint256 id => mapping(address account => bool)) private _excluded;
+
+    /// @param token_ The security token (IRecordDates).
+    constructor(IRecordDates token_) {
+        token = token_;
+    }
+
+    modifier onlyIssuer() {
+        if (!token.hasRole(ISSUER_ROLE, msg.sender)) revert NotIssuer(msg.sender);
+        _;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Issuer
+    // ------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IDividendDistributor
+    function createDistribution(DistributionParams calldata p)
+        external
+        payable
+        nonReentrant
+        onlyIssuer
+        returns (uint256 id)
+    {
+        if (p.expiry <= block.timestamp) revert ExpiryNotInFuture(p.expiry);
+        if (p.withholdingBps > _BPS || (p.withholdingBps != 0 && p.taxWallet == address(0))) {
+            revert InvalidWithholding(p.withholdingBps, p.taxWallet);
+        }
+        id = ++_count;
+        uint256 eligible = _eligibleSupply(id, p.recordDateId, p.excluded);
+        (uint256 deposit, uint256 flags) = _collect(p);
+
+        Dist storage d = _dists[id];
+        d.deposit = uint208(deposit);
+        d.expiry = uint40(p.expiry);
+        d.flags = uint8(flags);
+        d.eligibleSupply = SafeCast.toUint208(eligible);
+        d.recordDateId = SafeCast.toUint32(p.recordDateId);
+        d.withholdingBps = p.withholdingBps;
+        if (flags == _FLAG_ERC20) d.asset = p.asset;
+        if (p.taxWallet != address(0)) d.taxWallet = p.taxWallet;
+        _emitCreated(id, p, deposit, eligible);
+    }
+
+    /// @inheritdoc IDividendDistributor
+    function push(uint256 id, address[] calldata holders)
+        external
+        nonReentrant
+        onlyIssuer
+        returns (uint256 paidCount)
+    {
+        Dist storage d = _open(id);
+        uint256 deposit = d.deposit;
+        for (uint256 i; i < holders.length; ++i) {
+            if (_pushOne(d, id, deposit, holders[i])) ++paidCount;
+        }
+    }
+
+    /// @inheritdoc IDividendDistributor
+    function reclaim(uint256 id) external nonReentrant onlyIssuer returns (uint256 amount) {
+        Dist storage d = _dists[id];
+        uint256 deposit = d.deposit;
+        if (deposit == 0) revert UnknownDistribution(id);
+        if (block.timestamp < d.expiry) revert DistributionNotExpired(id, d.expiry);
+        uint256 flags = d.flags;
+        if (flags & _FLAG_RECLAIMED != 0) revert AlreadyReclaimed(id);
+        amount = deposit - d.released;
+        d.flags = uint8(flags | _FLAG_RECLAIMED);
+        d.reclaimed = uint208(amount);
+        emit Reclaimed(id, msg.sender, amount);
+        if (amount != 0) _pay(d, msg.sender, amount);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Holders, anyone
+    // ------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IDividendDistributor
+    function claim(uint256 id) external nonReentrant returns (uint256 amount) {
+        return _claim(id, msg.sender);
+    }
+
+    /// @inheritdoc IDividendDistributor
+    function claimFor(uint256 id, address holder) external nonReentrant returns (uint256 amount) {
+        return _claim(id, holder);
+    }
+
+    /// @inheritdoc IDividendDistributor
+    function withdrawWithheld(uint256 id) external nonReentrant returns (uint256 amount) {
+        Dist storage d = _dists[id];
+        if (d.deposit == 0) revert UnknownDistribution(id);
+        uint256 withheld = d.withheld;
+        amount = withheld - d.withheldWithdrawn;
+        if (amount == 0) revert NothingWithheld(id);
+        d.withheldWithdrawn = uint208(withheld);
+        address taxWallet = d.taxWallet;
+        emit WithheldWithdrawn(id, taxWallet, amount);
+        _pay(d, taxWallet, amount);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Views
+    // ------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IDividendDistributor
+    function distribution(uint256 id) external view returns (DistributionInfo memory info) {
+        Dist storage d = _dists[id];
+        if (d.deposit == 0) revert UnknownDistribution(id);
+        info.asset = d.asset;
+        info.recordDateId = d.recordDateId;
+        info.deposit = d.deposit;
+        info.eligibleSupply = d.eligibleSupply;
+        info.expiry = d.expiry;
+        info.withholdingBps = d.withholdingBps;
+        info.taxWallet = d.taxWallet;
+        info.released = d.released;
+        info.withheld = d.withheld;
+        info.withheldWithdrawn = d.withheldWithdrawn;
+        info.reclaimed = d.reclaimed;
+        info.isReclaimed = d.flags & _FLAG_RECLAIMED != 0;
+    }
+
+    /// @inheritdoc IDividendDistributor
+    function distributionCount() external view returns (uint256) {
+        return _count;
+    }
+
+    /// @inheritdoc IDividendDistributor
+    function entitlementOf(uint256 id, address holder) external view returns (uint256) {
+        Dist storage d = _dists[id];
+        if (d.deposit == 0) revert UnknownDistribution(id);
+        if (_excluded[id][holder]) return 0;
+        return Math.mulDiv(d.deposit, token.balanceOfAt(holder, d.recordDateId), d.eligibleSupply);
+    }
+
+    /// @inheritdoc IDividendDistributor
+    function isPaid(uint256 id, address holder) external view returns (bool) {
+        return _paidBits[holder][id >> 8] & (1 << (id & 0xff)) != 0;
+    }
+
+    /// @inheritdoc IDividendDistributor
+    function isExcluded(uint256 id, address account) external view returns (bool) {
+        return _excluded[id][account];
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Internals
+    // ------------------------------------------------------------------------------------------
+
+    function _claim(uint256 id, address holder) private returns (uint256 amount) {
+        Dist storage d = _open(id);
+        uint256 deposit = d.deposit;
+        uint256 word = id >> 8;
+        uint256 mask = 1 << (id & 0xff);
+        uint256 bits = _paidBits[holder][word];
+        if (bits & mask != 0) {
+            if (_excluded[id][holder]) revert ExcludedHolder(id, holder);
+            revert AlreadyPaid(id, holder);
+        }
+        (address payee, uint256 gross, uint256 withheld, SkipReason why) = _share(d, deposit, holder);
+        if (why == SkipReason.NothingDue) revert NothingDue(id, holder);
+        if (why == SkipReason.Frozen) revert InvestorFrozen(id, payee);
+        _paidBits[holder][word] = bits | mask;
+        _release(d, id, deposit, gross, withheld);
+        amount = gross - withheld;
+        emit Claimed(id, holder, payee, amount, withheld);
+        _pay(d, payee, amount);
+    }
+
+    /// @dev Record-date supply minus the excluded wallets' balances; marks them excluded (and paid).
+    function _eligibleSupply(uint256 id, uint256 recordId, address[] calldata excluded)
+        private
+        returns (uint256 eligible)
+    {
+        uint256 n = excluded.length;
+        if (n > MAX_EXCLUDED) revert TooManyExcluded(n, MAX_EXCLUDED);
+        // recordDate() reverts for an unknown id.
+        if (block.timestamp < token.recordDate(recordId)) revert RecordDateNotPassed(recordId);
+        uint256 word = id >> 8;
+        uint256 mask = 1 << (id & 0xff);
+        eligible = token.totalSupplyAt(recordId);
+        for (uint256 i; i < n; ++i) {
+            address w = excluded[i];
+            if (_excluded[id][w]) revert DuplicateExcluded(w);
+            _excluded[id][w] = true;
+            _paidBits[w][word] |= mask;
+            eligible -= token.balanceOfAt(w, recordId);
+        }
+        if (eligible == 0) revert NothingEligible();
+    }
+
+    /// @dev Take the deposit: msg.value for ETH, else what actually arrived from the caller.
+    function _collect(DistributionParams calldata p) private returns (uint256 deposit, uint256 flags) {
+        if (p.asset == address(0)) {
+            if (msg.value != p.amount) revert ValueMismatch(msg.value, p.amount);
+            deposit = msg.value;
+        } else {
+            if (msg.value != 0) revert ValueMismatch(msg.value, p.amount);
+            IERC20 asset = IERC20(p.asset);
+            uint256 before = asset.balanceOf(address(this));
+            asset.safeTransferFrom(msg.sender, address(this), p.amount);
+            deposit = asset.balanceOf(address(this)) - before;
+            flags = _FLAG_ERC20;
+        }
+        if (deposit == 0) revert ZeroDeposit();
+        if (deposit > type(uint208).max) revert DepositTooLarge(deposit);
+    }
+
+    function _emitCreated(uint256 id, DistributionParams calldata p, uint256 deposit, uint256 eligible) private {
+        emit DistributionCreated(
+            id, p.recordDateId, p.asset, deposit, eligible, p.expiry, p.withholdingBps, p.taxWallet, p.excluded
+        );
+    }
+
+    /// @dev One holder of a push: pay it or say (PushSkipped) why not; never reverts for the holder.
+    function _pushOne(Dist storage d, uint256 id, uint256 deposit, address holder) private returns (bool) {
+        uint256 word = id >> 8;
+        uint256 mask = 1 << (id & 0xff);
+        uint256 bits = _paidBits[holder][word];
+        if (bits & mask != 0) {
+            emit PushSkipped(id, holder, SkipReason.AlreadyPaidOrExcluded);
+            return false;
+        }
+        (address payee, uint256 gross, uint256 withheld, SkipReason why) = _share(d, deposit, holder);
+        if (why != SkipReason.None) {
+            emit PushSkipped(id, holder, why);
+            return false;
+        }
+        // Effects first; undone if the payment fails.
+        _paidBits[holder][word] = bits | mask;
+        _release(d, id, deposit, gross, withheld);
+        if (!_tryPay(d, payee, gross - withheld)) {
+            _paidBits[holder][word] = bits;
+            d.released -= uint208(gross);
+            if (withheld != 0) d.withheld -= uint208(withheld);
+            emit PushSkipped(id, holder, SkipReason.TransferFailed);
+            return false;
+        }
+        emit Claimed(id, holder, payee, gross - withheld, withheld);
+        return true;
+    }
+
+    /// @dev The distribution, which must exist and not have expired.
+    function _open(uint256 id) private view returns (Dist storage d) {
+        d = _dists[id];
+        if (d.deposit == 0) revert UnknownDistribution(id);
+        if (block.timestamp >= d.expiry) revert DistributionExpired(id);
+    }
+
+    /// @dev What `holder` is owed: its successor (the payee), the gross share and the part withheld,
+    ///      or why nothing can be paid now.
+    function _share(Dist storage d, uint256 deposit, address holder)
+        private
+        view
+        returns (address payee, uint256 gross, uint256 withheld, SkipReason why)
+    {
+        uint256 balance = token.balanceOfAt(holder, d.recordDateId);
+        gross = Math.mulDiv(deposit, balance, d.eligibleSupply);
+        if (gross == 0) return (address(0), 0, 0, SkipReason.NothingDue);
+        payee = token.successorOf(holder);
+        uint256 record = IInvestorRegistry(token.registry()).recordOf(payee);
+        if (InvestorRecords.isFrozen(record)) return (payee, gross, 0, SkipReason.Frozen);
+        uint256 bps = d.withholdingBps;
+        if (bps != 0 && InvestorRecords.flags(record) & InvestorRecords.FLAG_WITHHOLDING != 0) {
+            withheld = (gross * bps) / _BPS;
+        }
+    }
+
+    /// @dev Book `gross` (of which `withheld` for tax) as released; never beyond the deposit.
+    function _release(Dist storage d, uint256 id, uint256 deposit, uint256 gross, uint256 withheld) private {
+        uint256 released = d.released + gross;
+        // Unreachable while the token's record-date balances add up to its record-date supply.
+        if (released > deposit) revert Overdrawn(id);
+        d.released = uint208(released);
+        if (withheld != 0) d.withheld += uint208(withheld);
+    }
+
+    /// @dev Pay `amount` of the distribution's asset to `to`, reverting on failure.
+    function _pay(Dist storage d, address to, uint256 amount) private {
+        if (amount == 0) return;
+        if (d.flags & _FLAG_ERC20 == 0) {
+            Address.sendValue(payable(to), amount);
+        } else {
+            IERC20(d.asset).safeTransfer(to, amount);
+        }
+    }
+
+    /// @dev Pay `amount` to `to`; false instead of a revert. ETH gets PUSH_ETH_GAS and no return
+    ///      data is copied, so a hostile receiver can neither block a push nor make it expensive.
+    function _tryPay(Dist storage d, address to, uint256 amount) private returns (bool ok) {
+        if (amount == 0) return true;
+        if (d.flags & _FLAG_ERC20 == 0) {
+            uint256 gasLimit = PUSH_ETH_GAS;
+            assembly ("memory-safe") {
+                ok := call(gasLimit, to, amount, 0, 0, 0, 0)
+            }
+        } else {
+            ok = IERC20(d.asset).trySafeTransfer(to, amount);
+        }
+    }
+}

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+
+/// @title IShareholderVoting
+/// @notice Shareholder ballots of a security token. Voting weight is the balance at a record
+///         date of the token (see IRecordDates); one vote per holder wallet per ballot.
+interface IShareholderVoting {
+    /// @notice What the issuer gives `createBallot`.
+    /// @param title Short title (emitted, not stored).
+    /// @param documentURI Where the resolution or circular is published (emitted, not stored).
+    /// @param documentHash Hash of that document (stored).
+    /// @param options Option labels, 2 to MAX_OPTIONS (emitted, not stored; the count is stored).
+    /// @param recordDateId Record date of the token whose balances are the weights (must have passed).
+    /// @param start Voting opens at this unix time (may be now or in the past: open at once).
+    /// @param end Voting closes at this unix time (exclusive); must be after start and now.
+    /// @param quorumBps Turnout needed, in basis points of the eligible supply.
+    /// @param thresholdBps Share of the votes cast the leading option needs to pass, in basis points;
+    ///        0 means plurality (the unique leader wins).
+    /// @param excluded Wallets that do not vote and are left out of the eligible supply (treasury).
+    struct BallotParams {
+        string title;
+        string documentURI;
+        bytes32 documentHash;
+        string[] options;
+        uint256 recordDateId;
+        uint64 start;
+        uint64 end;
+        uint16 quorumBps;
+        uint16 thresholdBps;
+        address[] excluded;
+    }
+
+    /// @notice A ballot as the views report it.
+    struct BallotInfo {
+        uint256 recordDateId;
+        uint64 start;
+        uint64 end;
+        uint8 optionCount;
+        uint16 quorumBps;
+        uint16 thresholdBps;
+        uint256 eligibleSupply;
+        bytes32 documentHash;
+    }
+
+    /// @notice The result of a ballot, as it stands (final once `ended`).
+    /// @param ended Voting has closed.
+    /// @param quorumReached turnout * 10000 >= quorumBps * eligibleSupply.
+    /// @param tie Two or more options share the highest tally (no winner).
+    /// @param winningOption The option with the highest tally (meaningful unless tie or no votes).
+    /// @param passed Ended, quorum reached, a unique leader, and that leader has at least
+    ///        thresholdBps of the votes cast (any share when thresholdBps is 0).
+    struct Outcome {
+        bool ended;
+        bool quorumReached;
+        bool tie;
+        uint8 winningOption;
+        bool passed;
+        uint256 turnout;
+    }
+
+    /// @notice Ballot `id` was created from `params` (title, document, option labels, window,
+    ///         quorum, threshold and excluded wallets); `eligibleSupply` is the denominator of the quorum.
+    event BallotCreated(
+        uint256 indexed id, uint256 indexed recordDateId, uint256 eligibleSupply, BallotParams params
+    );
+    /// @notice `voter` (the wallet whose record-date balance is the weight) voted `option` with
+    ///         `weight` on ballot `ballotId`.
+    event VoteCast(uint256 indexed ballotId, address indexed voter, uint8 option, uint256 weight);
+    /// @notice The vote of `voter` on ballot `ballotId` was cast by `caller` (its proxy or its
+    ///         successor after a wallet recovery); always follows the VoteCast it qualifies.
+    event VoteCastOnBehalf(uint256 indexed ballotId, address indexed voter, address indexed caller);
+    /// @notice `holder` appointed `proxy` to vote for it on ballot `ballotId` (address(0): revoked).
+    event ProxyAppointed(uint256 indexed ballotId, address indexed holder, address indexed proxy);
+
+    /// @notice `account` does not hold the token's ISSUER_ROLE.
+    error NotIssuer(address account);
+    /// @notice The record date has not passed yet (or does not exist).
+    error RecordDateNotPassed(uint256 recordDateId);
+    /// @notice Fewer than two or more than MAX_OPTIONS options.
+    error InvalidOptionCount(uint256 count);
+    /// @notice end must be after start and after now.
+    error InvalidWindow(uint64 start, uint64 end);
+    /// @notice quorumBps or thresholdBps above 10000.
+    error InvalidBps(uint16 quorumBps, uint16 thresholdBps);
+    /// @notice More than MAX_EXCLUDED excluded wallets.
+    error TooManyExcluded(uint256 count, uint256 max);
+    /// @notice `account` appears twice in the excluded list.
+    error DuplicateExcluded(address account);
+    /// @notice Excluded wallets hold the whole supply at the record date.
+    error NothingEligible();
+    /// @notice No ballot `id`.
+    error UnknownBallot(uint256 id);
+    /// @notice Ballot `id` opens at `start`.
+    error VotingNotOpen(uint256 id, uint64 start);
+    /// @notice Ballot `id` closed at `end`.
+    error VotingClosed(uint256 id, uint64 end);
+    /// @notice Ballot `id` has no option `option`.
+    error InvalidOption(uint256 id, uint8 option);
+    /// @notice `voter` already voted on ballot `id`.
+    error AlreadyVoted(uint256 id, address voter);
+    /// @notice `voter` is excluded from ballot `id`.
+    error ExcludedVoter(uint256 id, address voter);
+    /// @notice `voter` held nothing at the record date of ballot `id`.
+    error NoVotingWeight(uint256 id, address voter);
+    /// @notice `wallet` was recovered by the controller to `successor`: only the successor acts for it.
+    error WalletSuperseded(address wallet, address successor);
+    /// @notice `caller` is neither the proxy nor the successor of `voter` on ballot `id`.
+    error NotAuthorized(uint256 id, address voter, address caller);
+
+    /// @notice Create a ballot; the caller needs the token's ISSUER_ROLE. Costs the same whatever
+    ///         the number of holders (at most MAX_EXCLUDED balances are read).
+    /// @param p See BallotParams.
+    /// @return id The new ballot's id (1, 2, ...).
+    function createBallot(BallotParams calldata p) external returns (uint256 id);
+
+    /// @notice Vote `option` on ballot `ballotId` with the caller's record-date balance.
+    /// @param ballotId The ballot.
+    /// @param option Index into the ballot's options.
+    /// @return weight The weight counted.
+    function vote(uint256 ballotId, uint8 option) external returns (uint256 weight);
+
+    /// @notice Cast `voter`'s vote as its proxy for this ballot, or as its successor after a wallet
+    ///         recovery (the lost wallet's record-date weight, once).
+    /// @param ballotId The ballot.
+    /// @param voter The wallet whose record-date balance is the weight.
+    /// @param option Index into the ballot's options.
+    /// @return weight The weight counted.
+    function voteFor(uint256 ballotId, address voter, uint8 option) external returns (uint256 weight);
+
+    /// @notice Appoint `proxy` to cast the caller's vote on ballot `ballotId` (address(0) revokes).
+    ///         The caller may still vote itself until the proxy has voted.
+    /// @param ballotId The ballot (must not have closed).
+    /// @param proxy The wallet that may vote for the caller.
+    function appointProxy(uint256 ballotId, address proxy) external;
+
+    /// @notice Ballot `id` (reverts for an unknown id).
+    function ballot(uint256 id) external view returns (BallotInfo memory);
+
+    /// @notice Number of ballots created; ids run from 1 to this value.
+    function ballotCount() external view returns (uint256);
+
+    /// @notice Weight counted for `option` on ballot `id`.
+    function tally(uint256 id, uint8 option) external view returns (uint256);
+
+    /// @notice Weights counted for every option of ballot `id`, in option order.
+    function tallies(uint256 id) external view returns (uint256[] memory);
+
+    /// @notice Sum of the weights of the votes cast on ballot `id`.
+    function turnout(uint256 id) external view returns (uint256);
+
+    /// @notice Whether turnout has reached the quorum of ballot `id`.
+    function quorumReached(uint256 id) external view returns (bool);
+
+    /// @notice The result of ballot `id` as it stands.
+    function outcome(uint256 id) external view returns (Outcome memory);
+
+    /// @notice Whether `voter`'s vote on ballot `id` was cast (true for excluded wallets).
+    function hasVoted(uint256 id, address voter) external view returns (bool);
+
+    /// @notice Whether `account` is excluded from ballot `id`.
+    function isExcluded(uint256 id, address account) external view returns (bool);
+
+    /// @notice The proxy `holder` appointed for ballot `id` (address(0) if none).
+    function proxyOf(uint256 id, address holder) external view returns (address);
+}
