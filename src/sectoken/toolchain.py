@@ -255,11 +255,22 @@ def _check_version(executable: Path, version: str) -> str:
 
 
 def _place(source: Path, target: Path) -> None:
-    """Make ``target`` point to ``source`` (symlink), replacing what was there."""
+    """Make ``target`` a symlink to ``source``, atomically replacing what was there."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    if target.is_symlink() or target.exists():
-        target.unlink()
-    target.symlink_to(source.resolve())
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    tmp.symlink_to(source.resolve())
+    os.replace(tmp, target)
+
+
+def _write_executable(target: Path, text: str) -> None:
+    """Write an executable file atomically (other processes may be running it)."""
+    if not target.is_symlink() and target.is_file() and target.read_text() == text:
+        return
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    tmp.chmod(0o755)
+    os.replace(tmp, target)
 
 
 def find_native_solc(version: str, folder: Path) -> Compiler | None:
@@ -302,9 +313,7 @@ def download_solc(version: str, folder: Path, timeout: float = 5.0) -> Compiler 
             if not fetched.exists():
                 return None
             target = folder / f"solc-v{version}"
-            if target.is_symlink() or target.exists():
-                target.unlink()
-            shutil.move(str(fetched), target)
+            os.replace(fetched, target)
     finally:
         socket.setdefaulttimeout(saved_timeout)
         if saved_env is not None:
@@ -352,10 +361,7 @@ def register_solcjs(version: str, folder: Path, root: Path) -> Compiler:
         "export SECTOKEN_SOLC_MODULE\n"
         f'exec {shlex.quote(str(node))} {shlex.quote(str(SHIM_FILE.resolve()))} "$@"\n'
     )
-    if target.is_symlink():
-        target.unlink()
-    target.write_text(launcher)
-    target.chmod(0o755)
+    _write_executable(target, launcher)
     full = _check_version(target, version)
     return Compiler(target, full, "solc-js", f"npm solc {npm_version} on node {node}")
 
