@@ -1,0 +1,539 @@
+"""Deploy a token suite from a spec, resumably, and keep it configured as the spec says.
+
+``plan_deploy`` compares the spec with the deployment file and the chain and returns the steps
+still needed; ``apply_deploy`` runs them, saving the deployment file after every contract that
+lands (and, before sending, the address a deployment will have), so a run that stops half way
+resumes where it stopped. Running again with the same spec finds nothing to do and sends nothing.
+A changed spec becomes a plan of what can change (rules, countries, roles, documents); a change to
+what cannot (name, symbol, decimals, registry, removing a corporate contract) is refused.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
+from web3 import Web3
+
+from sectoken.batching import wait_for_pending
+from sectoken.countries import format_country
+from sectoken.deployments import (
+    ContractRecord,
+    Deployment,
+    StaleDeployment,
+    deployment_path,
+    load_deployment,
+)
+from sectoken.errors import SectokenError
+from sectoken.spec import IMMUTABLE_KEYS, ROLE_KEYS, CountryRule, Document, Rules, Spec
+from sectoken.suite import CONTRACT_TYPES, role_id
+
+__all__ = [
+    "DeployPlan",
+    "Step",
+    "apply_deploy",
+    "create_address",
+    "plan_deploy",
+]
+
+LOCAL_NETWORKS = frozenset({"local"})
+
+
+@dataclass(slots=True)
+class Step:
+    """One transaction the deployment still needs."""
+
+    kind: str
+    description: str
+    run: Callable[[], Any]
+
+
+@dataclass(slots=True)
+class DeployPlan:
+    spec: Spec
+    deployment: Deployment
+    deploys: list[str] = field(default_factory=list)
+    config: list[Step] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    adopted: list[str] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.deploys and not self.config
+
+    @property
+    def steps(self) -> list[str]:
+        return [f"deploy {name}" for name in self.deploys] + [s.description for s in self.config]
+
+
+def create_address(sender: str, nonce: int) -> str:
+    """The address of the contract ``sender`` creates with ``nonce`` (CREATE: the last 20 bytes
+    of keccak256(rlp([sender, nonce])))."""
+    if nonce == 0:
+        nonce_rlp = b"\x80"
+    elif nonce < 0x80:
+        nonce_rlp = bytes([nonce])
+    else:
+        raw = nonce.to_bytes((nonce.bit_length() + 7) // 8, "big")
+        nonce_rlp = bytes([0x80 + len(raw)]) + raw
+    payload = b"\x94" + bytes.fromhex(sender[2:]) + nonce_rlp
+    return to_checksum_address(keccak(bytes([0xC0 + len(payload)]) + payload)[12:])
+
+
+def _block_record(w3: Web3, number: int) -> tuple[int, str]:
+    block = w3.eth.get_block(number)
+    return int(block["number"]), "0x" + bytes(block["hash"]).hex()
+
+
+def _open_or_create(
+    path: Path,
+    *,
+    network: str,
+    w3: Web3,
+    deployer: str,
+    fresh: bool,
+    notes: list[str],
+) -> Deployment:
+    if path.exists() and fresh:
+        aside = path.with_name(
+            f"{path.stem}.{datetime.now(tz=UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
+        )
+        shutil.move(path, aside)
+        notes.append(f"--fresh: the previous deployment file was moved to {aside}")
+    if path.exists():
+        deployment = load_deployment(path, network=network)
+        try:
+            deployment.check_chain(w3)
+        except StaleDeployment:
+            if network not in LOCAL_NETWORKS:
+                raise
+            aside = path.with_name(f"{path.stem}.stale.json")
+            shutil.move(path, aside)
+            notes.append(f"{path} described a local chain that no longer runs; moved to {aside}")
+        else:
+            return deployment
+    return Deployment(path=path, network=network, chain_id=int(w3.eth.chain_id), deployer=deployer)
+
+
+def _immutable_changes(spec: Spec, recorded: dict[str, Any] | None) -> list[str]:
+    if not recorded:
+        return []
+    wanted = spec.canonical()
+    problems = []
+    for key in IMMUTABLE_KEYS:
+        old, new = recorded.get(key), wanted.get(key)
+        if old == new:
+            continue
+        if key in ("dividends", "voting") and old is False and new is True:
+            continue
+        problems.append(f"{key}: {old!r} → {new!r}")
+    return problems
+
+
+def plan_deploy(
+    project: Any,
+    spec: Spec,
+    account: Any,
+    *,
+    w3: Web3,
+    network: str,
+    directory: str | Path = "deployments",
+    fresh: bool = False,
+) -> DeployPlan:
+    """Everything the spec still needs on this network (reads only; sends nothing)."""
+    deployer = to_checksum_address(getattr(account, "address", account))
+    notes: list[str] = []
+    path = deployment_path(directory, network)
+    deployment = _open_or_create(
+        path, network=network, w3=w3, deployer=deployer, fresh=fresh, notes=notes
+    )
+    changes = _immutable_changes(spec, deployment.spec)
+    if changes:
+        raise SectokenError(
+            f"the spec changes what a deployed suite cannot change ({'; '.join(changes)})",
+            hint=f"restore those values in the spec, or deploy a new suite with --fresh "
+            f"(the current {path.name} is kept aside)",
+        )
+    plan = DeployPlan(spec=spec, deployment=deployment, notes=notes)
+    if spec.registry is not None and "registry" not in deployment.contracts:
+        plan.notes.append(f"reusing the investor registry at {spec.registry}")
+    for name in CONTRACT_TYPES:
+        if name in deployment.contracts:
+            continue
+        if name == "registry" and spec.registry is not None:
+            continue
+        if name == "dividends" and not spec.dividends:
+            continue
+        if name == "voting" and not spec.voting:
+            continue
+        plan.deploys.append(name)
+    plan.config = _config_steps(project, spec, deployment, account, w3, will_deploy=plan.deploys)
+    return plan
+
+
+def apply_deploy(
+    project: Any,
+    plan: DeployPlan,
+    account: Any,
+    *,
+    w3: Web3,
+    on_step: Callable[[str], None] | None = None,
+) -> int:
+    """Run the plan; returns the number of transactions sent. Saves the file as it goes."""
+    deployment = plan.deployment
+    spec = plan.spec
+    sent = 0
+    deployer = to_checksum_address(account.address)
+    wait_for_pending(w3, deployer)
+    if plan.is_empty and deployment.configured and deployment.spec_hash == spec.spec_hash():
+        return 0
+    if deployment.spec is None:
+        deployment.spec = spec.canonical()
+        deployment.spec_hash = spec.spec_hash()
+    deployment.configured = False
+    if spec.registry is not None and "registry" not in deployment.contracts:
+        _adopt_existing_registry(project, deployment, spec.registry, w3)
+    deployment.save()
+    for name in plan.deploys:
+        if name in deployment.contracts:
+            continue
+        if _adopt_pending(deployment, name, w3, project):
+            if on_step:
+                on_step(f"found {name} deployed by the interrupted run")
+            deployment.save()
+            continue
+        if on_step:
+            on_step(f"deploy {name}")
+        _deploy_one(project, deployment, name, account, w3)
+        sent += 1
+    # The contracts exist now: recompute configuration against the chain, then apply it.
+    steps = _config_steps(project, spec, deployment, account, w3, will_deploy=[])
+    for step in steps:
+        if on_step:
+            on_step(step.description)
+        step.run()
+        sent += 1
+    deployment.spec = spec.canonical()
+    deployment.spec_hash = spec.spec_hash()
+    deployment.configured = True
+    deployment.save()
+    return sent
+
+
+def _adopt_existing_registry(project: Any, deployment: Deployment, address: str, w3: Web3) -> None:
+    code = w3.eth.get_code(to_checksum_address(address))
+    if not code:
+        raise SectokenError(
+            f"the spec's registry {address} has no contract on this chain",
+            hint="check the address and the --network, or write 'registry: new'",
+        )
+    registry = project.InvestorRegistry.at(address)
+    try:
+        registry.recordOf(address)
+    except Exception as exc:
+        raise SectokenError(
+            f"{address} does not answer like an InvestorRegistry ({exc})",
+            hint="give the address of a sectoken InvestorRegistry, or write 'registry: new'",
+        ) from exc
+    # A reused registry's history starts before this suite: its events are read from block 0.
+    number, block_hash = _block_record(w3, 0)
+    deployment.contracts["registry"] = ContractRecord(
+        address=to_checksum_address(address), block=number, block_hash=block_hash, reused=True
+    )
+
+
+def _constructor_args(name: str, deployment: Deployment, spec: Spec, deployer: str) -> list[Any]:
+    if name == "registry":
+        return [deployer]
+    if name == "token":
+        return [spec.name, spec.symbol, spec.decimals, deployment.address("registry"), deployer]
+    return [deployment.address("token")]
+
+
+def _deploy_one(project: Any, deployment: Deployment, name: str, account: Any, w3: Web3) -> None:
+    deployer = to_checksum_address(account.address)
+    assert deployment.spec is not None
+    spec_obj = _spec_from_deployment(deployment)
+    nonce = int(w3.eth.get_transaction_count(deployer, "pending"))
+    before = int(w3.eth.block_number)
+    deployment.pending[name] = {
+        "address": create_address(deployer, nonce),
+        "nonce": nonce,
+        "block": before,
+    }
+    deployment.save()
+    container = getattr(project, CONTRACT_TYPES[name])
+    args = _constructor_args(name, deployment, spec_obj, deployer)
+    instance = account.deploy(container, *args, nonce=nonce)
+    receipt = w3.eth.get_transaction_receipt(instance.txn_hash)
+    block, block_hash = _block_record(w3, int(receipt["blockNumber"]))
+    deployment.contracts[name] = ContractRecord(
+        address=to_checksum_address(instance.address),
+        block=block,
+        block_hash=block_hash,
+        tx_hash=str(instance.txn_hash),
+    )
+    deployment.pending.pop(name, None)
+    deployment.save()
+
+
+def _adopt_pending(deployment: Deployment, name: str, w3: Web3, project: Any) -> bool:
+    """A previous run sent this deployment but stopped before recording it: adopt the contract
+    if it is there (matching code), forget the pending entry otherwise."""
+    pending = deployment.pending.get(name)
+    if not pending:
+        return False
+    address = to_checksum_address(str(pending["address"]))
+    code = bytes(w3.eth.get_code(address))
+    expected = getattr(project, CONTRACT_TYPES[name]).contract_type.runtime_bytecode
+    expected_code = bytes.fromhex(str(expected.bytecode or "0x")[2:]) if expected else b""
+    deployment.pending.pop(name, None)
+    if not code:
+        return False
+    if expected_code and len(code) != len(expected_code):
+        raise SectokenError(
+            f"{address}, where the interrupted run deployed the {name}, holds other code",
+            hint="inspect the address, then deploy again with --fresh",
+        )
+    start = int(pending.get("block", 0))
+    number, block_hash = _block_record(w3, start)
+    deployment.contracts[name] = ContractRecord(
+        address=address, block=number, block_hash=block_hash, tx_hash=None
+    )
+    return True
+
+
+def _spec_from_deployment(deployment: Deployment) -> Spec:
+    from sectoken.spec import parse_spec
+
+    data = dict(deployment.spec or {})
+    return parse_spec(
+        {
+            "token": {
+                "name": data["name"],
+                "symbol": data["symbol"],
+                "decimals": data["decimals"],
+            },
+            "registry": data.get("registry", "new"),
+        }
+    )
+
+
+# ---------------------------------------------------------------- configuration (diff vs chain)
+
+
+def _config_steps(
+    project: Any,
+    spec: Spec,
+    deployment: Deployment,
+    account: Any,
+    w3: Web3,
+    *,
+    will_deploy: list[str],
+) -> list[Step]:
+    deployer: str = to_checksum_address(account.address)
+    token = _instance(project, deployment, "token")
+    registry = _instance(project, deployment, "registry")
+    registry_ours = "registry" in will_deploy or (
+        "registry" in deployment.contracts and not deployment.contracts["registry"].reused
+    )
+    previous = deployment.spec or {}
+    steps: list[Step] = []
+    revokes: list[Step] = []
+
+    def token_now() -> Any:
+        return _instance(project, deployment, "token")
+
+    def registry_now() -> Any:
+        return _instance(project, deployment, "registry")
+
+    def has_role(contract: Any, role: str, holder: str, *, fresh_holders: set[str]) -> bool:
+        if contract is None:
+            return holder in fresh_holders
+        return bool(contract.hasRole(role_id(role), holder))
+
+    for key, role in ROLE_KEYS.items():
+        wanted = spec.role_holders(key, deployer)
+        before = _previous_holders(previous, key, deployer)
+        token_default = {deployer} if role == "DEFAULT_ADMIN_ROLE" else set()
+        for holder in wanted:
+            if not has_role(token, role, holder, fresh_holders=token_default):
+                steps.append(_grant(token_now, role, holder, account, "token"))
+        for holder in before:
+            if holder in wanted or not has_role(token, role, holder, fresh_holders=set()):
+                continue
+            if role == "DEFAULT_ADMIN_ROLE" and holder == deployer:
+                continue
+            revokes.append(_revoke(token_now, role, holder, account, "token"))
+        if registry_ours and role in ("COMPLIANCE_ROLE", "DEFAULT_ADMIN_ROLE"):
+            registry_default = {deployer}
+            for holder in wanted:
+                if not has_role(registry, role, holder, fresh_holders=registry_default):
+                    steps.append(_grant(registry_now, role, holder, account, "registry"))
+            for holder in before:
+                if holder in wanted or holder == deployer:
+                    continue
+                if has_role(registry, role, holder, fresh_holders=set()):
+                    revokes.append(_revoke(registry_now, role, holder, account, "registry"))
+
+    current_rules = _read_rules(token)
+    if current_rules != spec.rules:
+        steps.append(
+            Step(
+                "rules",
+                f"set rules {_describe_rules(spec.rules, current_rules)}",
+                lambda: token_now().setRules(spec.rules.as_tuple(), sender=account),
+            )
+        )
+
+    countries: dict[int, CountryRule] = dict(spec.countries)
+    for code in previous.get("countries", {}):
+        countries.setdefault(int(code), CountryRule())
+    changed = {code: rule for code, rule in countries.items() if _read_country(token, code) != rule}
+    if changed:
+        codes = sorted(changed)
+        text = ", ".join(
+            f"{format_country(c)} listed={changed[c].listed} max_holders={changed[c].max_holders}"
+            for c in codes
+        )
+        steps.append(
+            Step(
+                "countries",
+                f"set country rules: {text}",
+                lambda: token_now().setCountryRules(
+                    codes,
+                    [changed[c].listed for c in codes],
+                    [changed[c].max_holders for c in codes],
+                    sender=account,
+                ),
+            )
+        )
+
+    for doc_name, doc in spec.documents.items():
+        if _read_document(token, doc_name) != doc:
+            steps.append(
+                Step(
+                    "document",
+                    f"set document {doc_name!r} → {doc.uri}",
+                    _setter(token_now, doc_name, doc, account),
+                )
+            )
+    for doc_name in previous.get("documents", {}):
+        if doc_name not in spec.documents and _read_document(token, doc_name) is not None:
+            steps.append(
+                Step(
+                    "document",
+                    f"remove document {doc_name!r}",
+                    _remover(token_now, doc_name, account),
+                )
+            )
+    needs = {s.kind for s in steps} - {"grant"}
+    _check_own_roles(spec, token, deployer, needs)
+    return steps + revokes
+
+
+def _check_own_roles(spec: Spec, token: Any, deployer: str, needs: set[str]) -> None:
+    required = []
+    if needs & {"rules", "countries"}:
+        required.append(("compliance", "COMPLIANCE_ROLE"))
+    if "document" in needs:
+        required.append(("issuer", "ISSUER_ROLE"))
+    for key, role in required:
+        will_hold = deployer in spec.role_holders(key, deployer)
+        holds = token is not None and bool(token.hasRole(role_id(role), deployer))
+        if not (will_hold or holds):
+            raise SectokenError(
+                f"the deploying account {deployer} needs {role} on the token to apply the spec",
+                hint=f"add 'deployer' under roles.{key} in the spec, or deploy with an account "
+                "that holds it",
+            )
+
+
+def _setter(
+    token_now: Callable[[], Any], name: str, doc: Document, account: Any
+) -> Callable[[], Any]:
+    return lambda: token_now().setDocument(
+        _doc_key(name), doc.uri, bytes.fromhex(doc.hash[2:]), sender=account
+    )
+
+
+def _remover(token_now: Callable[[], Any], name: str, account: Any) -> Callable[[], Any]:
+    return lambda: token_now().removeDocument(_doc_key(name), sender=account)
+
+
+def _grant(get: Callable[[], Any], role: str, holder: str, account: Any, what: str) -> Step:
+    return Step(
+        "grant",
+        f"grant {role} on the {what} to {holder}",
+        lambda: get().grantRole(role_id(role), holder, sender=account),
+    )
+
+
+def _revoke(get: Callable[[], Any], role: str, holder: str, account: Any, what: str) -> Step:
+    return Step(
+        "revoke",
+        f"revoke {role} on the {what} from {holder}",
+        lambda: get().revokeRole(role_id(role), holder, sender=account),
+    )
+
+
+def _previous_holders(previous: dict[str, Any], key: str, deployer: str) -> list[str]:
+    holders = previous.get("roles", {}).get(key, [])
+    return [deployer if h == "deployer" else to_checksum_address(h) for h in holders]
+
+
+def _instance(project: Any, deployment: Deployment, name: str) -> Any:
+    record = deployment.contracts.get(name)
+    if record is None:
+        return None
+    return getattr(project, CONTRACT_TYPES[name]).at(record.address)
+
+
+def _read_rules(token: Any) -> Rules:
+    if token is None:
+        return Rules()
+    r = token.rules()
+    return Rules(
+        require_accreditation=bool(r[0]),
+        country_allow_list=bool(r[1]),
+        max_holders=int(r[2]),
+        holding_period=int(r[3]),
+        max_balance=int(r[4]),
+        max_balance_bps=int(r[5]),
+    )
+
+
+def _describe_rules(new: Rules, old: Rules) -> str:
+    parts = []
+    for name in Rules.__dataclass_fields__:
+        a, b = getattr(old, name), getattr(new, name)
+        if a != b:
+            parts.append(f"{name} {a}→{b}")
+    return "(" + ", ".join(parts) + ")"
+
+
+def _read_country(token: Any, code: int) -> CountryRule:
+    if token is None:
+        return CountryRule()
+    listed, max_holders, _holders = token.countryRule(code)
+    return CountryRule(listed=bool(listed), max_holders=int(max_holders))
+
+
+def _doc_key(name: str) -> bytes:
+    return name.encode().ljust(32, b"\x00")
+
+
+def _read_document(token: Any, name: str) -> Document | None:
+    if token is None:
+        return None
+    try:
+        uri, digest, _ts = token.getDocument(_doc_key(name))
+    except Exception:
+        return None
+    return Document(uri=str(uri), hash="0x" + bytes(digest).hex())

@@ -1,0 +1,76 @@
+"""Paged ``eth_getLogs``: works on a local node and on public nodes that cap a query's range.
+
+A query covers at most ``page_size`` blocks. When the node refuses a page (too many results, range
+too large, timeout) the page is halved and retried, down to a single block; the next pages keep
+the smaller size until the node has accepted several pages in a row, then grow again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from eth_utils.crypto import keccak
+from web3 import Web3
+
+__all__ = ["DEFAULT_PAGE_SIZE", "LogQueryError", "event_topic", "iter_logs"]
+
+DEFAULT_PAGE_SIZE = 10_000
+_GROW_AFTER = 4
+
+
+class LogQueryError(RuntimeError):
+    """The node refused even a one-block log query."""
+
+
+def event_topic(signature: str) -> str:
+    """Topic 0 of an event, e.g. ``event_topic("Transfer(address,address,uint256)")``."""
+    return "0x" + keccak(text=signature).hex()
+
+
+def iter_logs(
+    w3: Web3,
+    *,
+    address: str | Sequence[str],
+    topics: Sequence[str | Sequence[str] | None],
+    from_block: int,
+    to_block: int,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    on_page: Callable[[int, int], None] | None = None,
+) -> Iterator[Any]:
+    """Yield the logs matching ``address`` and ``topics`` in ``[from_block, to_block]``, in order.
+
+    ``on_page(done_up_to_block, to_block)`` is called after each page (for progress bars).
+    """
+    if page_size < 1:
+        raise ValueError("page size must be at least 1 block")
+    size = page_size
+    accepted = 0
+    start = from_block
+    while start <= to_block:
+        end = min(start + size - 1, to_block)
+        try:
+            logs = w3.eth.get_logs(
+                {
+                    "address": address,  # type: ignore[typeddict-item]
+                    "topics": list(topics),
+                    "fromBlock": start,
+                    "toBlock": end,
+                }
+            )
+        except Exception as exc:
+            if size == 1:
+                raise LogQueryError(
+                    f"the node refused eth_getLogs for block {start}: {exc}"
+                ) from exc
+            size = max(1, size // 2)
+            accepted = 0
+            continue
+        yield from logs
+        if on_page is not None:
+            on_page(end, to_block)
+        start = end + 1
+        accepted += 1
+        if accepted >= _GROW_AFTER and size < page_size:
+            size = min(page_size, size * 2)
+            accepted = 0
