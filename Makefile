@@ -32,11 +32,13 @@ help:
 	@echo "make clean      remove build outputs and caches (keeps .venv, node_modules, .ape accounts)"
 
 $(PY_STAMP): pyproject.toml $(CONSTRAINTS)
+	@command -v $(PYTHON) >/dev/null || { echo "make: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11" >&2; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[dev]'
 	@touch $@
 
 $(NPM_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "make: npm not found; install Node.js 18+ with npm (e.g. apt-get install nodejs npm)" >&2; exit 1; }
 	npm ci --no-audit --no-fund
 	@touch $@
 

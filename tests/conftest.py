@@ -30,6 +30,8 @@ if _venv_bin not in os.environ.get("PATH", "").split(os.pathsep):
 
 PROFILE_ENV = "SECTOKEN_PROFILE"
 _chain_health = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+# On CI (CI=true, as .ci/run sets): the same examples every run and no example database.
+_ci: dict[str, Any] = {"derandomize": True, "database": None} if os.environ.get("CI") else {}
 settings.register_profile(
     "quick",
     max_examples=25,
@@ -37,6 +39,7 @@ settings.register_profile(
     deadline=None,
     suppress_health_check=_chain_health,
     print_blob=True,
+    **_ci,
 )
 settings.register_profile(
     "deep",
@@ -47,6 +50,8 @@ settings.register_profile(
     print_blob=True,
 )
 PROFILE = os.environ.get(PROFILE_ENV, "quick")
+if PROFILE not in ("quick", "deep"):
+    raise pytest.UsageError(f"{PROFILE_ENV}={PROFILE!r}: use quick or deep")
 settings.load_profile(PROFILE)
 
 PLAIN_SUPPLY = 1_000_000 * 10**18
