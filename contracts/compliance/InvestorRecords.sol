@@ -11,7 +11,8 @@ library InvestorRecords {
 
     uint256 internal constant MAX_COUNTRY = 999;
     uint256 private constant _FROZEN_BIT = 1 << 152;
-    uint256 private constant _USED_BITS = (1 << 153) - 1;
+    /// @dev kycExpiry, lockupUntil, country, the four defined flags and the frozen bit.
+    uint256 private constant _USED_BITS = ((1 << 148) - 1) | _FROZEN_BIT;
 
     /// @dev The decoded record.
     struct Investor {
@@ -47,7 +48,7 @@ library InvestorRecords {
         return uint16(r >> 128) != 0 && nowTs < uint64(r) && r & _FROZEN_BIT == 0;
     }
 
-    /// @dev A storable record: a country in 1..999 and no bit above the frozen flag.
+    /// @dev A storable record: a country in 1..999 and no reserved bit set.
     function isWellFormed(uint256 r) internal pure returns (bool) {
         uint256 c = uint16(r >> 128);
         return c != 0 && c <= MAX_COUNTRY && r & ~_USED_BITS == 0;
