@@ -1,0 +1,121 @@
+"""Gas of the security token against a plain OpenZeppelin ERC-20, measured in one run on Anvil.
+
+Run: ``make bench`` (or ``.venv/bin/python bench/token_gas.py`` from the project root after
+``make install``). Prints a table; with ``--json FILE`` also writes the figures for the gas report.
+Every figure is ``gas_used`` of a mined receipt: nothing is estimated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from sectoken.records import InvestorRecord  # noqa: E402
+
+FAR_FUTURE = 4_102_444_800
+US, DE, KP = 840, 276, 408
+PLAIN_TRANSFER_TARGET = 1.5  # compliant transfer at most 1.5x the plain transfer
+BATCH_TARGET = 25_000  # gas per investor in a batch of 100
+SIZE_LIMIT = 24_576  # EIP-170
+
+
+def word(country: int = US, accredited: bool = True) -> int:
+    return InvestorRecord(kyc_expiry=FAR_FUTURE, country=country, accredited=accredited).pack()
+
+
+def measure(ape: Any) -> dict[str, Any]:
+    project, accounts, chain = ape.project, ape.accounts.test_accounts, ape.chain
+    admin, alice, bob, carol, spender = (accounts[i] for i in range(5))
+    rows: dict[str, int] = {}
+
+    plain = project.PlainERC20.deploy("Plain", "PLN", 10**24, sender=admin)
+    plain.transfer(alice, 10**21, sender=admin)
+    plain.transfer(bob, 10**21, sender=admin)
+    rows["plain ERC-20 transfer, existing holder"] = plain.transfer(bob, 10**18, sender=alice).gas_used
+    rows["plain ERC-20 transfer, new holder"] = plain.transfer(carol, 10**18, sender=alice).gas_used
+
+    registry = project.InvestorRegistry.deploy(admin, sender=admin)
+    token = project.SecurityToken.deploy("Acme", "ACME", 0, registry, admin, sender=admin)
+    for role in ("ISSUER_ROLE", "COMPLIANCE_ROLE", "CONTROLLER_ROLE", "PAUSER_ROLE"):
+        token.grantRole(getattr(token, role)(), admin, sender=admin)
+
+    rows["registry add, batch of 1 (per investor)"] = registry.setInvestors(
+        [alice], [word()], sender=admin
+    ).gas_used
+    fresh = [ape.utils.ZERO_ADDRESS[:-6] + f"{i + 1:06x}" for i in range(100)]
+    fresh = [ape.convert(a, ape.types.AddressType) for a in fresh]
+    batch = registry.setInvestors(fresh, [word()] * 100, sender=admin)
+    rows["registry add, batch of 100 (per investor)"] = batch.gas_used // 100
+    registry.setInvestors([bob, carol, spender], [word(), word(DE), word()], sender=admin)
+
+    token.issue(alice, 10**6, b"", sender=admin)
+    token.issue(bob, 10**6, b"", sender=admin)
+    # every rule configured: accreditation, block-list with a blocked country, holder limits
+    # (token and per country), holding period, absolute and relative balance caps
+    token.setRules((True, False, 1000, 60, 10**9, 9000), sender=admin)
+    token.setCountryRules([KP, US, DE], [True, False, False], [0, 500, 500], sender=admin)
+    rows["issue to a new holder"] = token.issue(spender, 1000, b"", sender=admin).gas_used
+    chain.mine(timestamp=chain.pending_timestamp + 120)  # past the holding period
+
+    rows["compliant transfer, existing holder"] = token.transfer(bob, 10, sender=alice).gas_used
+    rows["compliant transfer, new holder"] = token.transfer(carol, 10, sender=alice).gas_used
+    token.approve(spender, 10**6, sender=alice)
+    rows["compliant transferFrom, existing holder"] = token.transferFrom(alice, bob, 10, sender=spender).gas_used
+
+    # record dates: the first movement of a wallet after a record date saves its balance once
+    at = chain.pending_timestamp + 100
+    rows["schedule a record date"] = token.scheduleRecordDate(at, sender=admin).gas_used
+    rows["compliant transfer, record date pending"] = token.transfer(bob, 10, sender=alice).gas_used
+    chain.pending_timestamp = at + 1
+    rows["compliant transfer, first after a record date"] = token.transfer(bob, 10, sender=alice).gas_used
+    rows["compliant transfer, again after that record date"] = token.transfer(bob, 10, sender=alice).gas_used
+
+    sizes = {
+        name: len(bytes(getattr(project, name).contract_type.get_runtime_bytecode() or b""))
+        for name in ("SecurityToken", "InvestorRegistry", "PlainERC20")
+    }
+    return {"gas": rows, "sizes": sizes}
+
+
+def report(figures: dict[str, Any]) -> str:
+    gas, sizes = figures["gas"], figures["sizes"]
+    base = gas["plain ERC-20 transfer, existing holder"]
+    targets = {
+        "compliant transfer, existing holder": base * PLAIN_TRANSFER_TARGET,
+        "compliant transferFrom, existing holder": None,
+        "registry add, batch of 100 (per investor)": BATCH_TARGET,
+    }
+    lines = [f"{'operation':52} {'gas':>9} {'vs plain':>9} {'target':>9}  result"]
+    for name, used in gas.items():
+        target = targets.get(name)
+        verdict = "" if target is None else ("pass" if used <= target else "FAIL")
+        target_text = "" if target is None else f"{int(target):,}"
+        lines.append(f"{name:52} {used:>9,} {used / base:>8.2f}x {target_text:>9}  {verdict}")
+    lines.append("")
+    lines.append(f"{'deployed bytecode':52} {'bytes':>9} {'limit':>9}")
+    for name, size in sizes.items():
+        lines.append(f"{name:52} {size:>9,} {SIZE_LIMIT:>9,}  {'pass' if size <= SIZE_LIMIT else 'FAIL'}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--json", type=Path, help="also write the figures as JSON")
+    args = parser.parse_args()
+    import ape
+
+    with ape.networks.parse_network_choice("ethereum:local:foundry"):
+        figures = measure(ape)
+    print(report(figures))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()
