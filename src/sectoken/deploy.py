@@ -532,6 +532,8 @@ def _doc_key(name: str) -> bytes:
 def _read_document(token: Any, name: str) -> Document | None:
     if token is None:
         return None
+    if _doc_key(name) not in {bytes(k) for k in token.getAllDocuments()}:
+        return None
     try:
         uri, digest, _ts = token.getDocument(_doc_key(name))
     except Exception:

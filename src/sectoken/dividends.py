@@ -1,0 +1,311 @@
+"""Dividends: create a distribution at a record date, follow it, push it, reclaim what is left.
+
+A distribution pays ETH or an ERC-20 pro rata to the balances at a record date of the token
+(the distributor keeps no copy of holdings). Holders claim; ``push_dividends`` pays those who do
+not, in batches: it recomputes who is still unpaid (``isPaid``) on every run, so an interrupted
+push simply continues on the next run and nobody is paid twice (the contract refuses it anyway).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from eth_abi.abi import encode
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
+from rich.console import Console
+from rich.table import Table
+
+from sectoken.addresses import ZERO_ADDRESS, checked_address
+from sectoken.amounts import format_units, to_units
+from sectoken.batching import DEFAULT_BATCH_SIZE
+from sectoken.captable import build_cap_table
+from sectoken.errors import SectokenError
+from sectoken.logs import event_topic, iter_logs
+from sectoken.operations import Done, send_tx
+from sectoken.rpc import batch_calls
+from sectoken.suite import Suite, require_role
+
+__all__ = [
+    "DistributionStatus",
+    "PushReport",
+    "claim_dividend",
+    "create_distribution",
+    "distribution_status",
+    "print_status",
+    "push_dividends",
+    "reclaim_dividend",
+    "unpaid_holders",
+]
+
+ETH = "ETH"
+_IS_PAID = keccak(text="isPaid(uint256,address)")[:4]
+CLAIMED = event_topic("Claimed(uint256,address,address,uint256,uint256)")
+
+
+@dataclass(slots=True)
+class DistributionStatus:
+    id: int
+    asset: str  # "ETH" or the ERC-20 address
+    asset_symbol: str
+    asset_decimals: int
+    record_date_id: int
+    deposit: int
+    eligible_supply: int
+    expiry: int
+    withholding_bps: int
+    tax_wallet: str
+    released: int
+    withheld: int
+    withheld_withdrawn: int
+    reclaimed: int
+    is_reclaimed: bool
+    claims: int = 0
+    expired: bool = False
+
+    @property
+    def paid(self) -> int:
+        return self.released - self.withheld
+
+    @property
+    def unclaimed(self) -> int:
+        return self.deposit - self.released - self.reclaimed
+
+
+@dataclass(slots=True)
+class PushReport:
+    considered: int = 0
+    already_paid: int = 0
+    pushed_to: int = 0
+    transactions: int = 0
+    gas_used: int = 0
+    tx_hashes: list[str] = field(default_factory=list)
+
+
+def _asset_info(suite: Suite, asset: str) -> tuple[str, str, int]:
+    if asset.upper() == ETH or asset == ZERO_ADDRESS:
+        return ZERO_ADDRESS, "ETH", 18
+    address = checked_address(asset, allow_unchecksummed=True)
+    erc20 = suite.project.MockStablecoin.at(address)  # any ERC-20 ABI will do for these views
+    return address, str(erc20.symbol()), int(erc20.decimals())
+
+
+def create_distribution(
+    suite: Suite,
+    account: Any,
+    *,
+    record_date_id: int,
+    amount: str,
+    asset: str = ETH,
+    expiry: int,
+    withholding_bps: int = 0,
+    tax_wallet: str | None = None,
+    excluded: Sequence[str] = (),
+) -> tuple[int, Done]:
+    """Deposit ``amount`` (whole units of the asset) for the holders at ``record_date_id``."""
+    token = suite.require("token")
+    distributor = suite.require("dividends")
+    require_role(token, "ISSUER_ROLE", account, what="token")
+    asset_address, symbol, decimals = _asset_info(suite, asset)
+    units = to_units(amount, decimals)
+    if units <= 0:
+        raise SectokenError("the dividend amount must be positive")
+    if not 0 <= withholding_bps <= 10_000:
+        raise SectokenError("withholding is in basis points, 0..10000")
+    if withholding_bps and not tax_wallet:
+        raise SectokenError("withholding needs a tax wallet", hint="pass --tax-wallet ADDRESS")
+    now = int(suite.w3.eth.get_block("latest")["timestamp"])
+    if expiry <= now:
+        raise SectokenError("the expiry must lie in the future")
+    latest = int(token.latestRecordDateId())
+    if not 1 <= record_date_id <= latest:
+        raise SectokenError(
+            f"record date {record_date_id} does not exist",
+            hint="schedule one first: `ape run token record-date 2026-12-31`",
+        )
+    when = int(token.recordDate(record_date_id))
+    if now < when:
+        raise SectokenError(
+            f"record date {record_date_id} has not passed yet (it is at {when}, chain time {now})",
+            hint="create the distribution once the record date has passed",
+        )
+    excluded_list = [checked_address(a, allow_unchecksummed=True) for a in excluded]
+    params = (
+        record_date_id,
+        asset_address,
+        units,
+        expiry,
+        withholding_bps,
+        checked_address(tax_wallet, allow_unchecksummed=True) if tax_wallet else ZERO_ADDRESS,
+        excluded_list,
+    )
+    if asset_address == ZERO_ADDRESS:
+        receipt = send_tx(
+            suite, distributor.createDistribution, params, sender=account, value=units
+        )
+    else:
+        erc20 = suite.project.MockStablecoin.at(asset_address)
+        if int(erc20.balanceOf(account.address)) < units:
+            raise SectokenError(f"{account.address} holds less than {amount} {symbol}")
+        if int(erc20.allowance(account.address, distributor.address)) < units:
+            send_tx(suite, erc20.approve, distributor.address, units, sender=account)
+        receipt = send_tx(suite, distributor.createDistribution, params, sender=account)
+    dist_id = int(distributor.distributionCount())
+    return dist_id, Done(
+        summary=f"distribution {dist_id}: {amount} {symbol} for record date {record_date_id}",
+        tx_hash=str(receipt.txn_hash),
+        gas_used=int(receipt.gas_used),
+    )
+
+
+def distribution_status(suite: Suite, dist_id: int) -> DistributionStatus:
+    distributor = suite.require("dividends")
+    count = int(distributor.distributionCount())
+    if not 1 <= dist_id <= count:
+        raise SectokenError(f"distribution {dist_id} does not exist ({count} so far)")
+    info = distributor.distribution(dist_id)
+    asset = to_checksum_address(info[0])
+    if asset == ZERO_ADDRESS:
+        symbol, decimals, shown = "ETH", 18, ETH
+    else:
+        erc20 = suite.project.MockStablecoin.at(asset)
+        symbol, decimals, shown = str(erc20.symbol()), int(erc20.decimals()), asset
+    status = DistributionStatus(
+        id=dist_id,
+        asset=shown,
+        asset_symbol=symbol,
+        asset_decimals=decimals,
+        record_date_id=int(info[1]),
+        deposit=int(info[2]),
+        eligible_supply=int(info[3]),
+        expiry=int(info[4]),
+        withholding_bps=int(info[5]),
+        tax_wallet=to_checksum_address(info[6]),
+        released=int(info[7]),
+        withheld=int(info[8]),
+        withheld_withdrawn=int(info[9]),
+        reclaimed=int(info[10]),
+        is_reclaimed=bool(info[11]),
+    )
+    topic_id = "0x" + dist_id.to_bytes(32, "big").hex()
+    record = suite.deployment.contracts["dividends"]
+    status.claims = sum(
+        1
+        for _ in iter_logs(
+            suite.w3,
+            address=distributor.address,
+            topics=[CLAIMED, topic_id],
+            from_block=record.block,
+            to_block=int(suite.w3.eth.block_number),
+        )
+    )
+    status.expired = int(suite.w3.eth.get_block("latest")["timestamp"]) >= status.expiry
+    return status
+
+
+def unpaid_holders(suite: Suite, dist_id: int, candidates: Iterable[str]) -> list[str]:
+    """The candidates not yet paid (nor excluded) in distribution ``dist_id``."""
+    distributor = suite.require("dividends")
+    wallets = list(candidates)
+    calls = [
+        (distributor.address, _IS_PAID + encode(["uint256", "address"], [dist_id, w]))
+        for w in wallets
+    ]
+    results = batch_calls(suite.w3, calls)
+    return [w for w, raw in zip(wallets, results, strict=True) if not int.from_bytes(raw, "big")]
+
+
+def push_dividends(
+    suite: Suite,
+    account: Any,
+    dist_id: int,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    max_batches: int | None = None,
+) -> PushReport:
+    """Pay every holder at the record date who has not claimed, in batches (resumable)."""
+    token = suite.require("token")
+    distributor = suite.require("dividends")
+    require_role(token, "ISSUER_ROLE", account, what="token")
+    status = distribution_status(suite, dist_id)
+    if status.expired:
+        raise SectokenError(
+            f"distribution {dist_id} has expired",
+            hint=f"reclaim what is left: `ape run dividends reclaim {dist_id}`",
+        )
+    table = build_cap_table(
+        suite.w3,
+        token,
+        start_block=suite.deployment.contracts["token"].block,
+        record_date_id=status.record_date_id,
+        verify=False,
+    )
+    holders = [h.wallet for h in table.holders]
+    todo = unpaid_holders(suite, dist_id, holders)
+    report = PushReport(considered=len(holders), already_paid=len(holders) - len(todo))
+    for start in range(0, len(todo), batch_size):
+        if max_batches is not None and report.transactions >= max_batches:
+            break
+        batch = todo[start : start + batch_size]
+        receipt = send_tx(suite, distributor.push, dist_id, batch, sender=account)
+        report.transactions += 1
+        report.pushed_to += len(batch)
+        report.gas_used += int(receipt.gas_used)
+        report.tx_hashes.append(str(receipt.txn_hash))
+    return report
+
+
+def reclaim_dividend(suite: Suite, account: Any, dist_id: int) -> Done:
+    token = suite.require("token")
+    distributor = suite.require("dividends")
+    require_role(token, "ISSUER_ROLE", account, what="token")
+    status = distribution_status(suite, dist_id)
+    if not status.expired:
+        raise SectokenError(
+            f"distribution {dist_id} runs until {status.expiry}; reclaiming starts after expiry"
+        )
+    receipt = send_tx(suite, distributor.reclaim, dist_id, sender=account)
+    return Done(
+        summary=f"reclaimed {format_units(status.unclaimed, status.asset_decimals)} "
+        f"{status.asset_symbol} from distribution {dist_id}",
+        tx_hash=str(receipt.txn_hash),
+        gas_used=int(receipt.gas_used),
+    )
+
+
+def claim_dividend(suite: Suite, account: Any, dist_id: int) -> Done:
+    """A holder claims its share (what an investor's wallet would do)."""
+    distributor = suite.require("dividends")
+    due = int(distributor.entitlementOf(dist_id, account.address))
+    if due == 0:
+        raise SectokenError(f"{account.address} has nothing due in distribution {dist_id}")
+    receipt = send_tx(suite, distributor.claim, dist_id, sender=account)
+    status = distribution_status(suite, dist_id)
+    return Done(
+        summary=f"{account.address} claimed distribution {dist_id} "
+        f"({format_units(due, status.asset_decimals)} {status.asset_symbol} before withholding)",
+        tx_hash=str(receipt.txn_hash),
+        gas_used=int(receipt.gas_used),
+    )
+
+
+def print_status(console: Console, status: DistributionStatus) -> None:
+    def units(value: int) -> str:
+        return f"{format_units(value, status.asset_decimals)} {status.asset_symbol}"
+
+    grid = Table(title=f"Distribution {status.id}", show_header=False)
+    grid.add_column("field")
+    grid.add_column("value", justify="right")
+    grid.add_row("asset", status.asset)
+    grid.add_row("record date", str(status.record_date_id))
+    grid.add_row("deposit", units(status.deposit))
+    grid.add_row("paid to holders", units(status.paid))
+    grid.add_row("withheld (tax)", units(status.withheld))
+    grid.add_row("withheld sent to tax wallet", units(status.withheld_withdrawn))
+    grid.add_row("unclaimed", units(status.unclaimed))
+    grid.add_row("reclaimed", units(status.reclaimed))
+    grid.add_row("claims", str(status.claims))
+    grid.add_row("expiry", f"{status.expiry}{' (expired)' if status.expired else ''}")
+    console.print(grid)

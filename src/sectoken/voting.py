@@ -1,0 +1,193 @@
+"""Shareholder votes: create a ballot at a record date, cast votes, read the results.
+
+Weights are balances at the record date (read by the contract from the token); option labels,
+title and document are emitted in ``BallotCreated`` and read back from that event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from eth_abi.abi import decode
+from eth_utils.crypto import keccak
+from rich.console import Console
+from rich.table import Table
+
+from sectoken.addresses import checked_address
+from sectoken.amounts import format_units
+from sectoken.errors import SectokenError
+from sectoken.logs import event_topic, iter_logs
+from sectoken.operations import Done, send_tx
+from sectoken.suite import Suite, require_role
+
+__all__ = [
+    "BallotResults",
+    "ballot_results",
+    "cast_vote",
+    "create_ballot",
+    "print_results",
+]
+
+_BALLOT_PARAMS = "(string,string,bytes32,string[],uint256,uint64,uint64,uint16,uint16,address[])"
+BALLOT_CREATED = event_topic(f"BallotCreated(uint256,uint256,uint256,{_BALLOT_PARAMS})")
+
+
+@dataclass(slots=True)
+class BallotResults:
+    id: int
+    title: str
+    document_uri: str
+    options: list[str]
+    record_date_id: int
+    start: int
+    end: int
+    quorum_bps: int
+    threshold_bps: int
+    eligible_supply: int
+    tallies: list[int] = field(default_factory=list)
+    turnout: int = 0
+    ended: bool = False
+    quorum_reached: bool = False
+    tie: bool = False
+    winning_option: int = 0
+    passed: bool = False
+    decimals: int = 0
+
+    @property
+    def turnout_share(self) -> float:
+        return self.turnout / self.eligible_supply if self.eligible_supply else 0.0
+
+    def outcome_text(self) -> str:
+        if not self.ended:
+            return f"voting open; quorum {'reached' if self.quorum_reached else 'not reached yet'}"
+        if not self.quorum_reached:
+            return "failed: quorum not reached"
+        if self.tie:
+            return "no decision: tie"
+        label = self.options[self.winning_option] if self.options else str(self.winning_option)
+        return f"{'passed' if self.passed else 'not passed'}: {label!r} leads"
+
+
+def create_ballot(
+    suite: Suite,
+    account: Any,
+    *,
+    title: str,
+    options: Sequence[str],
+    record_date_id: int,
+    start: int,
+    end: int,
+    quorum_bps: int,
+    threshold_bps: int = 0,
+    document_uri: str = "",
+    document_hash: bytes | None = None,
+    excluded: Sequence[str] = (),
+) -> tuple[int, Done]:
+    token = suite.require("token")
+    voting = suite.require("voting")
+    require_role(token, "ISSUER_ROLE", account, what="token")
+    if len(options) < 2:
+        raise SectokenError("a ballot needs at least two options")
+    if not (0 <= quorum_bps <= 10_000 and 0 <= threshold_bps <= 10_000):
+        raise SectokenError("quorum and threshold are basis points, 0..10000")
+    if end <= start:
+        raise SectokenError("the ballot must end after it starts")
+    latest = int(token.latestRecordDateId())
+    if not 1 <= record_date_id <= latest:
+        raise SectokenError(
+            f"record date {record_date_id} does not exist",
+            hint="schedule one first: `ape run token record-date WHEN`",
+        )
+    digest = document_hash if document_hash is not None else keccak(text=document_uri or title)
+    params = (
+        title,
+        document_uri,
+        digest,
+        list(options),
+        record_date_id,
+        start,
+        end,
+        quorum_bps,
+        threshold_bps,
+        [checked_address(a, allow_unchecksummed=True) for a in excluded],
+    )
+    receipt = send_tx(suite, voting.createBallot, params, sender=account)
+    ballot_id = int(voting.ballotCount())
+    return ballot_id, Done(
+        summary=f"ballot {ballot_id}: {title!r} ({len(options)} options, record date "
+        f"{record_date_id})",
+        tx_hash=str(receipt.txn_hash),
+        gas_used=int(receipt.gas_used),
+    )
+
+
+def cast_vote(suite: Suite, account: Any, ballot_id: int, option: int) -> Done:
+    voting = suite.require("voting")
+    receipt = send_tx(suite, voting.vote, ballot_id, option, sender=account)
+    return Done(
+        summary=f"{account.address} voted option {option} on ballot {ballot_id}",
+        tx_hash=str(receipt.txn_hash),
+        gas_used=int(receipt.gas_used),
+    )
+
+
+def ballot_results(suite: Suite, ballot_id: int) -> BallotResults:
+    token = suite.require("token")
+    voting = suite.require("voting")
+    count = int(voting.ballotCount())
+    if not 1 <= ballot_id <= count:
+        raise SectokenError(f"ballot {ballot_id} does not exist ({count} so far)")
+    info = voting.ballot(ballot_id)
+    title, uri, options = "", "", [f"option {i}" for i in range(int(info[3]))]
+    record = suite.deployment.contracts["voting"]
+    for log in iter_logs(
+        suite.w3,
+        address=voting.address,
+        topics=[BALLOT_CREATED, "0x" + ballot_id.to_bytes(32, "big").hex()],
+        from_block=record.block,
+        to_block=int(suite.w3.eth.block_number),
+    ):
+        _eligible, params = decode(["uint256", _BALLOT_PARAMS], bytes(log["data"]))
+        title, uri, options = str(params[0]), str(params[1]), [str(o) for o in params[3]]
+    outcome = voting.outcome(ballot_id)
+    return BallotResults(
+        id=ballot_id,
+        title=title,
+        document_uri=uri,
+        options=options,
+        record_date_id=int(info[0]),
+        start=int(info[1]),
+        end=int(info[2]),
+        quorum_bps=int(info[4]),
+        threshold_bps=int(info[5]),
+        eligible_supply=int(info[6]),
+        tallies=[int(t) for t in voting.tallies(ballot_id)],
+        turnout=int(outcome[5]),
+        ended=bool(outcome[0]),
+        quorum_reached=bool(outcome[1]),
+        tie=bool(outcome[2]),
+        winning_option=int(outcome[3]),
+        passed=bool(outcome[4]),
+        decimals=int(token.decimals()),
+    )
+
+
+def print_results(console: Console, results: BallotResults) -> None:
+    grid = Table(title=f"Ballot {results.id}: {results.title}")
+    grid.add_column("#", justify="right")
+    grid.add_column("option")
+    grid.add_column("votes (weight)", justify="right")
+    grid.add_column("% of votes cast", justify="right")
+    for index, (label, tally) in enumerate(zip(results.options, results.tallies, strict=False)):
+        share = tally / results.turnout * 100 if results.turnout else 0.0
+        grid.add_row(str(index), label, format_units(tally, results.decimals), f"{share:.2f}")
+    console.print(grid)
+    console.print(
+        f"turnout {format_units(results.turnout, results.decimals)} of "
+        f"{format_units(results.eligible_supply, results.decimals)} eligible "
+        f"({results.turnout_share * 100:.2f}%), quorum {results.quorum_bps / 100:.2f}% "
+        f"{'reached' if results.quorum_reached else 'not reached'}; "
+        f"outcome: {results.outcome_text()}"
+    )
