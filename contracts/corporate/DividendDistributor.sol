@@ -44,13 +44,13 @@ contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
     /// @notice Gas forwarded with each ETH payment made by `push` (a claim forwards all gas).
     uint256 public constant PUSH_ETH_GAS = 50_000;
 
-    uint256 private constant _FLAG_ERC20 = 1;
-    uint256 private constant _FLAG_RECLAIMED = 2;
+    uint8 private constant _FLAG_ERC20 = 1;
+    uint8 private constant _FLAG_RECLAIMED = 2;
     uint256 private constant _BPS = 10_000;
 
-    /// @dev Slots 0..2 are what a claim reads (slot 3 too for ERC-20); slot 2 is the one it writes
-    ///      and is never zero after creation (recordDateId >= 1), so a claim pays no 0->1 write.
-    struct Dist {
+    /// @dev What every claim reads (three slots, loaded once) and writes (`released`, in a slot
+    ///      that is never zero after creation since recordDateId >= 1: no 0->1 write on claims).
+    struct Terms {
         // slot 0
         uint208 deposit;
         uint40 expiry;
@@ -61,31 +61,34 @@ contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
         uint208 released; // paid + withheld
         uint32 recordDateId;
         uint16 withholdingBps;
-        // slot 3
+    }
+
+    /// @dev The rest: the asset (read by ERC-20 payments only), tax and reclaim bookkeeping.
+    struct Books {
         address asset;
-        // slot 4
         address taxWallet;
-        // slot 5
         uint208 withheld;
-        // slot 6
         uint208 withheldWithdrawn;
-        // slot 7
         uint208 reclaimed;
     }
 
     /// @notice The security token whose record dates and roles this distributor uses.
     IRecordDates public immutable token;
+    /// @notice The investor registry of the token (fixed when the token was deployed).
+    IInvestorRegistry public immutable registry;
 
     uint256 private _count;
-    mapping(uint256 id => Dist) private _dists;
+    mapping(uint256 id => Terms) private _terms;
+    mapping(uint256 id => Books) private _books;
     /// @dev Paid flags, one bit per distribution, 256 distributions per word and wallet: a
     ///      holder's first claim in a word writes a fresh slot, later ones flip a bit in it.
     mapping(address holder => mapping(uint256 word => uint256 bits)) private _paidBits;
     mapping(uint256 id => mapping(address account => bool)) private _excluded;
 
-    /// @param token_ The security token (IRecordDates).
+    /// @param token_ The security token (IRecordDates); its registry is read once, here.
     constructor(IRecordDates token_) {
         token = token_;
+        registry = IInvestorRegistry(token_.registry());
     }
 
     modifier onlyIssuer() {
@@ -111,17 +114,19 @@ contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
         }
         id = ++_count;
         uint256 eligible = _eligibleSupply(id, p.recordDateId, p.excluded);
-        (uint256 deposit, uint256 flags) = _collect(p);
+        (uint256 deposit, uint8 flags) = _collect(p);
 
-        Dist storage d = _dists[id];
-        d.deposit = uint208(deposit);
-        d.expiry = uint40(p.expiry);
-        d.flags = uint8(flags);
-        d.eligibleSupply = SafeCast.toUint208(eligible);
-        d.recordDateId = SafeCast.toUint32(p.recordDateId);
-        d.withholdingBps = p.withholdingBps;
-        if (flags == _FLAG_ERC20) d.asset = p.asset;
-        if (p.taxWallet != address(0)) d.taxWallet = p.taxWallet;
+        _terms[id] = Terms({
+            deposit: uint208(deposit),
+            expiry: SafeCast.toUint40(p.expiry),
+            flags: flags,
+            eligibleSupply: SafeCast.toUint208(eligible),
+            released: 0,
+            recordDateId: SafeCast.toUint32(p.recordDateId),
+            withholdingBps: p.withholdingBps
+        });
+        if (flags == _FLAG_ERC20) _books[id].asset = p.asset;
+        if (p.taxWallet != address(0)) _books[id].taxWallet = p.taxWallet;
         _emitCreated(id, p, deposit, eligible);
     }
 
@@ -132,26 +137,22 @@ contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
         onlyIssuer
         returns (uint256 paidCount)
     {
-        Dist storage d = _open(id);
-        uint256 deposit = d.deposit;
+        Terms memory t = _open(id);
         for (uint256 i; i < holders.length; ++i) {
-            if (_pushOne(d, id, deposit, holders[i])) ++paidCount;
+            if (_pushOne(t, id, holders[i])) ++paidCount;
         }
     }
 
     /// @inheritdoc IDividendDistributor
     function reclaim(uint256 id) external nonReentrant onlyIssuer returns (uint256 amount) {
-        Dist storage d = _dists[id];
-        uint256 deposit = d.deposit;
-        if (deposit == 0) revert UnknownDistribution(id);
-        if (block.timestamp < d.expiry) revert DistributionNotExpired(id, d.expiry);
-        uint256 flags = d.flags;
-        if (flags & _FLAG_RECLAIMED != 0) revert AlreadyReclaimed(id);
-        amount = deposit - d.released;
-        d.flags = uint8(flags | _FLAG_RECLAIMED);
-        d.reclaimed = uint208(amount);
+        Terms memory t = _known(id);
+        if (block.timestamp < t.expiry) revert DistributionNotExpired(id, t.expiry);
+        if (t.flags & _FLAG_RECLAIMED != 0) revert AlreadyReclaimed(id);
+        amount = t.deposit - t.released;
+        _terms[id].flags = t.flags | _FLAG_RECLAIMED;
+        _books[id].reclaimed = uint208(amount);
         emit Reclaimed(id, msg.sender, amount);
-        if (amount != 0) _pay(d, msg.sender, amount);
+        _pay(id, t.flags, msg.sender, amount);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -170,15 +171,15 @@ contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
 
     /// @inheritdoc IDividendDistributor
     function withdrawWithheld(uint256 id) external nonReentrant returns (uint256 amount) {
-        Dist storage d = _dists[id];
-        if (d.deposit == 0) revert UnknownDistribution(id);
-        uint256 withheld = d.withheld;
-        amount = withheld - d.withheldWithdrawn;
+        Terms memory t = _known(id);
+        Books storage b = _books[id];
+        uint256 withheld = b.withheld;
+        amount = withheld - b.withheldWithdrawn;
         if (amount == 0) revert NothingWithheld(id);
-        d.withheldWithdrawn = uint208(withheld);
-        address taxWallet = d.taxWallet;
+        b.withheldWithdrawn = uint208(withheld);
+        address taxWallet = b.taxWallet;
         emit WithheldWithdrawn(id, taxWallet, amount);
-        _pay(d, taxWallet, amount);
+        _pay(id, t.flags, taxWallet, amount);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -187,20 +188,20 @@ contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
 
     /// @inheritdoc IDividendDistributor
     function distribution(uint256 id) external view returns (DistributionInfo memory info) {
-        Dist storage d = _dists[id];
-        if (d.deposit == 0) revert UnknownDistribution(id);
-        info.asset = d.asset;
-        info.recordDateId = d.recordDateId;
-        info.deposit = d.deposit;
-        info.eligibleSupply = d.eligibleSupply;
-        info.expiry = d.expiry;
-        info.withholdingBps = d.withholdingBps;
-        info.taxWallet = d.taxWallet;
-        info.released = d.released;
-        info.withheld = d.withheld;
-        info.withheldWithdrawn = d.withheldWithdrawn;
-        info.reclaimed = d.reclaimed;
-        info.isReclaimed = d.flags & _FLAG_RECLAIMED != 0;
+        Terms memory t = _known(id);
+        Books memory b = _books[id];
+        info.asset = b.asset;
+        info.recordDateId = t.recordDateId;
+        info.deposit = t.deposit;
+        info.eligibleSupply = t.eligibleSupply;
+        info.expiry = t.expiry;
+        info.withholdingBps = t.withholdingBps;
+        info.taxWallet = b.taxWallet;
+        info.released = t.released;
+        info.withheld = b.withheld;
+        info.withheldWithdrawn = b.withheldWithdrawn;
+        info.reclaimed = b.reclaimed;
+        info.isReclaimed = t.flags & _FLAG_RECLAIMED != 0;
     }
 
     /// @inheritdoc IDividendDistributor
@@ -210,10 +211,9 @@ contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
 
     /// @inheritdoc IDividendDistributor
     function entitlementOf(uint256 id, address holder) external view returns (uint256) {
-        Dist storage d = _dists[id];
-        if (d.deposit == 0) revert UnknownDistribution(id);
+        Terms memory t = _known(id);
         if (_excluded[id][holder]) return 0;
-        return Math.mulDiv(d.deposit, token.balanceOfAt(holder, d.recordDateId), d.eligibleSupply);
+        return Math.mulDiv(t.deposit, token.balanceOfAt(holder, t.recordDateId), t.eligibleSupply);
     }
 
     /// @inheritdoc IDividendDistributor
@@ -231,8 +231,7 @@ contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
     // ------------------------------------------------------------------------------------------
 
     function _claim(uint256 id, address holder) private returns (uint256 amount) {
-        Dist storage d = _open(id);
-        uint256 deposit = d.deposit;
+        Terms memory t = _open(id);
         uint256 word = id >> 8;
         uint256 mask = 1 << (id & 0xff);
         uint256 bits = _paidBits[holder][word];
@@ -240,14 +239,14 @@ contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
             if (_excluded[id][holder]) revert ExcludedHolder(id, holder);
             revert AlreadyPaid(id, holder);
         }
-        (address payee, uint256 gross, uint256 withheld, SkipReason why) = _share(d, deposit, holder);
+        (address payee, uint256 gross, uint256 withheld, SkipReason why) = _share(t, holder);
         if (why == SkipReason.NothingDue) revert NothingDue(id, holder);
         if (why == SkipReason.Frozen) revert InvestorFrozen(id, payee);
         _paidBits[holder][word] = bits | mask;
-        _release(d, id, deposit, gross, withheld);
+        _release(t, id, gross, withheld);
         amount = gross - withheld;
         emit Claimed(id, holder, payee, amount, withheld);
-        _pay(d, payee, amount);
+        _pay(id, t.flags, payee, amount);
     }
 
     /// @dev Record-date supply minus the excluded wallets' balances; marks them excluded (and paid).
@@ -257,8 +256,7 @@ contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
     {
         uint256 n = excluded.length;
         if (n > MAX_EXCLUDED) revert TooManyExcluded(n, MAX_EXCLUDED);
-        // recordDate() reverts for an unknown id.
-        if (block.timestamp < token.recordDate(recordId)) revert RecordDateNotPassed(recordId);
+        _requirePassed(recordId);
         uint256 word = id >> 8;
         uint256 mask = 1 << (id & 0xff);
         eligible = token.totalSupplyAt(recordId);
@@ -273,7 +271,7 @@ contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
     }
 
     /// @dev Take the deposit: msg.value for ETH, else what actually arrived from the caller.
-    function _collect(DistributionParams calldata p) private returns (uint256 deposit, uint256 flags) {
+    function _collect(DistributionParams calldata p) private returns (uint256 deposit, uint8 flags) {
         if (p.asset == address(0)) {
             if (msg.value != p.amount) revert ValueMismatch(msg.value, p.amount);
             deposit = msg.value;
@@ -296,7 +294,8 @@ contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
     }
 
     /// @dev One holder of a push: pay it or say (PushSkipped) why not; never reverts for the holder.
-    function _pushOne(Dist storage d, uint256 id, uint256 deposit, address holder) private returns (bool) {
+    ///      `t.released` is kept current in memory across the batch.
+    function _pushOne(Terms memory t, uint256 id, address holder) private returns (bool) {
         uint256 word = id >> 8;
         uint256 mask = 1 << (id & 0xff);
         uint256 bits = _paidBits[holder][word];
@@ -304,18 +303,19 @@ contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
             emit PushSkipped(id, holder, SkipReason.AlreadyPaidOrExcluded);
             return false;
         }
-        (address payee, uint256 gross, uint256 withheld, SkipReason why) = _share(d, deposit, holder);
+        (address payee, uint256 gross, uint256 withheld, SkipReason why) = _share(t, holder);
         if (why != SkipReason.None) {
             emit PushSkipped(id, holder, why);
             return false;
         }
         // Effects first; undone if the payment fails.
         _paidBits[holder][word] = bits | mask;
-        _release(d, id, deposit, gross, withheld);
-        if (!_tryPay(d, payee, gross - withheld)) {
+        _release(t, id, gross, withheld);
+        if (!_tryPay(id, t.flags, payee, gross - withheld)) {
             _paidBits[holder][word] = bits;
-            d.released -= uint208(gross);
-            if (withheld != 0) d.withheld -= uint208(withheld);
+            t.released -= uint208(gross);
+            _terms[id].released = t.released;
+            if (withheld != 0) _books[id].withheld -= uint208(withheld);
             emit PushSkipped(id, holder, SkipReason.TransferFailed);
             return false;
         }
@@ -323,62 +323,77 @@ contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
         return true;
     }
 
-    /// @dev The distribution, which must exist and not have expired.
-    function _open(uint256 id) private view returns (Dist storage d) {
-        d = _dists[id];
-        if (d.deposit == 0) revert UnknownDistribution(id);
-        if (block.timestamp >= d.expiry) revert DistributionExpired(id);
+    /// @dev The terms of distribution `id`, which must exist.
+    function _known(uint256 id) private view returns (Terms memory t) {
+        t = _terms[id];
+        if (t.deposit == 0) revert UnknownDistribution(id);
+    }
+
+    /// @dev The terms of distribution `id`, which must exist and not have expired.
+    function _open(uint256 id) private view returns (Terms memory t) {
+        t = _known(id);
+        if (block.timestamp >= t.expiry) revert DistributionExpired(id);
     }
 
     /// @dev What `holder` is owed: its successor (the payee), the gross share and the part withheld,
     ///      or why nothing can be paid now.
-    function _share(Dist storage d, uint256 deposit, address holder)
+    function _share(Terms memory t, address holder)
         private
         view
         returns (address payee, uint256 gross, uint256 withheld, SkipReason why)
     {
-        uint256 balance = token.balanceOfAt(holder, d.recordDateId);
-        gross = Math.mulDiv(deposit, balance, d.eligibleSupply);
+        uint256 balance = token.balanceOfAt(holder, t.recordDateId);
+        gross = Math.mulDiv(t.deposit, balance, t.eligibleSupply);
         if (gross == 0) return (address(0), 0, 0, SkipReason.NothingDue);
         payee = token.successorOf(holder);
-        uint256 record = IInvestorRegistry(token.registry()).recordOf(payee);
+        uint256 record = registry.recordOf(payee);
         if (InvestorRecords.isFrozen(record)) return (payee, gross, 0, SkipReason.Frozen);
-        uint256 bps = d.withholdingBps;
+        uint256 bps = t.withholdingBps;
         if (bps != 0 && InvestorRecords.flags(record) & InvestorRecords.FLAG_WITHHOLDING != 0) {
             withheld = (gross * bps) / _BPS;
         }
     }
 
     /// @dev Book `gross` (of which `withheld` for tax) as released; never beyond the deposit.
-    function _release(Dist storage d, uint256 id, uint256 deposit, uint256 gross, uint256 withheld) private {
-        uint256 released = d.released + gross;
+    function _release(Terms memory t, uint256 id, uint256 gross, uint256 withheld) private {
+        uint256 released = t.released + gross;
         // Unreachable while the token's record-date balances add up to its record-date supply.
-        if (released > deposit) revert Overdrawn(id);
-        d.released = uint208(released);
-        if (withheld != 0) d.withheld += uint208(withheld);
+        if (released > t.deposit) revert Overdrawn(id);
+        t.released = uint208(released);
+        _terms[id].released = uint208(released);
+        if (withheld != 0) _books[id].withheld += uint208(withheld);
     }
 
-    /// @dev Pay `amount` of the distribution's asset to `to`, reverting on failure.
-    function _pay(Dist storage d, address to, uint256 amount) private {
+    /// @dev Pay `amount` of distribution `id`'s asset to `to`, reverting on failure.
+    function _pay(uint256 id, uint8 flags, address to, uint256 amount) private {
         if (amount == 0) return;
-        if (d.flags & _FLAG_ERC20 == 0) {
+        if (flags & _FLAG_ERC20 == 0) {
             Address.sendValue(payable(to), amount);
         } else {
-            IERC20(d.asset).safeTransfer(to, amount);
+            IERC20(_books[id].asset).safeTransfer(to, amount);
         }
     }
 
     /// @dev Pay `amount` to `to`; false instead of a revert. ETH gets PUSH_ETH_GAS and no return
     ///      data is copied, so a hostile receiver can neither block a push nor make it expensive.
-    function _tryPay(Dist storage d, address to, uint256 amount) private returns (bool ok) {
+    function _tryPay(uint256 id, uint8 flags, address to, uint256 amount) private returns (bool ok) {
         if (amount == 0) return true;
-        if (d.flags & _FLAG_ERC20 == 0) {
+        if (flags & _FLAG_ERC20 == 0) {
             uint256 gasLimit = PUSH_ETH_GAS;
             assembly ("memory-safe") {
                 ok := call(gasLimit, to, amount, 0, 0, 0, 0)
             }
         } else {
-            ok = IERC20(d.asset).trySafeTransfer(to, amount);
+            ok = IERC20(_books[id].asset).trySafeTransfer(to, amount);
+        }
+    }
+
+    /// @dev Record date `recordId` exists and has passed (the token reverts for an unknown id).
+    function _requirePassed(uint256 recordId) private view {
+        try token.recordDate(recordId) returns (uint64 timestamp) {
+            if (block.timestamp < timestamp) revert RecordDateNotPassed(recordId);
+        } catch {
+            revert RecordDateNotPassed(recordId);
         }
     }
 }

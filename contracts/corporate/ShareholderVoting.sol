@@ -76,8 +76,7 @@ contract ShareholderVoting is IShareholderVoting {
         uint256 n = p.excluded.length;
         if (n > MAX_EXCLUDED) revert TooManyExcluded(n, MAX_EXCLUDED);
         uint256 recordId = p.recordDateId;
-        // recordDate() reverts for an unknown id.
-        if (block.timestamp < token.recordDate(recordId)) revert RecordDateNotPassed(recordId);
+        _requirePassed(recordId);
 
         id = ++_count;
         uint256 word = id >> 8;
@@ -272,5 +271,14 @@ contract ShareholderVoting is IShareholderVoting {
 
     function _quorum(Ballot storage b, uint256 total) private view returns (bool) {
         return total * _BPS >= uint256(b.quorumBps) * b.eligibleSupply;
+    }
+
+    /// @dev Record date `recordId` exists and has passed (the token reverts for an unknown id).
+    function _requirePassed(uint256 recordId) private view {
+        try token.recordDate(recordId) returns (uint64 timestamp) {
+            if (block.timestamp < timestamp) revert RecordDateNotPassed(recordId);
+        } catch {
+            revert RecordDateNotPassed(recordId);
+        }
     }
 }

@@ -12,7 +12,8 @@ interface ITokenReceiveHook {
 /// @title CallbackToken
 /// @notice An ERC-20 that calls `onTokenReceived` on a receiving contract after each transfer,
 ///         as ERC-777 / ERC-1363 style tokens do: the receiver gets control in the middle of the
-///         sender's transaction. A reverting hook reverts the transfer. Test use only.
+///         sender's transaction. A hook that reverts with data reverts the transfer; a contract
+///         without the hook (empty revert) is skipped. Test use only.
 contract CallbackToken is ERC20 {
     constructor() ERC20("Callback Token", "CBK") {}
 
@@ -26,7 +27,12 @@ contract CallbackToken is ERC20 {
     function _update(address from, address to, uint256 value) internal override {
         super._update(from, to, value);
         if (from != address(0) && to.code.length != 0) {
-            ITokenReceiveHook(to).onTokenReceived(from, value);
+            (bool ok, bytes memory ret) = to.call(abi.encodeCall(ITokenReceiveHook.onTokenReceived, (from, value)));
+            if (!ok && ret.length != 0) {
+                assembly ("memory-safe") {
+                    revert(add(ret, 0x20), mload(ret))
+                }
+            }
         }
     }
 }
