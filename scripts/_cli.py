@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,7 +16,8 @@ from sectoken.csv_investors import InvestorCsvError
 from sectoken.errors import SectokenError
 from sectoken.spec import SpecError
 
-console = Console(highlight=False, soft_wrap=True)
+# Piped output (CI logs, files) gets 120 columns so full addresses fit in tables.
+console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 120)
 F = TypeVar("F", bound=Callable[..., Any])
 
 

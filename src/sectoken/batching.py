@@ -36,6 +36,7 @@ __all__ = [
     "BatchFailed",
     "SendReport",
     "make_batches",
+    "quiet_ape",
     "registry_sender",
     "send_batches",
     "wait_for_pending",
@@ -175,12 +176,12 @@ def _progress(console: Console | None, *, enabled: bool) -> Iterator[Progress | 
         console=console,
         transient=False,
     )
-    with _quiet_ape(), bar:
+    with quiet_ape(), bar:
         yield bar
 
 
 @contextmanager
-def _quiet_ape() -> Iterator[None]:
+def quiet_ape() -> Iterator[None]:
     """Ape logs a line per confirmed transaction; keep the progress bar readable."""
     logger = logging.getLogger("ape")
     level = logger.level

@@ -164,13 +164,15 @@ class CapTable:
         left.set_xlabel("% of supply")
         left.set_title(f"Largest holders of {self.symbol}")
         countries = self.by_country()
-        c_labels = [format_country(c) if c else "?" for c, *_ in countries[:8]]
+        c_labels = [format_country(c) if c else "no record" for c, *_ in countries[:8]]
         c_values = [float(s * 100) for *_, s in countries[:8]]
         if len(countries) > 8:
-            c_labels.append("other")
+            c_labels.append(f"{len(countries) - 8} others")
             c_values.append(float(sum((s for *_, s in countries[8:]), Decimal(0)) * 100))
-        if c_values:
-            right.pie(c_values, labels=c_labels, autopct="%1.1f%%", startangle=90)
+        bars = right.barh(c_labels[::-1], c_values[::-1], color="#7a9e3a")
+        right.bar_label(bars, labels=[f"{v:.1f}%" for v in c_values[::-1]], padding=3)
+        right.set_xlabel("% of supply")
+        right.set_xlim(0, max(c_values, default=1.0) * 1.18)
         right.set_title("Ownership by country")
         when = (
             f"record date {self.record_date_id}" if self.record_date_id else f"block {self.block}"
@@ -332,10 +334,10 @@ def print_cap_table(console: Console, table: CapTable, *, limit: int = 25) -> No
         f"supply {format_units(table.total_supply, table.decimals)}"
     )
     grid.add_column("#", justify="right")
-    grid.add_column("wallet")
-    grid.add_column("balance", justify="right")
-    grid.add_column("%", justify="right")
-    grid.add_column("country")
+    grid.add_column("wallet", no_wrap=True, min_width=42)
+    grid.add_column("balance", justify="right", no_wrap=True)
+    grid.add_column("%", justify="right", no_wrap=True)
+    grid.add_column("country", overflow="ellipsis", no_wrap=True, max_width=24)
     for index, holder in enumerate(table.holders[:limit], start=1):
         country = country_by_numeric(holder.country)
         grid.add_row(

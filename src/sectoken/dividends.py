@@ -22,6 +22,7 @@ from sectoken.addresses import ZERO_ADDRESS, checked_address
 from sectoken.amounts import format_units, to_units
 from sectoken.batching import DEFAULT_BATCH_SIZE
 from sectoken.captable import build_cap_table
+from sectoken.dates import format_timestamp
 from sectoken.errors import SectokenError
 from sectoken.logs import event_topic, iter_logs
 from sectoken.operations import Done, send_tx
@@ -306,6 +307,8 @@ def print_status(console: Console, status: DistributionStatus) -> None:
     grid.add_row("withheld sent to tax wallet", units(status.withheld_withdrawn))
     grid.add_row("unclaimed", units(status.unclaimed))
     grid.add_row("reclaimed", units(status.reclaimed))
-    grid.add_row("claims", str(status.claims))
-    grid.add_row("expiry", f"{status.expiry}{' (expired)' if status.expired else ''}")
+    grid.add_row("payments (claims and pushes)", str(status.claims))
+    grid.add_row(
+        "expiry", f"{format_timestamp(status.expiry)}{' (expired)' if status.expired else ''}"
+    )
     console.print(grid)

@@ -1,0 +1,124 @@
+"""ape run dividends create|status|push|reclaim|claim."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+from ape.cli import ConnectedProviderCommand
+
+from scripts._cli import (
+    console,
+    deployments_option,
+    friendly,
+    open_suite_here,
+    resolve_account,
+    sender_option,
+)
+
+
+@click.group()
+def cli() -> None:
+    """Dividends paid pro rata to the holders at a record date."""
+
+
+@cli.command(name="create", cls=ConnectedProviderCommand)
+@click.option("--record-date", "record_date", type=int, required=True, help="Record date id.")
+@click.option("--amount", required=True, help="Total to distribute, in whole units of the asset.")
+@click.option("--asset", default="ETH", show_default=True, help="ETH or an ERC-20 address.")
+@click.option("--expiry", required=True, help="Claims end then (ISO 8601 UTC).")
+@click.option("--withholding-bps", default=0, show_default=True, help="Tax withheld, bps.")
+@click.option("--tax-wallet", help="Receives withheld tax (required with withholding).")
+@click.option("--exclude", multiple=True, help="Wallet left out (treasury); repeatable.")
+@deployments_option
+@sender_option
+@friendly
+def create_cmd(
+    record_date: int,
+    amount: str,
+    asset: str,
+    expiry: str,
+    withholding_bps: int,
+    tax_wallet: str | None,
+    exclude: tuple[str, ...],
+    deployments_dir: Path,
+    account: Any,
+) -> None:
+    """Create a distribution (deposits the amount)."""
+    from sectoken.dates import parse_timestamp
+    from sectoken.dividends import create_distribution
+
+    suite = open_suite_here(deployments_dir)
+    dist_id, done = create_distribution(
+        suite,
+        resolve_account(account),
+        record_date_id=record_date,
+        amount=amount,
+        asset=asset,
+        expiry=parse_timestamp(expiry),
+        withholding_bps=withholding_bps,
+        tax_wallet=tax_wallet,
+        excluded=list(exclude),
+    )
+    console.print(f"[green]{done.summary}[/green] (id {dist_id}, tx {done.tx_hash})")
+
+
+@cli.command(name="status", cls=ConnectedProviderCommand)
+@click.argument("dist_id", type=int)
+@deployments_option
+@friendly
+def status_cmd(dist_id: int, deployments_dir: Path) -> None:
+    """Claimed, unclaimed, withheld and reclaimed amounts of a distribution."""
+    from sectoken.dividends import distribution_status, print_status
+
+    print_status(console, distribution_status(open_suite_here(deployments_dir), dist_id))
+
+
+@cli.command(name="push", cls=ConnectedProviderCommand)
+@click.argument("dist_id", type=int)
+@click.option("--batch-size", default=100, show_default=True, help="Holders per transaction.")
+@deployments_option
+@sender_option
+@friendly
+def push_cmd(dist_id: int, batch_size: int, deployments_dir: Path, account: Any) -> None:
+    """Pay every holder who has not claimed (resumable)."""
+    from sectoken.dividends import push_dividends
+
+    report = push_dividends(
+        open_suite_here(deployments_dir),
+        resolve_account(account),
+        dist_id,
+        batch_size=batch_size,
+    )
+    console.print(
+        f"[green]{report.considered} holders at the record date, {report.already_paid} already "
+        f"paid or excluded; pushed to {report.pushed_to} in {report.transactions} "
+        f"transaction(s), gas {report.gas_used:,}[/green]"
+    )
+
+
+@cli.command(name="reclaim", cls=ConnectedProviderCommand)
+@click.argument("dist_id", type=int)
+@deployments_option
+@sender_option
+@friendly
+def reclaim_cmd(dist_id: int, deployments_dir: Path, account: Any) -> None:
+    """After expiry, take back what was not claimed."""
+    from sectoken.dividends import reclaim_dividend
+
+    done = reclaim_dividend(open_suite_here(deployments_dir), resolve_account(account), dist_id)
+    console.print(f"[green]{done.summary}[/green] (tx {done.tx_hash})")
+
+
+@cli.command(name="claim", cls=ConnectedProviderCommand)
+@click.argument("dist_id", type=int)
+@deployments_option
+@sender_option
+@friendly
+def claim_cmd(dist_id: int, deployments_dir: Path, account: Any) -> None:
+    """Claim --account's share (what an investor's wallet does)."""
+    from sectoken.dividends import claim_dividend
+
+    done = claim_dividend(open_suite_here(deployments_dir), resolve_account(account), dist_id)
+    console.print(f"[green]{done.summary}[/green] (tx {done.tx_hash})")

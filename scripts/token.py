@@ -1,0 +1,228 @@
+"""ape run token ...: the issuer's, compliance officer's and controller's operations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+from ape.cli import ConnectedProviderCommand
+
+from scripts._cli import (
+    console,
+    deployments_option,
+    friendly,
+    open_suite_here,
+    resolve_account,
+    sender_option,
+)
+
+
+def _print(done: Any) -> None:
+    console.print(f"[green]{done.summary}[/green] (tx {done.tx_hash}, gas {done.gas_used:,})")
+
+
+@click.group()
+def cli() -> None:
+    """Issue, redeem, transfer, force-transfer, recover, freeze, pause, documents, record dates."""
+
+
+def _command(name: str) -> Any:
+    def decorate(fn: Any) -> Any:
+        fn = friendly(fn)
+        fn = sender_option(fn)
+        fn = deployments_option(fn)
+        return cli.command(name=name, cls=ConnectedProviderCommand)(fn)
+
+    return decorate
+
+
+@_command("issue")
+@click.argument("to")
+@click.argument("amount")
+def issue_cmd(to: str, amount: str, deployments_dir: Path, account: Any) -> None:
+    """Issue AMOUNT (whole tokens) to TO, after the compliance pre-flight."""
+    from sectoken.operations import issue
+
+    _print(issue(open_suite_here(deployments_dir), resolve_account(account), to, amount))
+
+
+@_command("transfer")
+@click.argument("to")
+@click.argument("amount")
+def transfer_cmd(to: str, amount: str, deployments_dir: Path, account: Any) -> None:
+    """Transfer AMOUNT from --account to TO, after the compliance pre-flight."""
+    from sectoken.operations import transfer
+
+    _print(transfer(open_suite_here(deployments_dir), resolve_account(account), to, amount))
+
+
+@cli.command(name="check", cls=ConnectedProviderCommand)
+@click.argument("sender")
+@click.argument("to")
+@click.argument("amount")
+@deployments_option
+@friendly
+def check_cmd(sender: str, to: str, amount: str, deployments_dir: Path) -> None:
+    """Would AMOUNT move from SENDER to TO now? (SENDER 0x0…0 asks about issuance)."""
+    from sectoken.amounts import to_units
+    from sectoken.operations import preflight
+
+    suite = open_suite_here(deployments_dir)
+    units = to_units(amount, int(suite.require("token").decimals()))
+    preflight(suite, sender, to, units)
+    console.print("[green]allowed: no restriction[/green]")
+
+
+@_command("redeem")
+@click.argument("amount")
+def redeem_cmd(amount: str, deployments_dir: Path, account: Any) -> None:
+    """Redeem (burn) AMOUNT of --account's own tokens."""
+    from sectoken.operations import redeem
+
+    _print(redeem(open_suite_here(deployments_dir), resolve_account(account), amount))
+
+
+@_command("force-transfer")
+@click.argument("source")
+@click.argument("to")
+@click.argument("amount")
+@click.option("--reason", required=True, help="Court order or ticket, recorded on chain.")
+def force_transfer_cmd(
+    source: str, to: str, amount: str, reason: str, deployments_dir: Path, account: Any
+) -> None:
+    """Controller: move AMOUNT from SOURCE to TO, bypassing the rules."""
+    from sectoken.operations import force_transfer
+
+    suite = open_suite_here(deployments_dir)
+    _print(force_transfer(suite, resolve_account(account), source, to, amount, reason=reason))
+
+
+@_command("force-redeem")
+@click.argument("holder")
+@click.argument("amount")
+@click.option("--reason", required=True, help="Court order or ticket, recorded on chain.")
+def force_redeem_cmd(
+    holder: str, amount: str, reason: str, deployments_dir: Path, account: Any
+) -> None:
+    """Controller: redeem AMOUNT from HOLDER."""
+    from sectoken.operations import force_redeem
+
+    suite = open_suite_here(deployments_dir)
+    _print(force_redeem(suite, resolve_account(account), holder, amount, reason=reason))
+
+
+@_command("recover")
+@click.argument("lost")
+@click.argument("new")
+@click.option("--reason", required=True, help="Court order or ticket, recorded on chain.")
+def recover_cmd(lost: str, new: str, reason: str, deployments_dir: Path, account: Any) -> None:
+    """Controller: move a lost wallet's whole position to the investor's NEW wallet."""
+    from sectoken.operations import recover_wallet
+
+    suite = open_suite_here(deployments_dir)
+    _print(recover_wallet(suite, resolve_account(account), lost, new, reason=reason))
+
+
+@_command("freeze")
+@click.argument("wallet")
+@click.option("--amount", help="Freeze only this amount of the wallet's balance.")
+@click.option("--unfreeze", is_flag=True, help="Lift the freeze (or unfreeze --amount).")
+def freeze_cmd(
+    wallet: str, amount: str | None, unfreeze: bool, deployments_dir: Path, account: Any
+) -> None:
+    """Freeze WALLET on this token (fully, or --amount of it)."""
+    from sectoken.operations import freeze_amount, freeze_wallet
+
+    suite = open_suite_here(deployments_dir)
+    sender = resolve_account(account)
+    if amount is not None:
+        _print(freeze_amount(suite, sender, wallet, amount, unfreeze=unfreeze))
+    else:
+        _print(freeze_wallet(suite, sender, wallet, frozen=not unfreeze))
+
+
+@_command("pause")
+def pause_cmd(deployments_dir: Path, account: Any) -> None:
+    """Pause every transfer (controller operations still work)."""
+    from sectoken.operations import set_paused
+
+    _print(set_paused(open_suite_here(deployments_dir), resolve_account(account), paused=True))
+
+
+@_command("unpause")
+def unpause_cmd(deployments_dir: Path, account: Any) -> None:
+    """Allow transfers again."""
+    from sectoken.operations import set_paused
+
+    _print(set_paused(open_suite_here(deployments_dir), resolve_account(account), paused=False))
+
+
+@_command("close-issuance")
+def close_issuance_cmd(deployments_dir: Path, account: Any) -> None:
+    """Close issuance for good (irreversible)."""
+    from sectoken.operations import close_issuance
+
+    _print(close_issuance(open_suite_here(deployments_dir), resolve_account(account)))
+
+
+@_command("record-date")
+@click.argument("when")
+def record_date_cmd(when: str, deployments_dir: Path, account: Any) -> None:
+    """Fix a record date at WHEN (ISO 8601 UTC, e.g. 2026-12-31T17:00:00Z)."""
+    from sectoken.dates import parse_timestamp
+    from sectoken.operations import schedule_record_date
+
+    suite = open_suite_here(deployments_dir)
+    _record_id, done = schedule_record_date(suite, resolve_account(account), parse_timestamp(when))
+    _print(done)
+
+
+@_command("set-document")
+@click.argument("name")
+@click.argument("uri")
+@click.option(
+    "--file",
+    "file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Hash this file's content (keccak256).",
+)
+@click.option("--hash", "digest", help="The document's 32-byte hash (0x…).")
+def set_document_cmd(
+    name: str,
+    uri: str,
+    file: Path | None,
+    digest: str | None,
+    deployments_dir: Path,
+    account: Any,
+) -> None:
+    """Publish (or replace) document NAME at URI."""
+    from sectoken.operations import set_document
+
+    suite = open_suite_here(deployments_dir)
+    content = file.read_bytes() if file is not None else None
+    _print(set_document(suite, resolve_account(account), name, uri, content=content, digest=digest))
+
+
+@_command("remove-document")
+@click.argument("name")
+def remove_document_cmd(name: str, deployments_dir: Path, account: Any) -> None:
+    """Remove document NAME."""
+    from sectoken.operations import remove_document
+
+    _print(remove_document(open_suite_here(deployments_dir), resolve_account(account), name))
+
+
+@cli.command(name="documents", cls=ConnectedProviderCommand)
+@deployments_option
+@friendly
+def documents_cmd(deployments_dir: Path) -> None:
+    """List the token's documents."""
+    from sectoken.dates import format_timestamp
+    from sectoken.operations import list_documents
+
+    rows = list_documents(open_suite_here(deployments_dir))
+    if not rows:
+        console.print("no documents")
+    for name, uri, digest, timestamp in rows:
+        console.print(f"{name:<20} {uri}  {digest}  {format_timestamp(timestamp)}")
