@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import click
 from ape.cli import account_option
 from rich.console import Console
+from rich.markup import escape
 
 from sectoken.csv_investors import InvestorCsvError
 from sectoken.errors import SectokenError
@@ -71,25 +72,25 @@ def friendly(fn: F) -> F:
             return fn(*args, **kwargs)
         except InvestorCsvError as exc:
             for issue in exc.issues:
-                console.print(f"[red]error[/red] {issue}")
+                console.print(f"[red]error[/red] {escape(str(issue))}")
             console.print(
                 f"[bold red]{exc.source}: {len(exc.issues)} error(s); nothing was sent.[/bold red]"
                 " Fix the rows above and run the command again."
             )
             raise click.exceptions.Exit(1) from None
         except SpecError as exc:
-            console.print(f"[red]error[/red] {exc}")
+            console.print(f"[red]error[/red] {escape(str(exc))}")
             raise click.exceptions.Exit(1) from None
         except SectokenError as exc:
-            console.print(f"[red]error:[/red] {exc.message}")
+            console.print(f"[red]error:[/red] {escape(exc.message)}")
             if exc.hint:
-                console.print(f"[yellow]what to do:[/yellow] {exc.hint}")
+                console.print(f"[yellow]what to do:[/yellow] {escape(exc.hint)}")
             raise click.exceptions.Exit(1) from None
         except Exception as exc:
             decoded = _decode(exc)
             if decoded is None:
                 raise
-            console.print(f"[red]error:[/red] the transaction reverted: {decoded}")
+            console.print(f"[red]error:[/red] the transaction reverted: {escape(str(decoded))}")
             raise click.exceptions.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 from ape.cli import ConnectedProviderCommand
+from rich.markup import escape
 
 from scripts._cli import console, deployments_option, friendly, resolve_account, sender_option
 
@@ -39,7 +40,7 @@ def cli(spec_file: Path, dry_run: bool, fresh: bool, deployments_dir: Path, acco
         fresh=fresh,
     )
     for note in plan.notes:
-        console.print(f"[yellow]note:[/yellow] {note}")
+        console.print(f"[yellow]note:[/yellow] {escape(note)}")
     path = plan.deployment.path
     if plan.is_empty:
         if not plan.deployment.configured:
@@ -49,12 +50,12 @@ def cli(spec_file: Path, dry_run: bool, fresh: bool, deployments_dir: Path, acco
         return
     console.print(f"Plan for {spec_file.name} on {plan.deployment.network} ({path}):")
     for step in plan.steps:
-        console.print(f"  • {step}")
+        console.print(f"  • {escape(step)}")
     if dry_run:
         console.print("[yellow]--dry-run: nothing sent.[/yellow]")
         return
     sent = apply_deploy(
-        project, plan, sender, w3=w3, on_step=lambda s: console.print(f"[dim]→ {s}[/dim]")
+        project, plan, sender, w3=w3, on_step=lambda s: console.print(f"[dim]→ {escape(s)}[/dim]")
     )
     console.print(f"[green]Done:[/green] {sent} transaction(s); addresses in {path}")
     for name, record in plan.deployment.contracts.items():

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 from ape.cli import ConnectedProviderCommand
+from rich.markup import escape
 
 from scripts._cli import (
     console,
@@ -61,7 +62,7 @@ def create_cmd(
         tax_wallet=tax_wallet,
         excluded=list(exclude),
     )
-    console.print(f"[green]{done.summary}[/green] (id {dist_id}, tx {done.tx_hash})")
+    console.print(f"[green]{escape(done.summary)}[/green] (id {dist_id}, tx {done.tx_hash})")
 
 
 @cli.command(name="status", cls=ConnectedProviderCommand)
@@ -108,7 +109,7 @@ def reclaim_cmd(dist_id: int, deployments_dir: Path, account: Any) -> None:
     from sectoken.dividends import reclaim_dividend
 
     done = reclaim_dividend(open_suite_here(deployments_dir), resolve_account(account), dist_id)
-    console.print(f"[green]{done.summary}[/green] (tx {done.tx_hash})")
+    console.print(f"[green]{escape(done.summary)}[/green] (tx {done.tx_hash})")
 
 
 @cli.command(name="claim", cls=ConnectedProviderCommand)
@@ -121,4 +122,4 @@ def claim_cmd(dist_id: int, deployments_dir: Path, account: Any) -> None:
     from sectoken.dividends import claim_dividend
 
     done = claim_dividend(open_suite_here(deployments_dir), resolve_account(account), dist_id)
-    console.print(f"[green]{done.summary}[/green] (tx {done.tx_hash})")
+    console.print(f"[green]{escape(done.summary)}[/green] (tx {done.tx_hash})")

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 from ape.cli import ConnectedProviderCommand
+from rich.markup import escape
 
 from scripts._cli import (
     console,
@@ -123,7 +124,7 @@ def _freeze(wallet: str, frozen: bool, deployments_dir: Path, account: Any) -> N
 
     suite = open_suite_here(deployments_dir)
     done = set_investor_frozen(suite, resolve_account(account), wallet, frozen=frozen)
-    console.print(f"[green]{done.summary}[/green] (tx {done.tx_hash})")
+    console.print(f"[green]{escape(done.summary)}[/green] (tx {done.tx_hash})")
 
 
 @cli.command(name="freeze", cls=ConnectedProviderCommand)

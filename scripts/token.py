@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 from ape.cli import ConnectedProviderCommand
+from rich.markup import escape
 
 from scripts._cli import (
     console,
@@ -19,7 +20,9 @@ from scripts._cli import (
 
 
 def _print(done: Any) -> None:
-    console.print(f"[green]{done.summary}[/green] (tx {done.tx_hash}, gas {done.gas_used:,})")
+    console.print(
+        f"[green]{escape(done.summary)}[/green] (tx {done.tx_hash}, gas {done.gas_used:,})"
+    )
 
 
 @click.group()
@@ -225,4 +228,4 @@ def documents_cmd(deployments_dir: Path) -> None:
     if not rows:
         console.print("no documents")
     for name, uri, digest, timestamp in rows:
-        console.print(f"{name:<20} {uri}  {digest}  {format_timestamp(timestamp)}")
+        console.print(escape(f"{name:<20} {uri}  {digest}  {format_timestamp(timestamp)}"))

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 from ape.cli import ConnectedProviderCommand
+from rich.markup import escape
 
 from scripts._cli import (
     console,
@@ -74,7 +75,7 @@ def create_cmd(
         document_uri=document_uri,
         excluded=list(exclude),
     )
-    console.print(f"[green]{done.summary}[/green] (id {ballot_id}, tx {done.tx_hash})")
+    console.print(f"[green]{escape(done.summary)}[/green] (id {ballot_id}, tx {done.tx_hash})")
 
 
 @cli.command(name="results", cls=ConnectedProviderCommand)
@@ -99,4 +100,4 @@ def cast_cmd(ballot_id: int, option: int, deployments_dir: Path, account: Any) -
     from sectoken.voting import cast_vote
 
     done = cast_vote(open_suite_here(deployments_dir), resolve_account(account), ballot_id, option)
-    console.print(f"[green]{done.summary}[/green] (tx {done.tx_hash})")
+    console.print(f"[green]{escape(done.summary)}[/green] (tx {done.tx_hash})")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from sectoken.batching import SendReport
@@ -23,9 +24,9 @@ __all__ = [
 def print_csv_issues(console: Console, parsed: ParsedInvestors) -> None:
     """Every error (and warning) of a CSV file, one per line."""
     for issue in parsed.errors:
-        console.print(f"[red]error[/red]   {_issue(issue)}", highlight=False)
+        console.print(f"[red]error[/red]   {escape(_issue(issue))}", highlight=False)
     for issue in parsed.warnings:
-        console.print(f"[yellow]warning[/yellow] {_issue(issue)}", highlight=False)
+        console.print(f"[yellow]warning[/yellow] {escape(_issue(issue))}", highlight=False)
     if parsed.errors:
         count = len(parsed.errors)
         console.print(

@@ -1,0 +1,257 @@
+"""investors import / export end to end: validation, plan, batches, resume, idempotence."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+from e2e_support import HEADER, investor_csv, wallet
+
+from sectoken.batching import Batch, BatchFailed, registry_sender
+from sectoken.csv_investors import InvestorCsvError
+from sectoken.investors import export_investors, import_investors
+from sectoken.records import unpack
+from sectoken.registry import INVESTOR_ADDED, INVESTOR_UPDATED, TxResult
+from sectoken.suite import Suite
+
+
+def _events(suite: Suite, topic: str) -> int:
+    logs = suite.w3.eth.get_logs(
+        {"address": suite.registry.address, "fromBlock": 0, "toBlock": "latest", "topics": [topic]}
+    )
+    return len(logs)
+
+
+def test_import_then_rerun_sends_nothing(
+    run: Any, suite: Suite, deployer: Any, deployments: Path, tmp_path: Path
+) -> None:
+    wallets = [wallet(i) for i in range(25)]
+    csv_file = investor_csv(tmp_path / "investors.csv", wallets)
+    nonce = deployer.nonce
+    result = run(
+        "investors",
+        "import",
+        csv_file,
+        "--batch-size",
+        10,
+        "--deployments",
+        deployments,
+        "--account",
+        "TEST::0",
+    )
+    assert "25 to add" not in result.output  # the plan is a table, not the summary line
+    assert "3 transactions in batches of 10" in result.output
+    assert deployer.nonce == nonce + 3
+    for w in wallets:
+        assert unpack(int(suite.registry.recordOf(w))).country == 840
+
+    again = run(
+        "investors", "import", csv_file, "--deployments", deployments, "--account", "TEST::0"
+    )
+    assert "Nothing to do" in again.output
+    assert deployer.nonce == nonce + 3
+
+
+def test_dry_run_sends_nothing(
+    run: Any, suite: Suite, deployer: Any, deployments: Path, tmp_path: Path
+) -> None:
+    csv_file = investor_csv(tmp_path / "investors.csv", [wallet(1), wallet(2)])
+    nonce = deployer.nonce
+    result = run("investors", "import", csv_file, "--dry-run", "--deployments", deployments)
+    assert "--dry-run: nothing sent" in result.output
+    assert "1 transaction in batches of 100" in result.output
+    assert deployer.nonce == nonce
+    assert int(suite.registry.recordOf(wallet(1))) == 0
+
+
+def test_bad_rows_are_all_reported_and_nothing_is_sent(
+    run: Any, suite: Suite, deployer: Any, deployments: Path, tmp_path: Path
+) -> None:
+    good = wallet(1)
+    body = good[2:]
+    flipped = next(i for i, c in enumerate(body) if c.isalpha())
+    bad_checksum = "0x" + body[:flipped] + body[flipped].swapcase() + body[flipped + 1 :]
+    rows = [
+        HEADER,
+        f"{good},US,2030-12-31,,true,false,false,false,false",  # line 2: fine
+        f"{bad_checksum},US,2030-12-31,,true,false,false,false,false",  # 3: checksum
+        f"{good.lower()},US,2030-12-31,,true,false,false,false,false",  # 4: unchecksummed
+        f"{good},DE,2030-12-31,,true,false,false,false,false",  # 5: duplicate
+        "0x0000000000000000000000000000000000000000,US,2030-12-31,,true,,,,",  # 6: zero
+        f"{wallet(2)},ZZ,2030-12-31,,true,false,false,false,false",  # 7: unknown country
+        f"{wallet(3)},US,31/12/2030,,true,false,false,false,false",  # 8: bad date
+        f"{suite.token.address},US,2030-12-31,,true,false,false,false,false",  # 9: our token
+    ]
+    path = tmp_path / "bad.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(rows).encode() + b"\r\n")
+    nonce = deployer.nonce
+    result = run(
+        "investors",
+        "import",
+        path,
+        "--deployments",
+        deployments,
+        "--account",
+        "TEST::0",
+        expect=1,
+    )
+    out = result.output
+    for expected in (
+        "bad.csv:3 [wallet]",
+        "bad.csv:4 [wallet]",
+        "bad.csv:5 [wallet]",
+        "bad.csv:6 [wallet]",
+        "bad.csv:7 [country]",
+        "bad.csv:8 [kyc_expiry]",
+        "bad.csv:9 [wallet]",
+        "7 error(s); nothing was sent",
+    ):
+        assert expected in out, out
+    assert "fails its EIP-55 checksum" in out
+    assert "already appears on line 2" in out
+    assert "the token contract of this token suite" in out
+    assert "bad.csv:2" not in out
+    assert deployer.nonce == nonce
+    assert int(suite.registry.recordOf(good)) == 0
+
+
+def test_interrupted_import_completes_on_rerun_without_duplicates(
+    suite: Suite, deployer: Any, tmp_path: Path
+) -> None:
+    wallets = [wallet(i) for i in range(55)]
+    csv_file = investor_csv(tmp_path / "investors.csv", wallets)
+    real = registry_sender(suite.registry_writer(deployer))
+    sent: list[int] = []
+
+    def connection_drops_after_two(batch: Batch) -> TxResult:
+        if len(sent) == 2:
+            raise ConnectionError("connection to the node lost")
+        sent.append(batch.index)
+        return real(batch)
+
+    nonce = deployer.nonce
+    with pytest.raises(BatchFailed) as caught:
+        import_investors(
+            csv_file, suite.reader(), connection_drops_after_two, batch_size=10, progress=False
+        )
+    assert caught.value.sent == 2
+    assert "run the same command again" in str(caught.value)
+    assert deployer.nonce == nonce + 2
+
+    outcome = import_investors(csv_file, suite.reader(), real, batch_size=10, progress=False)
+    assert len(outcome.plan.add) == 35
+    assert len(outcome.plan.unchanged) == 20
+    assert outcome.transactions == 4
+    assert deployer.nonce == nonce + math.ceil(55 / 10)
+    assert _events(suite, INVESTOR_ADDED) == 55
+    assert _events(suite, INVESTOR_UPDATED) == 0
+
+    final = import_investors(csv_file, suite.reader(), real, batch_size=10, progress=False)
+    assert final.plan.is_empty and final.transactions == 0
+    assert deployer.nonce == nonce + 6
+
+
+def test_batch_landed_but_answer_lost(suite: Suite, deployer: Any, tmp_path: Path) -> None:
+    """The node applied a batch but the client never heard back: the rerun skips those rows."""
+    wallets = [wallet(i) for i in range(30)]
+    csv_file = investor_csv(tmp_path / "investors.csv", wallets)
+    real = registry_sender(suite.registry_writer(deployer))
+    calls = 0
+
+    def answer_lost_on_second(batch: Batch) -> TxResult:
+        nonlocal calls
+        calls += 1
+        result = real(batch)
+        if calls == 2:
+            raise TimeoutError("no answer from the node")
+        return result
+
+    nonce = deployer.nonce
+    with pytest.raises(BatchFailed):
+        import_investors(
+            csv_file, suite.reader(), answer_lost_on_second, batch_size=10, progress=False
+        )
+    outcome = import_investors(csv_file, suite.reader(), real, batch_size=10, progress=False)
+    assert len(outcome.plan.unchanged) == 20
+    assert outcome.transactions == 1
+    assert deployer.nonce == nonce + 3
+    assert _events(suite, INVESTOR_ADDED) == 30
+
+
+def test_update_and_prune(suite: Suite, deployer: Any, tmp_path: Path) -> None:
+    send = registry_sender(suite.registry_writer(deployer))
+    first = investor_csv(tmp_path / "a.csv", [wallet(i) for i in range(6)])
+    import_investors(first, suite.reader(), send, progress=False)
+    second = investor_csv(tmp_path / "b.csv", [wallet(i) for i in range(4)], country="DE")
+    kept = import_investors(second, suite.reader(), send, progress=False)
+    assert len(kept.plan.update) == 4 and len(kept.plan.kept) == 2
+    assert int(suite.registry.recordOf(wallet(5))) != 0
+    pruned = import_investors(second, suite.reader(), send, prune=True, progress=False)
+    assert [c.wallet for c in pruned.plan.remove] == [wallet(4), wallet(5)]
+    assert int(suite.registry.recordOf(wallet(5))) == 0
+    assert unpack(int(suite.registry.recordOf(wallet(0)))).country == 276
+
+
+def test_export_then_import_is_a_no_op(
+    run: Any, suite: Suite, deployer: Any, deployments: Path, tmp_path: Path
+) -> None:
+    examples = Path("examples/investors.csv")
+    send = registry_sender(suite.registry_writer(deployer))
+    import_investors(examples, suite.reader(), send, progress=False)
+    out = tmp_path / "export.csv"
+    run("investors", "export", out, "--deployments", deployments)
+    assert out.read_text() == examples.read_text()
+    nonce = deployer.nonce
+    result = run("investors", "import", out, "--deployments", deployments, "--account", "TEST::0")
+    assert "Nothing to do" in result.output
+    assert deployer.nonce == nonce
+    buffer = tmp_path / "again.csv"
+    assert export_investors(suite.reader(), buffer, page_size=1) == 25
+    assert buffer.read_text() == examples.read_text()
+
+
+def test_account_without_compliance_role(
+    run: Any, suite: Suite, deployments: Path, tmp_path: Path
+) -> None:
+    csv_file = investor_csv(tmp_path / "investors.csv", [wallet(1)])
+    result = run(
+        "investors",
+        "import",
+        csv_file,
+        "--deployments",
+        deployments,
+        "--account",
+        "TEST::4",
+        expect=1,
+    )
+    assert "does not hold COMPLIANCE_ROLE on the investor registry" in result.output
+    assert "what to do:" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_missing_deployment_file(run: Any, tmp_path: Path) -> None:
+    csv_file = investor_csv(tmp_path / "investors.csv", [wallet(1)])
+    result = run("investors", "import", csv_file, "--deployments", tmp_path / "nowhere", expect=1)
+    assert "no deployment file" in result.output
+    assert "deploy first" in result.output
+
+
+def test_freeze_and_unfreeze_investor(
+    run: Any, suite: Suite, deployer: Any, deployments: Path
+) -> None:
+    suite.registry.setInvestor(wallet(1), (1924905600 | (840 << 128)), sender=deployer)
+    run("investors", "freeze", wallet(1), "--deployments", deployments)
+    assert unpack(int(suite.registry.recordOf(wallet(1)))).frozen
+    run("investors", "unfreeze", wallet(1), "--deployments", deployments)
+    assert not unpack(int(suite.registry.recordOf(wallet(1)))).frozen
+    result = run("investors", "freeze", wallet(2), "--deployments", deployments, expect=1)
+    assert "has no record in the investor registry" in result.output
+
+
+def test_csv_errors_raise_before_any_read(suite: Suite, tmp_path: Path) -> None:
+    path = tmp_path / "x.csv"
+    path.write_text(HEADER + "\n0xnope,US,2030-01-01,,,,,,\n")
+    with pytest.raises(InvestorCsvError):
+        import_investors(path, suite.reader(), None, progress=False)
