@@ -8,6 +8,11 @@ BIN    := $(VENV)/bin
 CONSTRAINTS := constraints/constraints.txt
 PY_STAMP    := $(VENV)/.sectoken-python-deps
 NPM_STAMP   := node_modules/.sectoken-npm-ci
+# Slither lives in its own venv: its dependency solc-select installs a `solc` script that must
+# not shadow the project's compiler on PATH. Pinned set: constraints/audit.txt.
+AUDIT_VENV        := $(VENV)/audit
+AUDIT_CONSTRAINTS := constraints/audit.txt
+AUDIT_STAMP       := $(AUDIT_VENV)/.sectoken-audit-deps
 
 # Project-local tool folders: nothing is written to the user's home.
 export SOLCX_BINARY_PATH ?= $(CURDIR)/.solcx
@@ -18,7 +23,7 @@ export SECTOKEN_PROFILE ?= quick
 # Extra arguments for `ape test`, e.g. make test ARGS="tests/sdk -k toolchain"
 ARGS ?=
 
-.PHONY: help install test test-deep demo lint format bench lock env shell clean
+.PHONY: help install test test-deep demo lint format bench slither lock lock-audit env shell clean
 
 help:
 	@echo "make install    venv + pinned Python deps, npm ci, compiler registration, anvil link"
@@ -26,7 +31,8 @@ help:
 	@echo "make test-deep  the deep Hypothesis profile, slow tests included"
 	@echo "make demo       the end-to-end demo on a local Anvil"
 	@echo "make lint       ruff check, ruff format --check, mypy"
-	@echo "make bench      gas and scale benchmarks"
+	@echo "make bench      gas and scale benchmarks; writes docs/GAS_REPORT.md"
+	@echo "make slither    static analysis; fails on high findings or a stale audit/slither-triage.json"
 	@echo "make env        shell exports for running ape by hand: eval \"\$$(make -s env)\""
 	@echo "make shell      a shell with the venv and the project's tool folders"
 	@echo "make clean      remove build outputs and caches (keeps .venv, node_modules, .ape accounts)"
@@ -80,12 +86,29 @@ bench: install
 		echo "== $$b"; $(BIN)/python "$$b" || exit $$?; \
 	done
 
+$(AUDIT_STAMP): $(AUDIT_CONSTRAINTS)
+	@command -v $(PYTHON) >/dev/null || { echo "make: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11" >&2; exit 1; }
+	@test -x $(AUDIT_VENV)/bin/python || $(PYTHON) -m venv $(AUDIT_VENV)
+	$(AUDIT_VENV)/bin/python -m pip install --quiet -c $(AUDIT_CONSTRAINTS) slither-analyzer
+	@touch $@
+
+# Slither over contracts/ through the project's compiler, checked against the triage file.
+slither: install $(AUDIT_STAMP)
+	$(BIN)/python -m sectoken.audit_slither --slither $(AUDIT_VENV)/bin/slither
+
 # Re-freeze the Python lock after changing pins in pyproject.toml.
 lock: $(PY_STAMP)
 	@{ sed -n '1,3p' $(CONSTRAINTS); \
 	   $(BIN)/python -m pip freeze --exclude-editable | grep -iv '^sectoken' | sort -f; \
 	 } > $(CONSTRAINTS).new && mv $(CONSTRAINTS).new $(CONSTRAINTS)
 	@echo "wrote $(CONSTRAINTS)"
+
+# Re-freeze the audit tools' lock (after e.g. pip install -U slither-analyzer in .venv/audit).
+lock-audit: $(AUDIT_STAMP)
+	@{ sed -n '1,4p' $(AUDIT_CONSTRAINTS); \
+	   $(AUDIT_VENV)/bin/python -m pip freeze | sort -f; \
+	 } > $(AUDIT_CONSTRAINTS).new && mv $(AUDIT_CONSTRAINTS).new $(AUDIT_CONSTRAINTS)
+	@echo "wrote $(AUDIT_CONSTRAINTS)"
 
 env:
 	@echo "export SOLCX_BINARY_PATH='$(SOLCX_BINARY_PATH)'"
