@@ -1,0 +1,168 @@
+"""dividends and vote commands end to end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from e2e_support import register, wallet
+
+from sectoken.dividends import create_distribution, distribution_status, push_dividends
+from sectoken.errors import SectokenError
+from sectoken.operations import issue, schedule_record_date
+from sectoken.suite import Suite
+from sectoken.voting import ballot_results
+
+DAY = 86_400
+
+
+@pytest.fixture
+def record_date(chain: Any, suite: Suite, deployer: Any, alice: Any, bob: Any) -> int:
+    """alice 600, bob 300 (withholding), 10 others 10 each, then a passed record date."""
+    register(suite, deployer, [alice.address])
+    register(suite, deployer, [bob.address], withholding=True)
+    register(suite, deployer, [wallet(i) for i in range(10)])
+    issue(suite, deployer, alice.address, 600)
+    issue(suite, deployer, bob.address, 300)
+    for i in range(10):
+        issue(suite, deployer, wallet(i), 10)
+    now = int(suite.w3.eth.get_block("latest")["timestamp"])
+    record_id, _ = schedule_record_date(suite, deployer, now + 50)
+    chain.mine(deltatime=51)
+    return record_id
+
+
+def test_dividend_create_claim_push_status_reclaim(
+    run: Any,
+    chain: Any,
+    suite: Suite,
+    deployer: Any,
+    alice: Any,
+    bob: Any,
+    accounts: Any,
+    record_date: int,
+    deployments: Path,
+) -> None:
+    tax = accounts[9]
+    created = run(
+        "dividends",
+        "create",
+        "--record-date",
+        record_date,
+        "--amount",
+        "1",
+        "--expiry",
+        "2099-01-01",
+        "--withholding-bps",
+        1000,
+        "--tax-wallet",
+        tax.address,
+        "--deployments",
+        deployments,
+    )
+    assert "distribution 1: 1 ETH" in created.output
+    before = alice.balance
+    run("dividends", "claim", 1, "--deployments", deployments, "--account", "TEST::4")
+    assert alice.balance > before
+    again = run(
+        "dividends", "claim", 1, "--deployments", deployments, "--account", "TEST::4", expect=1
+    )
+    assert "AlreadyPaid" in again.output
+
+    partial = push_dividends(suite, deployer, 1, batch_size=4, max_batches=1)
+    assert partial.pushed_to == 4 and partial.already_paid == 1
+    pushed = run("dividends", "push", 1, "--batch-size", 4, "--deployments", deployments)
+    assert "pushed to 7 in 2 transaction(s)" in pushed.output
+    nonce = deployer.nonce
+    none_left = run("dividends", "push", 1, "--deployments", deployments)
+    assert "pushed to 0 in 0 transaction(s)" in none_left.output
+    assert deployer.nonce == nonce
+
+    status = distribution_status(suite, 1)
+    assert status.claims == 12
+    assert status.withheld == 10**18 * 300 // 1000 // 10  # 10% of bob's 30%
+    assert status.paid + status.withheld + status.unclaimed == status.deposit
+    assert status.unclaimed <= 12
+    shown = run("dividends", "status", 1, "--deployments", deployments)
+    assert "paid to holders" in shown.output and "withheld (tax)" in shown.output
+
+    early = run("dividends", "reclaim", 1, "--deployments", deployments, expect=1)
+    assert "reclaiming starts after expiry" in early.output
+    chain.mine(timestamp=4070908800 + 1)  # 2099-01-01
+    run("dividends", "reclaim", 1, "--deployments", deployments)
+    assert distribution_status(suite, 1).is_reclaimed
+
+
+def test_dividend_refusals(suite: Suite, deployer: Any, alice: Any, record_date: int) -> None:
+    with pytest.raises(SectokenError, match="needs a tax wallet"):
+        create_distribution(
+            suite,
+            deployer,
+            record_date_id=record_date,
+            amount="1",
+            expiry=4070908800,
+            withholding_bps=100,
+        )
+    with pytest.raises(SectokenError, match="ISSUER_ROLE"):
+        create_distribution(suite, alice, record_date_id=record_date, amount="1", expiry=4070908800)
+    with pytest.raises(SectokenError, match="does not exist"):
+        create_distribution(suite, deployer, record_date_id=9, amount="1", expiry=4070908800)
+
+
+def test_erc20_dividend(project: Any, suite: Suite, deployer: Any, record_date: int) -> None:
+    coin = deployer.deploy(project.MockStablecoin)
+    coin.mint(deployer, 1_000 * 10 ** int(coin.decimals()), sender=deployer)
+    dist_id, _ = create_distribution(
+        suite,
+        deployer,
+        record_date_id=record_date,
+        amount="100",
+        asset=coin.address,
+        expiry=4070908800,
+    )
+    report = push_dividends(suite, deployer, dist_id)
+    assert report.pushed_to == 12
+    status = distribution_status(suite, dist_id)
+    assert status.asset_symbol == str(coin.symbol())
+    assert status.paid + status.unclaimed == status.deposit
+
+
+def test_vote_create_cast_results(
+    run: Any, chain: Any, suite: Suite, record_date: int, deployments: Path
+) -> None:
+    created = run(
+        "vote",
+        "create",
+        "--title",
+        "Approve the merger",
+        "--option",
+        "For",
+        "--option",
+        "Against",
+        "--record-date",
+        record_date,
+        "--end",
+        "2099-01-01",
+        "--quorum-bps",
+        5000,
+        "--document-uri",
+        "https://example.com/merger.pdf",
+        "--deployments",
+        deployments,
+    )
+    assert "ballot 1: 'Approve the merger'" in created.output
+    run("vote", "cast", 1, 0, "--deployments", deployments, "--account", "TEST::4")
+    run("vote", "cast", 1, 1, "--deployments", deployments, "--account", "TEST::5")
+    twice = run(
+        "vote", "cast", 1, 1, "--deployments", deployments, "--account", "TEST::5", expect=1
+    )
+    assert "AlreadyVoted" in twice.output
+    results = ballot_results(suite, 1)
+    assert results.options == ["For", "Against"] and results.title == "Approve the merger"
+    assert results.tallies == [600, 300] and results.turnout == 900
+    assert results.quorum_reached and not results.ended
+    chain.mine(timestamp=4070908800 + 1)
+    shown = run("vote", "results", 1, "--deployments", deployments).output
+    assert "Approve the merger" in shown and "passed: 'For' leads" in shown
+    assert ballot_results(suite, 1).passed

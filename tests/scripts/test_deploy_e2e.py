@@ -1,0 +1,231 @@
+"""deploy end to end: fresh deploy, no-op rerun, changed spec, refusals, resume after a crash."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from sectoken.deploy import apply_deploy, create_address, plan_deploy
+from sectoken.deployments import deployment_path, load_deployment
+from sectoken.errors import SectokenError
+from sectoken.spec import load_spec
+from sectoken.suite import open_suite, role_id
+
+SPEC = Path("examples/spec.yaml")
+
+
+def _spec_copy(tmp_path: Path, **changes: Any) -> Path:
+    data = yaml.safe_load(SPEC.read_text())
+    for dotted, value in changes.items():
+        node = data
+        *parents, leaf = dotted.split("__")
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[leaf] = value
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def _w3() -> Any:
+    from ape import networks
+
+    return networks.provider.web3
+
+
+def test_deploy_writes_the_file_and_configures_everything(
+    run: Any, project: Any, deployer: Any, deployments: Path
+) -> None:
+    result = run("deploy", SPEC, "--deployments", deployments, "--account", "TEST::0")
+    assert "Done: 11 transaction(s)" in result.output
+    data = json.loads((deployments / "local.json").read_text())
+    assert set(data["contracts"]) == {"registry", "token", "dividends", "voting"}
+    assert data["spec_hash"] == load_spec(SPEC).spec_hash()
+    assert data["configured"] is True and data["pending"] == {}
+    for record in data["contracts"].values():
+        assert record["block"] > 0 and record["block_hash"].startswith("0x")
+
+    suite = open_suite(project, deployments, network="local")
+    token = suite.token
+    assert token.name() == "Acme Robotics Preferred Shares" and token.decimals() == 0
+    for role in ("ISSUER_ROLE", "COMPLIANCE_ROLE", "CONTROLLER_ROLE", "PAUSER_ROLE"):
+        assert token.hasRole(role_id(role), deployer)
+    rules = token.rules()
+    assert rules[0] is True and rules[2] == 1999
+    assert token.countryRule(408)[0] is True  # KP blocked
+    assert token.countryRule(840)[1] == 1999
+    assert len(token.getAllDocuments()) == 1
+    assert suite.dividends.token() == token.address
+    assert suite.voting.token() == token.address
+
+
+def test_rerun_with_the_same_spec_sends_nothing(run: Any, deployer: Any, deployments: Path) -> None:
+    run("deploy", SPEC, "--deployments", deployments, "--account", "TEST::0")
+    nonce = deployer.nonce
+    before = (deployments / "local.json").read_text()
+    result = run("deploy", SPEC, "--deployments", deployments, "--account", "TEST::0")
+    assert "Up to date" in result.output and "nothing sent" in result.output
+    assert deployer.nonce == nonce
+    after = json.loads((deployments / "local.json").read_text())
+    assert after["contracts"] == json.loads(before)["contracts"]
+
+
+def test_changed_rules_and_roles_are_planned_and_applied(
+    run: Any, project: Any, deployer: Any, alice: Any, deployments: Path, tmp_path: Path
+) -> None:
+    run("deploy", SPEC, "--deployments", deployments, "--account", "TEST::0")
+    changed = _spec_copy(
+        tmp_path,
+        rules__max_holders=500,
+        roles__pauser=["deployer", alice.address],
+        countries={"KP": {"listed": True}},
+    )
+    nonce = deployer.nonce
+    dry = run("deploy", changed, "--dry-run", "--deployments", deployments)
+    assert "set rules (max_holders 1999→500)" in dry.output
+    assert f"grant PAUSER_ROLE on the token to {alice.address}" in dry.output
+    assert "IR listed=False" in dry.output and "US listed=False max_holders=0" in dry.output
+    assert deployer.nonce == nonce
+    result = run("deploy", changed, "--deployments", deployments, "--account", "TEST::0")
+    assert "Done: 3 transaction(s)" in result.output
+    token = open_suite(project, deployments, network="local").token
+    assert token.rules()[2] == 500
+    assert token.hasRole(role_id("PAUSER_ROLE"), alice)
+    assert token.countryRule(364)[0] is False  # IR no longer blocked
+    again = run("deploy", changed, "--deployments", deployments, "--account", "TEST::0")
+    assert "Up to date" in again.output
+
+    # Taking alice out of the spec revokes what the spec granted.
+    back = run("deploy", SPEC, "--deployments", deployments, "--account", "TEST::0")
+    assert f"revoke PAUSER_ROLE on the token from {alice.address}" in back.output
+    assert not token.hasRole(role_id("PAUSER_ROLE"), alice)
+
+
+def test_a_change_that_needs_a_new_token_is_refused(
+    run: Any, deployer: Any, deployments: Path, tmp_path: Path
+) -> None:
+    run("deploy", SPEC, "--deployments", deployments, "--account", "TEST::0")
+    renamed = _spec_copy(tmp_path, token__symbol="ACME2", token__decimals=2)
+    nonce = deployer.nonce
+    result = run("deploy", renamed, "--deployments", deployments, "--account", "TEST::0", expect=1)
+    assert "cannot change" in result.output
+    assert "symbol: 'ACMEP' → 'ACME2'" in result.output and "decimals: 0 → 2" in result.output
+    assert "--fresh" in result.output
+    assert deployer.nonce == nonce
+    fresh = run("deploy", renamed, "--fresh", "--deployments", deployments, "--account", "TEST::0")
+    assert "moved to" in fresh.output
+    assert len(list(deployments.glob("local.*.json"))) == 1
+
+
+def test_deploy_resumes_after_a_crash(project: Any, deployer: Any, deployments: Path) -> None:
+    w3 = _w3()
+    spec = load_spec(SPEC)
+    plan = plan_deploy(project, spec, deployer, w3=w3, network="local", directory=deployments)
+
+    def crash_before_dividends(step: str) -> None:
+        if step == "deploy dividends":
+            raise ConnectionError("the node went away")
+
+    nonce = deployer.nonce
+    with pytest.raises(ConnectionError):
+        apply_deploy(project, plan, deployer, w3=w3, on_step=crash_before_dividends)
+    saved = load_deployment(deployment_path(deployments, "local"))
+    assert set(saved.contracts) == {"registry", "token"} and not saved.configured
+    assert deployer.nonce == nonce + 2
+
+    resumed = plan_deploy(project, spec, deployer, w3=w3, network="local", directory=deployments)
+    assert resumed.deploys == ["dividends", "voting"]
+    sent = apply_deploy(project, resumed, deployer, w3=w3)
+    assert sent == 9
+    final = load_deployment(deployment_path(deployments, "local"))
+    assert final.contracts["registry"].address == saved.contracts["registry"].address
+    assert final.contracts["token"].address == saved.contracts["token"].address
+    assert final.configured
+    assert deployer.nonce == nonce + 11
+
+
+def test_a_deployment_sent_but_not_recorded_is_adopted(
+    project: Any, deployer: Any, deployments: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The token's deployment landed but the answer was lost: the rerun finds it, no redeploy."""
+    w3 = _w3()
+    spec = load_spec(SPEC)
+    plan = plan_deploy(project, spec, deployer, w3=w3, network="local", directory=deployments)
+    original = w3.eth.get_transaction_receipt
+    calls = {"n": 0}
+
+    def lose_second_answer(tx_hash: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise TimeoutError("no answer")
+        return original(tx_hash)
+
+    monkeypatch.setattr(w3.eth, "get_transaction_receipt", lose_second_answer)
+    nonce = deployer.nonce
+    with pytest.raises(TimeoutError):
+        apply_deploy(project, plan, deployer, w3=w3)
+    monkeypatch.setattr(w3.eth, "get_transaction_receipt", original)
+    saved = load_deployment(deployment_path(deployments, "local"))
+    assert set(saved.contracts) == {"registry"}
+    assert saved.pending["token"]["address"] == create_address(deployer.address, nonce + 1)
+
+    resumed = plan_deploy(project, spec, deployer, w3=w3, network="local", directory=deployments)
+    apply_deploy(project, resumed, deployer, w3=w3)
+    final = load_deployment(deployment_path(deployments, "local"))
+    assert final.contracts["token"].address == create_address(deployer.address, nonce + 1)
+    assert final.pending == {}
+    assert deployer.nonce == nonce + 11  # the token was not deployed twice
+
+
+def test_reuse_an_existing_registry(
+    run: Any, project: Any, deployer: Any, deployments: Path, tmp_path: Path
+) -> None:
+    registry = deployer.deploy(project.InvestorRegistry, deployer)
+    spec = _spec_copy(tmp_path, registry=registry.address)
+    result = run("deploy", spec, "--deployments", deployments, "--account", "TEST::0")
+    assert f"reusing the investor registry at {registry.address}" in result.output
+    suite = open_suite(project, deployments, network="local")
+    assert suite.token.registry() == registry.address
+    assert suite.deployment.contracts["registry"].reused
+
+
+def test_wrong_network_and_stale_files(project: Any, deployer: Any, deployments: Path) -> None:
+    w3 = _w3()
+    plan = plan_deploy(
+        project, load_spec(SPEC), deployer, w3=w3, network="local", directory=deployments
+    )
+    apply_deploy(project, plan, deployer, w3=w3)
+    path = deployment_path(deployments, "local")
+    data = json.loads(path.read_text())
+    data["chain_id"] = 11155111
+    path.write_text(json.dumps(data))
+    with pytest.raises(SectokenError, match="written for chain 11155111") as caught:
+        open_suite(project, deployments, network="local")
+    assert "--network" in str(caught.value)
+    data["chain_id"] = 31337
+    data["contracts"]["token"]["block_hash"] = "0x" + "00" * 32
+    path.write_text(json.dumps(data))
+    with pytest.raises(SectokenError, match="does not hold"):
+        open_suite(project, deployments, network="local")
+
+
+def test_bad_spec_lists_every_problem(run: Any, deployments: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "token: {name: X, decimals: 99}\nrules: {max_holders: -1, holding_period: soon}\n"
+        "countries: {XX: {listed: true}}\nroles: {issuer: [0x123]}\n"
+    )
+    result = run("deploy", bad, "--deployments", deployments, expect=1)
+    for text in (
+        "token.symbol is required",
+        "token.decimals",
+        "rules.max_holders",
+        "rules.holding_period",
+        "'XX'",
+        "roles.issuer",
+    ):
+        assert text in result.output
