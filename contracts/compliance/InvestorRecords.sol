@@ -48,6 +48,11 @@ library InvestorRecords {
         return uint16(r >> 128) != 0 && nowTs < uint64(r) && r & _FROZEN_BIT == 0;
     }
 
+    /// @dev Present and KYC not expired (the frozen flag is checked apart).
+    function hasValidKyc(uint256 r, uint256 nowTs) internal pure returns (bool) {
+        return uint16(r >> 128) != 0 && nowTs < uint64(r);
+    }
+
     /// @dev A storable record: a country in 1..999 and no reserved bit set.
     function isWellFormed(uint256 r) internal pure returns (bool) {
         uint256 c = uint16(r >> 128);

@@ -16,6 +16,7 @@ import {IRecordDates} from "../interfaces/IRecordDates.sol";
 import {InvestorRecords} from "../compliance/InvestorRecords.sol";
 import {Restrictions} from "../compliance/Restrictions.sol";
 import {TokenDocuments} from "./TokenDocuments.sol";
+import {HolderWords, CountryWords, ConfigWords, BalanceCap} from "./TokenWords.sol";
 
 /// @title SecurityToken
 /// @notice An ERC-20 security token of the ERC-1400 family: issuance and redemption (ERC-1594),
@@ -24,11 +25,14 @@ import {TokenDocuments} from "./TokenDocuments.sol";
 ///         recovery and record dates for corporate actions.
 /// @dev Every balance change passes through `_update`, which asks the single compliance decision
 ///      (`_restriction`) unless a controller operation is running. What a transfer reads sits in
-///      few slots: the token configuration (one slot), the balance cap (one slot, only when a cap
-///      rule is set), the receiver's country rule (one slot), one state slot per wallet, and one
-///      registry call returning both parties' records.
+///      few slots: the token configuration with the balance cap (one slot), the receiver's country
+///      rule and count (one slot), one state slot per wallet (`HolderWords`), and one registry
+///      call returning both parties' records.
 contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594, IERC1644, IERC1404, IRecordDates {
     using InvestorRecords for uint256;
+    using HolderWords for uint256;
+    using CountryWords for uint256;
+    using ConfigWords for uint256;
     using Checkpoints for Checkpoints.Trace224;
 
     // ------------------------------------------------------------------ roles
@@ -115,54 +119,26 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
     struct Rules {
         bool requireAccreditation;
         bool countryAllowList;
-        uint32 maxHolders;
+        uint24 maxHolders;
         uint32 holdingPeriod;
         uint256 maxBalance;
         uint16 maxBalanceBps;
     }
 
-    /// @dev Token-wide configuration read by every transfer: one slot (224 bits).
-    struct Config {
-        uint8 flags;
-        uint32 maxHolders;
-        uint32 holderCount;
-        uint32 holdingPeriod;
-        uint32 recordId; // latest record date scheduled
-        uint40 recordTime; // its timestamp
-        uint16 maxBalanceBps;
-        uint32 supplyRecordId; // latest record date for which total supply was saved
-    }
-
-    /// @dev Per-wallet token state: one slot (224 bits).
-    struct Holder {
-        uint128 frozenAmount;
-        uint40 acquiredAt; // time of the last issuance to the wallet
-        uint32 recordId; // latest record date for which the balance was saved
-        uint16 country; // country the wallet is counted under while it holds tokens
-        bool frozen; // full freeze on this token
-    }
-
-    /// @dev Per-country rule and holder count: one slot.
-    struct CountryRule {
-        bool listed;
-        uint32 maxHolders;
-        uint32 holders;
-    }
-
-    uint8 private constant _PAUSED = 1;
-    uint8 private constant _REQUIRE_ACCREDITATION = 2;
-    uint8 private constant _ALLOW_LIST = 4;
-    uint8 private constant _ISSUANCE_CLOSED = 8;
-    uint8 private constant _HAS_CAP = 16;
+    uint256 private constant _PAUSED = 1;
+    uint256 private constant _REQUIRE_ACCREDITATION = 2;
+    uint256 private constant _ALLOW_LIST = 4;
+    uint256 private constant _ISSUANCE_CLOSED = 8;
+    uint256 private constant _HAS_CAP = 16;
 
     IInvestorRegistry private immutable _registry;
     uint8 private immutable _decimals;
 
-    Config private _config;
-    uint256 private _balanceCap; // min(maxBalance, maxBalanceBps of supply), valid when _HAS_CAP
+    uint256 private _config; // ConfigWords
     uint256 private _maxBalance; // the absolute rule as configured
-    mapping(address wallet => Holder) private _holders;
-    mapping(uint16 country => CountryRule) private _countries;
+    uint32 private _supplyRecordId; // latest record date for which total supply was saved
+    mapping(address wallet => uint256 word) private _holders; // HolderWords
+    mapping(uint16 country => uint256 word) private _countries; // CountryWords
     mapping(uint256 id => uint64) private _recordDates;
     mapping(address wallet => Checkpoints.Trace224) private _balanceHistory;
     Checkpoints.Trace224 private _supplyHistory;
@@ -179,9 +155,10 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
         uint256 toRecord;
         uint256 fromBalance;
         uint256 toBalance;
-        Holder sender;
-        Holder receiver;
-        CountryRule receiverCountry;
+        uint256 sender; // HolderWords
+        uint256 receiver; // HolderWords
+        uint256 receiverCountry; // CountryWords, loaded only when the receiver's cache is stale
+        bool countryAllowed; // the receiver's country passes the block/allow list
     }
 
     /// @param name_ ERC-20 name.
@@ -212,40 +189,40 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
 
     /// @notice Number of wallets holding a non-zero balance.
     function holderCount() external view returns (uint256) {
-        return _config.holderCount;
+        return _config.holderCount();
     }
 
     /// @notice Number of holding wallets counted under `country`, its rule and limit.
     function countryRule(uint16 country) external view returns (bool listed, uint32 maxHolders, uint32 holders) {
-        CountryRule memory r = _countries[country];
-        return (r.listed, r.maxHolders, r.holders);
+        uint256 r = _countries[country];
+        return (r.listed(), uint32(r.holderLimit()), uint32(r.holdersCounted()));
     }
 
     /// @notice The transfer rules in force.
     function rules() external view returns (Rules memory r) {
-        Config memory c = _config;
-        r.requireAccreditation = c.flags & _REQUIRE_ACCREDITATION != 0;
-        r.countryAllowList = c.flags & _ALLOW_LIST != 0;
-        r.maxHolders = c.maxHolders;
-        r.holdingPeriod = c.holdingPeriod;
+        uint256 c = _config;
+        r.requireAccreditation = c.hasFlag(_REQUIRE_ACCREDITATION);
+        r.countryAllowList = c.hasFlag(_ALLOW_LIST);
+        r.maxHolders = uint24(c.maxHolders());
+        r.holdingPeriod = uint32(c.holdingPeriod());
         r.maxBalance = _maxBalance;
-        r.maxBalanceBps = c.maxBalanceBps;
+        r.maxBalanceBps = uint16(c.maxBalanceBps());
     }
 
     /// @notice Whether every non-controller movement is paused.
     function paused() external view returns (bool) {
-        return _config.flags & _PAUSED != 0;
+        return _config.hasFlag(_PAUSED);
     }
 
     /// @notice Token-level freeze state of `wallet`: full freeze, frozen amount, last issuance time.
     function walletState(address wallet) external view returns (bool frozen, uint256 frozenAmount, uint256 acquiredAt) {
-        Holder memory h = _holders[wallet];
-        return (h.frozen, h.frozenAmount, h.acquiredAt);
+        uint256 h = _holders[wallet];
+        return (h.isWalletFrozen(), h.frozenAmount(), h.acquiredAt());
     }
 
     /// @inheritdoc IERC1594
     function isIssuable() external view returns (bool) {
-        return _config.flags & _ISSUANCE_CLOSED == 0;
+        return !_config.hasFlag(_ISSUANCE_CLOSED);
     }
 
     /// @inheritdoc IERC1644
@@ -290,7 +267,7 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
 
     /// @inheritdoc IRecordDates
     function latestRecordDateId() external view returns (uint256) {
-        return _config.recordId;
+        return _config.recordId();
     }
 
     /// @inheritdoc IRecordDates
@@ -303,14 +280,14 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
     /// @inheritdoc IRecordDates
     function balanceOfAt(address account, uint256 id) external view returns (uint256) {
         _requirePassed(id);
-        if (_holders[account].recordId < id) return balanceOf(account);
+        if (_holders[account].savedRecordId() < id) return balanceOf(account);
         return _balanceHistory[account].lowerLookup(uint32(id));
     }
 
     /// @inheritdoc IRecordDates
     function totalSupplyAt(uint256 id) external view returns (uint256) {
         _requirePassed(id);
-        if (_config.supplyRecordId < id) return totalSupply();
+        if (_supplyRecordId < id) return totalSupply();
         return _supplyHistory.lowerLookup(uint32(id));
     }
 
@@ -339,7 +316,7 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
 
     /// @inheritdoc IERC1594
     function issue(address to, uint256 value, bytes calldata data) external onlyRole(ISSUER_ROLE) {
-        if (_config.flags & _ISSUANCE_CLOSED != 0) revert IssuanceClosed();
+        if (_config.hasFlag(_ISSUANCE_CLOSED)) revert IssuanceClosed();
         if (to == address(0)) revert ZeroAddress();
         if (value == 0) revert ZeroAmount();
         uint256 limit = type(uint224).max;
@@ -350,8 +327,8 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
 
     /// @notice Close issuance for good; `isIssuable` is false afterwards.
     function closeIssuance() external onlyRole(ISSUER_ROLE) {
-        if (_config.flags & _ISSUANCE_CLOSED != 0) revert IssuanceClosed();
-        _config.flags |= _ISSUANCE_CLOSED;
+        if (_config.hasFlag(_ISSUANCE_CLOSED)) revert IssuanceClosed();
+        _config |= _ISSUANCE_CLOSED;
         emit IssuanceFinalized(msg.sender);
     }
 
@@ -411,25 +388,25 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
         if (lost == address(0) || newWallet == address(0)) revert ZeroAddress();
         if (_successors[lost] != address(0)) revert AlreadyRecovered(lost, _successors[lost]);
         if (
-            newWallet == lost || _successors[newWallet] != address(0) || _holders[newWallet].frozen
+            newWallet == lost || _successors[newWallet] != address(0) || _holders[newWallet].isWalletFrozen()
                 || !_registry.recordOf(newWallet).isVerified(block.timestamp)
         ) revert RecoveryTargetInvalid(newWallet);
 
-        Holder memory old = _holders[lost];
+        uint256 old = _holders[lost];
         uint256 amount = balanceOf(lost);
         if (amount != 0) {
             _controllerMove = true;
             _transfer(lost, newWallet, amount);
             _controllerMove = false;
         }
-        Holder storage lostState = _holders[lost];
-        lostState.frozen = true;
-        lostState.frozenAmount = 0;
-        Holder storage target = _holders[newWallet];
-        target.frozenAmount += old.frozenAmount;
-        if (old.acquiredAt > target.acquiredAt) target.acquiredAt = old.acquiredAt;
+        // The transfer released the lost wallet's frozen part; it follows the balance instead.
+        _holders[lost] = _holders[lost].set(HolderWords.FROZEN_SHIFT, 1, 1);
+        uint256 target = _holders[newWallet];
+        target = target.set(0, 128, target.frozenAmount() + old.frozenAmount());
+        if (old.acquiredAt() > target.acquiredAt()) target = target.set(HolderWords.ACQUIRED_SHIFT, 40, old.acquiredAt());
+        _holders[newWallet] = target;
         _successors[lost] = newWallet;
-        emit WalletRecovered(msg.sender, lost, newWallet, amount, old.frozenAmount, operatorData);
+        emit WalletRecovered(msg.sender, lost, newWallet, amount, old.frozenAmount(), operatorData);
     }
 
     // ================================================================== compliance administration
@@ -437,16 +414,17 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
     /// @notice Replace the transfer rules of this token.
     function setRules(Rules calldata r) external onlyRole(COMPLIANCE_ROLE) {
         if (r.maxBalanceBps > 10_000) revert InvalidBps(r.maxBalanceBps);
-        Config memory c = _config;
-        uint8 keep = c.flags & (_PAUSED | _ISSUANCE_CLOSED);
-        c.flags = keep | (r.requireAccreditation ? _REQUIRE_ACCREDITATION : 0) | (r.countryAllowList ? _ALLOW_LIST : 0)
+        uint256 c = _config;
+        if (r.countryAllowList != c.hasFlag(_ALLOW_LIST)) c = _bumpEpoch(c);
+        uint256 flags = (c & (_PAUSED | _ISSUANCE_CLOSED)) | (r.requireAccreditation ? _REQUIRE_ACCREDITATION : 0)
+            | (r.countryAllowList ? _ALLOW_LIST : 0)
             | (r.maxBalance != 0 || r.maxBalanceBps != 0 ? _HAS_CAP : 0);
-        c.maxHolders = r.maxHolders;
-        c.holdingPeriod = r.holdingPeriod;
-        c.maxBalanceBps = r.maxBalanceBps;
-        _config = c;
+        c = HolderWords.set(c, 0, 8, flags);
+        c = HolderWords.set(c, ConfigWords.MAX_HOLDERS_SHIFT, 24, r.maxHolders);
+        c = HolderWords.set(c, ConfigWords.HOLDING_SHIFT, 32, r.holdingPeriod);
+        c = HolderWords.set(c, ConfigWords.BPS_SHIFT, 16, r.maxBalanceBps);
+        _config = c.withBalanceCap(_capFor(totalSupply(), r.maxBalance, r.maxBalanceBps));
         _maxBalance = r.maxBalance;
-        _balanceCap = _capFor(totalSupply(), r.maxBalance, r.maxBalanceBps);
         emit RulesUpdated(msg.sender, r);
     }
 
@@ -472,42 +450,42 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
     /// @notice Freeze (or unfreeze) `wallet` fully on this token; only the controller can move it then.
     function setWalletFrozen(address wallet, bool frozen) external onlyRole(COMPLIANCE_ROLE) {
         if (wallet == address(0)) revert ZeroAddress();
-        _holders[wallet].frozen = frozen;
+        _holders[wallet] = _holders[wallet].set(HolderWords.FROZEN_SHIFT, 1, frozen ? 1 : 0);
         emit WalletFrozen(msg.sender, wallet, frozen);
     }
 
     /// @notice Freeze `amount` more of `wallet`'s balance.
     function freezePartial(address wallet, uint256 amount) external onlyRole(COMPLIANCE_ROLE) {
         if (amount == 0) revert ZeroAmount();
-        Holder storage h = _holders[wallet];
-        uint256 frozenNow = h.frozenAmount;
+        uint256 h = _holders[wallet];
+        uint256 frozenNow = h.frozenAmount();
         uint256 balance = balanceOf(wallet);
         if (frozenNow + amount > balance) revert FreezeExceedsBalance(wallet, amount, balance - frozenNow);
-        h.frozenAmount = SafeCast.toUint128(frozenNow + amount);
+        _holders[wallet] = h.set(0, 128, SafeCast.toUint128(frozenNow + amount));
         emit FrozenAmountChanged(msg.sender, wallet, frozenNow + amount);
     }
 
     /// @notice Release `amount` of `wallet`'s frozen balance.
     function unfreezePartial(address wallet, uint256 amount) external onlyRole(COMPLIANCE_ROLE) {
         if (amount == 0) revert ZeroAmount();
-        Holder storage h = _holders[wallet];
-        uint256 frozenNow = h.frozenAmount;
+        uint256 h = _holders[wallet];
+        uint256 frozenNow = h.frozenAmount();
         if (amount > frozenNow) revert UnfreezeExceedsFrozen(wallet, amount, frozenNow);
-        h.frozenAmount = uint128(frozenNow - amount);
+        _holders[wallet] = h.set(0, 128, frozenNow - amount);
         emit FrozenAmountChanged(msg.sender, wallet, frozenNow - amount);
     }
 
     /// @notice Pause every movement except controller operations.
     function pause() external onlyRole(PAUSER_ROLE) {
-        if (_config.flags & _PAUSED != 0) revert PauseUnchanged(true);
-        _config.flags |= _PAUSED;
+        if (_config.hasFlag(_PAUSED)) revert PauseUnchanged(true);
+        _config |= _PAUSED;
         emit Paused(msg.sender);
     }
 
     /// @notice Lift the pause.
     function unpause() external onlyRole(PAUSER_ROLE) {
-        if (_config.flags & _PAUSED == 0) revert PauseUnchanged(false);
-        _config.flags &= ~_PAUSED;
+        if (!_config.hasFlag(_PAUSED)) revert PauseUnchanged(false);
+        _config &= ~_PAUSED;
         emit Unpaused(msg.sender);
     }
 
@@ -516,11 +494,11 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
     /// @return id The new record date's id.
     function scheduleRecordDate(uint64 timestamp) external onlyRole(ISSUER_ROLE) returns (uint256 id) {
         if (timestamp <= block.timestamp) revert RecordDateNotInFuture(timestamp, block.timestamp);
-        Config memory c = _config;
-        if (c.recordId != 0 && block.timestamp < c.recordTime) revert RecordDatePending(c.recordId, c.recordTime);
-        id = uint256(c.recordId) + 1;
-        _config.recordId = SafeCast.toUint32(id);
-        _config.recordTime = SafeCast.toUint40(timestamp);
+        uint256 c = _config;
+        if (c.passedRecordId(block.timestamp) != c.recordId()) revert RecordDatePending(c.recordId(), c.recordTime());
+        id = c.recordId() + 1;
+        c = HolderWords.set(c, ConfigWords.RECORD_ID_SHIFT, 24, SafeCast.toUint24(id));
+        _config = HolderWords.set(c, ConfigWords.RECORD_TIME_SHIFT, 40, SafeCast.toUint40(timestamp));
         _recordDates[id] = timestamp;
         emit RecordDateScheduled(id, timestamp);
     }
@@ -542,10 +520,15 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
 
     function _setCountryRule(uint16 country, bool listed, uint32 maxHolders) private {
         if (country == 0 || country > InvestorRecords.MAX_COUNTRY) revert InvalidCountry(country);
-        CountryRule storage r = _countries[country];
-        r.listed = listed;
-        r.maxHolders = maxHolders;
+        uint256 old = _countries[country];
+        if (old.listed() != listed) _config = _bumpEpoch(_config);
+        _countries[country] = old.withRule(listed, maxHolders);
         emit CountryRuleUpdated(msg.sender, country, listed, maxHolders);
+    }
+
+    /// @dev Invalidate every cached country verdict (wraps after 2^24 listing changes).
+    function _bumpEpoch(uint256 c) private pure returns (uint256) {
+        return HolderWords.set(c, ConfigWords.EPOCH_SHIFT, 24, (c.countryEpoch() + 1) & type(uint24).max);
     }
 
     function _capFor(uint256 supply, uint256 maxBalance, uint256 bps) private pure returns (uint256 cap) {
@@ -553,139 +536,179 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
         if (bps != 0) cap = Math.min(cap, Math.mulDiv(supply, bps, 10_000));
     }
 
+    /// @dev Both parties' registry records in one static call (returns 0 for the zero address).
+    function _recordsOf(address a, address b) private view returns (uint256 recordA, uint256 recordB) {
+        address reg = address(_registry);
+        bytes4 selector = IInvestorRegistry.recordsOf.selector;
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore(p, selector)
+            mstore(add(p, 4), a)
+            mstore(add(p, 36), b)
+            if iszero(staticcall(gas(), reg, p, 68, p, 64)) {
+                returndatacopy(p, 0, returndatasize())
+                revert(p, returndatasize())
+            }
+            if lt(returndatasize(), 64) { revert(0, 0) }
+            recordA := mload(p)
+            recordB := mload(add(p, 32))
+        }
+    }
+
     /// @dev Load everything a decision about moving `value` from `from` to `to` needs.
-    function _load(address from, address to, uint256 value) private view returns (Move memory m) {
+    ///      The country rule is read from the receiver's cached verdict when the receiver holds
+    ///      tokens under the same country and no listing changed since the verdict was cached.
+    function _load(uint256 c, address from, address to, uint256 value) private view returns (Move memory m) {
         m.from = from;
         m.to = to;
         m.value = value;
-        (m.fromRecord, m.toRecord) = _registry.recordsOf(from, to);
-        if (from != address(0)) {
-            m.sender = _holders[from];
-            m.fromBalance = balanceOf(from);
+        (m.fromRecord, m.toRecord) = _recordsOf(from, to);
+        (m.sender, m.fromBalance) = from == address(0) ? (0, 0) : (_holders[from], balanceOf(from));
+        if (to == address(0)) {
+            (m.receiver, m.toBalance, m.receiverCountry, m.countryAllowed) = (0, 0, 0, false);
+            return m;
         }
-        if (to != address(0)) {
-            m.receiver = _holders[to];
-            m.toBalance = balanceOf(to);
-            m.receiverCountry = _countries[m.toRecord.country()];
+        uint256 receiver = _holders[to];
+        uint256 toBalance = balanceOf(to);
+        m.receiver = receiver;
+        m.toBalance = toBalance;
+        uint16 country = m.toRecord.country();
+        if (
+            receiver.cacheEpoch() == c.countryEpoch() + 1 && toBalance != 0
+                && receiver.countedCountry() == country
+        ) {
+            m.receiverCountry = 0;
+            m.countryAllowed = receiver.cachedCountryAllowed();
+        } else {
+            uint256 rule = _countries[country];
+            m.receiverCountry = rule;
+            m.countryAllowed = rule.listed() == c.hasFlag(_ALLOW_LIST);
         }
     }
 
     /// @dev The compliance decision for a public query (from == 0 means issuance).
     function _detect(address from, address to, uint256 value) private view returns (uint8) {
         if (to == address(0)) return Restrictions.INVALID_RECEIVER;
-        return _restriction(_config, _load(from, to, value));
+        uint256 c = _config;
+        return _restriction(c, _load(c, from, to, value));
     }
 
     /// @dev The one compliance decision. Checks run in a fixed order; the first failing rule wins.
     ///      Issuance is `from == 0`, redemption `to == 0` (only sender-side rules apply to it).
-    function _restriction(Config memory c, Move memory m) private view returns (uint8) {
-        if (c.flags & _PAUSED != 0) return Restrictions.PAUSED;
+    function _restriction(uint256 c, Move memory m) private view returns (uint8) {
+        if (c.hasFlag(_PAUSED)) return Restrictions.PAUSED;
         if (m.from != address(0)) {
-            if (m.sender.frozen || m.fromRecord.isFrozen()) return Restrictions.SENDER_FROZEN;
+            if (m.sender.isWalletFrozen() || m.fromRecord.isFrozen()) return Restrictions.SENDER_FROZEN;
             if (m.fromBalance < m.value) return Restrictions.INSUFFICIENT_BALANCE;
-            if (m.fromBalance - m.value < m.sender.frozenAmount) return Restrictions.FROZEN_BALANCE;
+            if (m.fromBalance - m.value < m.sender.frozenAmount()) return Restrictions.FROZEN_BALANCE;
             if (m.to == address(0)) return Restrictions.SUCCESS;
-            if (!m.fromRecord.isVerified(block.timestamp)) return Restrictions.SENDER_NOT_VERIFIED;
+            if (!m.fromRecord.hasValidKyc(block.timestamp)) return Restrictions.SENDER_NOT_VERIFIED;
             if (block.timestamp < m.fromRecord.lockupUntil()) return Restrictions.SENDER_LOCKED;
-            if (c.holdingPeriod != 0 && block.timestamp < uint256(m.sender.acquiredAt) + c.holdingPeriod) {
+            uint256 holding = c.holdingPeriod();
+            if (holding != 0 && block.timestamp < m.sender.acquiredAt() + holding) {
                 return Restrictions.HOLDING_PERIOD;
             }
         } else if (m.to == address(0)) {
             return Restrictions.INVALID_SENDER;
         }
-        if (m.receiver.frozen || m.toRecord.isFrozen()) return Restrictions.RECEIVER_FROZEN;
-        if (!m.toRecord.isVerified(block.timestamp)) return Restrictions.RECEIVER_NOT_VERIFIED;
-        if (c.flags & _REQUIRE_ACCREDITATION != 0 && m.toRecord.flags() & InvestorRecords.FLAG_ACCREDITED == 0) {
+        if (m.receiver.isWalletFrozen() || m.toRecord.isFrozen()) return Restrictions.RECEIVER_FROZEN;
+        if (!m.toRecord.hasValidKyc(block.timestamp)) return Restrictions.RECEIVER_NOT_VERIFIED;
+        if (c.hasFlag(_REQUIRE_ACCREDITATION) && m.toRecord.flags() & InvestorRecords.FLAG_ACCREDITED == 0) {
             return Restrictions.NOT_ACCREDITED;
         }
-        if (m.receiverCountry.listed != (c.flags & _ALLOW_LIST != 0)) return Restrictions.COUNTRY_NOT_ALLOWED;
+        if (!m.countryAllowed) return Restrictions.COUNTRY_NOT_ALLOWED;
         if (m.from == m.to) return Restrictions.SUCCESS;
         if (m.toBalance == 0 && m.value != 0) {
             bool senderLeaves = m.from != address(0) && m.fromBalance == m.value;
-            if (!senderLeaves && c.maxHolders != 0 && c.holderCount >= c.maxHolders) return Restrictions.MAX_HOLDERS;
-            CountryRule memory cr = m.receiverCountry;
+            uint256 maxHolders = c.maxHolders();
+            if (!senderLeaves && maxHolders != 0 && c.holderCount() >= maxHolders) return Restrictions.MAX_HOLDERS;
+            uint256 limit = m.receiverCountry.holderLimit();
             if (
-                cr.maxHolders != 0 && cr.holders >= cr.maxHolders
-                    && !(senderLeaves && m.sender.country == m.toRecord.country())
+                limit != 0 && m.receiverCountry.holdersCounted() >= limit
+                    && !(senderLeaves && m.sender.countedCountry() == m.toRecord.country())
             ) return Restrictions.MAX_HOLDERS_COUNTRY;
         }
-        if (c.flags & _HAS_CAP != 0) {
-            uint256 cap = m.from == address(0)
-                ? _capFor(totalSupply() + m.value, _maxBalance, c.maxBalanceBps)
-                : _balanceCap;
+        if (c.hasFlag(_HAS_CAP)) {
+            // Issuance is checked against the cap of the supply after it.
+            if (m.from == address(0)) {
+                c = c.withBalanceCap(_capFor(totalSupply() + m.value, _maxBalance, c.maxBalanceBps()));
+            }
+            uint256 cap = c.balanceCap();
             if (m.toBalance + m.value > cap) return Restrictions.MAX_BALANCE;
         }
         return Restrictions.SUCCESS;
     }
 
     /// @dev The single path of every balance change: decision, holder counts, record dates.
+    ///      Storage is written only when something changes: a holder appears or leaves, a record
+    ///      date has passed since the wallet last moved, an issuance starts a holding period.
     function _update(address from, address to, uint256 value) internal override {
-        Config memory c = _config;
-        Move memory m = _load(from, to, value);
+        uint256 c = _config;
+        Move memory m = _load(c, from, to, value);
         if (!_controllerMove) {
             uint8 code = _restriction(c, m);
             if (code != Restrictions.SUCCESS) revert TransferRestricted(code, Restrictions.message(code));
         }
-        bool configDirty;
-        bool senderDirty;
-        bool receiverDirty;
+        uint256 sender = m.sender;
+        uint256 receiver = m.receiver;
+        bool configChanged;
 
         // Record dates: save the pre-movement balance once per wallet per passed record date.
-        uint32 rid = c.recordId;
-        if (rid != 0 && block.timestamp < c.recordTime) --rid;
+        uint256 rid = c.passedRecordId(block.timestamp);
         if (rid != 0) {
-            if (from != address(0) && m.sender.recordId < rid) {
-                _balanceHistory[from].push(rid, SafeCast.toUint224(m.fromBalance));
-                m.sender.recordId = rid;
-                senderDirty = true;
+            if (from != address(0) && sender.savedRecordId() < rid) {
+                _balanceHistory[from].push(uint32(rid), SafeCast.toUint224(m.fromBalance));
+                sender = sender.set(HolderWords.RECORD_SHIFT, 32, rid);
             }
-            if (to != address(0) && m.receiver.recordId < rid && to != from) {
-                _balanceHistory[to].push(rid, SafeCast.toUint224(m.toBalance));
-                m.receiver.recordId = rid;
-                receiverDirty = true;
+            if (to != address(0) && to != from && receiver.savedRecordId() < rid) {
+                _balanceHistory[to].push(uint32(rid), SafeCast.toUint224(m.toBalance));
+                receiver = receiver.set(HolderWords.RECORD_SHIFT, 32, rid);
             }
-            if ((from == address(0) || to == address(0)) && c.supplyRecordId < rid) {
-                _supplyHistory.push(rid, SafeCast.toUint224(totalSupply()));
-                c.supplyRecordId = rid;
-                configDirty = true;
+            if ((from == address(0) || to == address(0)) && _supplyRecordId < rid) {
+                _supplyHistory.push(uint32(rid), SafeCast.toUint224(totalSupply()));
+                _supplyRecordId = uint32(rid);
             }
         }
 
         if (value != 0 && from != to) {
-            // Holder counts, per token and per country.
-            if (to != address(0) && m.toBalance == 0) {
-                uint16 country = m.toRecord.country();
-                m.receiver.country = country;
-                ++_countries[country].holders;
-                ++c.holderCount;
-                receiverDirty = configDirty = true;
+            // Holder counts, per token and per country (under the country a wallet joined with).
+            if (to != address(0)) {
+                if (m.toBalance == 0) {
+                    uint16 country = m.toRecord.country();
+                    receiver = receiver.set(HolderWords.COUNTRY_SHIFT, 16, country);
+                    _countries[country] = m.receiverCountry.moveHolders(true);
+                    c += 1 << ConfigWords.HOLDER_COUNT_SHIFT;
+                    configChanged = true;
+                }
+                if (from == address(0)) receiver = receiver.set(HolderWords.ACQUIRED_SHIFT, 40, block.timestamp);
             }
             if (from != address(0)) {
                 if (m.fromBalance == value) {
-                    --_countries[m.sender.country].holders;
-                    --c.holderCount;
-                    m.sender.country = 0;
-                    senderDirty = configDirty = true;
+                    uint16 country = sender.countedCountry();
+                    _countries[country] = _countries[country].moveHolders(false);
+                    sender = sender.set(HolderWords.COUNTRY_SHIFT, 16, 0);
+                    c -= 1 << ConfigWords.HOLDER_COUNT_SHIFT;
+                    configChanged = true;
                 }
                 // A controller may move frozen tokens: the frozen part never exceeds the balance.
-                if (m.sender.frozenAmount > m.fromBalance - value) {
-                    m.sender.frozenAmount = uint128(m.fromBalance - value);
-                    senderDirty = true;
-                }
-            }
-            if (from == address(0)) {
-                m.receiver.acquiredAt = uint40(block.timestamp);
-                receiverDirty = true;
+                if (sender.frozenAmount() > m.fromBalance - value) sender = sender.set(0, 128, m.fromBalance - value);
             }
         }
 
-        if (senderDirty) _holders[from] = m.sender;
-        if (receiverDirty) _holders[to] = m.receiver;
-        if (configDirty) _config = c;
+        // Cache the receiver's country verdict while it holds tokens under its registry country.
+        if (
+            receiver.cacheEpoch() != c.countryEpoch() + 1 && to != address(0) && m.toBalance + value != 0
+                && receiver.countedCountry() == m.toRecord.country()
+        ) receiver = receiver.withCountryCache(c.countryEpoch() + 1, m.countryAllowed);
+
+        if (sender != m.sender) _holders[from] = sender;
+        if (receiver != m.receiver) _holders[to] = receiver;
         super._update(from, to, value);
-        if ((from == address(0) || to == address(0)) && c.maxBalanceBps != 0) {
-            _balanceCap = _capFor(totalSupply(), _maxBalance, c.maxBalanceBps);
+        if ((from == address(0) || to == address(0)) && c.maxBalanceBps() != 0) {
+            c = c.withBalanceCap(_capFor(totalSupply(), _maxBalance, c.maxBalanceBps()));
+            configChanged = true;
         }
+        if (configChanged) _config = c;
     }
 
     /// @inheritdoc IRecordDates
