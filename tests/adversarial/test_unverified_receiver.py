@@ -1,0 +1,89 @@
+"""Every state-changing selector of the token, from every kind of caller, aimed at a non-verified
+wallet: only the controller's forced transfer may put tokens there, and it says so in its event.
+
+``tests/contracts/test_entry_points.py`` checks the known token-moving entry points one by one
+against five kinds of bad wallet. This file does not repeat that: it enumerates the compiled
+ABI instead (so a function added later is attacked too), calls each function with every address
+argument in turn (and all of them) set to the non-verified wallet, from a holder, a spender with
+allowances, an unknown account and each role holder, and checks the wallet's balance after each.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from eth_utils import keccak
+
+from ..contracts.conftest import record
+from .abi_calls import Raw, state_changing, variants
+
+#: (function, caller) pairs allowed to credit a non-verified wallet: the documented bypass.
+BYPASS = {("controllerTransfer", "controller")}
+KINDS = ["no_record", "kyc_expired", "frozen_in_registry"]
+
+
+def make_unverified(kind: str, wallet: Any, registry: Any, officer: Any, chain: Any) -> None:
+    if kind == "no_record":
+        return
+    if kind == "kyc_expired":
+        expiry = chain.pending_timestamp + 5
+        registry.setInvestor(wallet, record(kyc_expiry=expiry), sender=officer)
+        chain.mine(timestamp=expiry + 1)
+    elif kind == "frozen_in_registry":
+        registry.setInvestor(wallet, record(frozen=True), sender=officer)
+    assert not registry.isVerified(wallet)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_no_selector_but_the_forced_transfer_credits_an_unverified_wallet(
+    chain: Any,
+    funded: Any,
+    registry: Any,
+    issuer: Any,
+    compliance_officer: Any,
+    controller: Any,
+    deployer: Any,
+    alice: Any,
+    bob: Any,
+    carol: Any,
+    mallory: Any,
+    kind: str,
+) -> None:
+    token = funded
+    raw = Raw(chain)
+    token.issue(carol, 100, b"", sender=issuer)
+    callers = {
+        "alice": alice,
+        "bob": bob,
+        "mallory": mallory,
+        "issuer": issuer,
+        "compliance": compliance_officer,
+        "controller": controller,
+        "admin": deployer,
+    }
+    # every holder lets every caller spend: allowances are no obstacle to the attack
+    for holder in (alice, bob, carol):
+        for spender in callers.values():
+            raw.send(token, "approve", [spender, 10**9], holder)
+    make_unverified(kind, mallory, registry, compliance_officer, chain)
+
+    transfer_topic = keccak(text="Transfer(address,address,uint256)")
+    forced_topic = keccak(text="ControllerTransfer(address,address,address,uint256,bytes,bytes)")
+    credited: set[tuple[str, str]] = set()
+    attempts = 0
+    for fn, method in sorted(state_changing(token.contract_type).items()):
+        for caller_name, caller in callers.items():
+            for args in variants(method, target=mallory, other=alice):
+                attempts += 1
+                if not raw.call(token, fn, args, caller)[0]:
+                    continue  # reverts: nothing moved
+                snapshot = chain.snapshot()
+                receipt = raw.send(token, fn, args, caller)
+                if token.balanceOf(mallory) != 0:
+                    credited.add((fn, caller_name))
+                    topics = [bytes(log["topics"][0]) for log in receipt["logs"]]
+                    assert transfer_topic in topics and forced_topic in topics, (fn, caller_name)
+                chain.restore(snapshot)
+    assert credited == BYPASS, f"{attempts} attempts; credited the unverified wallet: {credited}"
+    assert token.balanceOf(mallory) == 0
