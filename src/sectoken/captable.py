@@ -253,10 +253,9 @@ def build_cap_table(
         page_size=page_size,
         on_page=on_page,
     ):
-        topics = log["topics"]
-        sender = "0x" + bytes(topics[1])[-20:].hex()
-        receiver = "0x" + bytes(topics[2])[-20:].hex()
-        value = int.from_bytes(bytes(log["data"])[:32], "big")
+        sender = "0x" + log.topics[1][-20:].hex()
+        receiver = "0x" + log.topics[2][-20:].hex()
+        value = int.from_bytes(log.data[:32], "big")
         if sender != _ZERO:
             balances[sender] -= value
         if receiver != _ZERO:

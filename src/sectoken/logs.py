@@ -8,12 +8,13 @@ the smaller size until the node has accepted several pages in a row, then grow a
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from eth_utils.crypto import keccak
 from web3 import Web3
 
-__all__ = ["DEFAULT_PAGE_SIZE", "LogQueryError", "event_topic", "iter_logs"]
+__all__ = ["DEFAULT_PAGE_SIZE", "Log", "LogQueryError", "event_topic", "iter_logs"]
 
 DEFAULT_PAGE_SIZE = 10_000
 _GROW_AFTER = 4
@@ -28,6 +29,17 @@ def event_topic(signature: str) -> str:
     return "0x" + keccak(text=signature).hex()
 
 
+@dataclass(frozen=True, slots=True)
+class Log:
+    """One log, decoded just enough: topics and data as bytes."""
+
+    address: str
+    topics: tuple[bytes, ...]
+    data: bytes
+    block_number: int
+    log_index: int
+
+
 def iter_logs(
     w3: Web3,
     *,
@@ -37,10 +49,11 @@ def iter_logs(
     to_block: int,
     page_size: int = DEFAULT_PAGE_SIZE,
     on_page: Callable[[int, int], None] | None = None,
-) -> Iterator[Any]:
+) -> Iterator[Log]:
     """Yield the logs matching ``address`` and ``topics`` in ``[from_block, to_block]``, in order.
 
-    ``on_page(done_up_to_block, to_block)`` is called after each page (for progress bars).
+    The query goes to the node as raw JSON-RPC (web3's per-log formatting costs seconds at
+    10,000 logs). ``on_page(done_up_to_block, to_block)`` is called after each page.
     """
     if page_size < 1:
         raise ValueError("page size must be at least 1 block")
@@ -50,14 +63,7 @@ def iter_logs(
     while start <= to_block:
         end = min(start + size - 1, to_block)
         try:
-            logs = w3.eth.get_logs(
-                {
-                    "address": address,  # type: ignore[typeddict-item]
-                    "topics": list(topics),
-                    "fromBlock": start,
-                    "toBlock": end,
-                }
-            )
+            logs = _get_logs(w3, address, topics, start, end)
         except Exception as exc:
             if size == 1:
                 raise LogQueryError(
@@ -74,3 +80,31 @@ def iter_logs(
         if accepted >= _GROW_AFTER and size < page_size:
             size = min(page_size, size * 2)
             accepted = 0
+
+
+def _get_logs(
+    w3: Web3,
+    address: str | Sequence[str],
+    topics: Sequence[str | Sequence[str] | None],
+    start: int,
+    end: int,
+) -> list[Log]:
+    params = {
+        "address": address,
+        "topics": list(topics),
+        "fromBlock": hex(start),
+        "toBlock": hex(end),
+    }
+    response: Any = w3.provider.make_request("eth_getLogs", [params])  # type: ignore[arg-type]
+    if response.get("error"):
+        raise RuntimeError(str(response["error"]))
+    return [
+        Log(
+            address=str(item["address"]),
+            topics=tuple(bytes.fromhex(t[2:]) for t in item["topics"]),
+            data=bytes.fromhex(str(item["data"])[2:]),
+            block_number=int(item["blockNumber"], 16),
+            log_index=int(item["logIndex"], 16),
+        )
+        for item in response["result"]
+    ]

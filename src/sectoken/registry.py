@@ -102,9 +102,9 @@ class RegistryReader:
             on_page=on_page,
         ):
             count += 1
-            topic0 = _hex(log["topics"][0])
-            wallet = to_checksum_address("0x" + _hex(log["topics"][1])[-40:])
-            data = bytes(log["data"])
+            topic0 = "0x" + log.topics[0].hex()
+            wallet = to_checksum_address(log.topics[1][-20:])
+            data = log.data
             if topic0 == INVESTOR_ADDED:
                 state[wallet] = int.from_bytes(data[:32], "big")
             elif topic0 == INVESTOR_UPDATED:
@@ -189,10 +189,3 @@ def _tx_result(receipt: Any) -> TxResult:
         gas_used=int(receipt.gas_used),
         block=int(receipt.block_number),
     )
-
-
-def _hex(value: Any) -> str:
-    if isinstance(value, bytes | bytearray):
-        return "0x" + bytes(value).hex()
-    text = str(value)
-    return text if text.startswith("0x") else "0x" + text

@@ -149,7 +149,7 @@ def ballot_results(suite: Suite, ballot_id: int) -> BallotResults:
         from_block=record.block,
         to_block=int(suite.w3.eth.block_number),
     ):
-        _eligible, params = decode(["uint256", _BALLOT_PARAMS], bytes(log["data"]))
+        _eligible, params = decode(["uint256", _BALLOT_PARAMS], log.data)
         title, uri, options = str(params[0]), str(params[1]), [str(o) for o in params[3]]
     outcome = voting.outcome(ballot_id)
     return BallotResults(
