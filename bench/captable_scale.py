@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from eth_abi.abi import encode  # noqa: E402
-from eth_utils import keccak, to_checksum_address  # noqa: E402
+from eth_utils.address import to_checksum_address  # noqa: E402
+from eth_utils.crypto import keccak  # noqa: E402
 
 from sectoken.batching import quiet_ape  # noqa: E402
 from sectoken.captable import build_cap_table  # noqa: E402

@@ -22,7 +22,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from eth_utils import keccak, to_checksum_address  # noqa: E402
+from eth_utils.address import to_checksum_address  # noqa: E402
+from eth_utils.crypto import keccak  # noqa: E402
 
 from sectoken.batching import quiet_ape, registry_sender  # noqa: E402
 from sectoken.csv_investors import read_investors_csv, write_investors_csv  # noqa: E402

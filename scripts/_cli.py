@@ -35,7 +35,8 @@ def deployments_option(f: F) -> F:
 
 def sender_option(f: F) -> F:
     """Ape's --account option; on the local network the first test account is the default."""
-    return account_option(prompt=False)(f)
+    decorated: F = account_option(prompt=False)(f)
+    return decorated
 
 
 def resolve_account(account: Any) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +31,13 @@ def cli() -> None:
     """Issue, redeem, transfer, force-transfer, recover, freeze, pause, documents, record dates."""
 
 
-def _command(name: str) -> Any:
-    def decorate(fn: Any) -> Any:
-        fn = friendly(fn)
-        fn = sender_option(fn)
-        fn = deployments_option(fn)
-        return cli.command(name=name, cls=ConnectedProviderCommand)(fn)
+def _command(name: str) -> Callable[[Callable[..., None]], click.Command]:
+    """A subcommand that sends a transaction: --deployments, --account, friendly errors."""
+
+    def decorate(fn: Callable[..., None]) -> click.Command:
+        wrapped = deployments_option(sender_option(friendly(fn)))
+        command: click.Command = cli.command(name=name, cls=ConnectedProviderCommand)(wrapped)
+        return command
 
     return decorate
 

@@ -1,0 +1,107 @@
+"""The deployment spec: parsing, every problem at once, canonical form and hash."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sectoken.errors import SectokenError
+from sectoken.spec import CountryRule, SpecError, load_spec, parse_duration, parse_spec
+
+ALICE = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "spec.yaml"
+
+
+def minimal(**extra: object) -> dict[str, object]:
+    return {"token": {"name": "Acme", "symbol": "ACME", "decimals": 2}, **extra}
+
+
+def test_example_spec_parses() -> None:
+    spec = load_spec(EXAMPLE)
+    assert spec.symbol == "ACMEP" and spec.decimals == 0 and spec.registry is None
+    assert spec.rules.require_accreditation and spec.rules.max_holders == 1999
+    assert spec.countries[408] == CountryRule(listed=True)
+    assert spec.role_holders("issuer", ALICE) == [ALICE]
+    assert "prospectus" in spec.documents
+
+
+def test_defaults_and_units() -> None:
+    spec = parse_spec(minimal(rules={"max_balance": "12.5", "holding_period": "90d"}))
+    assert spec.rules.max_balance == 1250
+    assert spec.rules.holding_period == 90 * 86400
+    assert spec.dividends and spec.voting
+    assert spec.roles == {}
+
+
+def test_hash_is_stable_and_sensitive() -> None:
+    a = parse_spec(minimal(countries={"us": {"max_holders": 5}, "DE": {"listed": True}}))
+    b = parse_spec(minimal(countries={"DE": {"listed": True}, "840": {"max_holders": 5}}))
+    assert a.spec_hash() == b.spec_hash()
+    c = parse_spec(minimal(countries={"DE": {"listed": True}, "840": {"max_holders": 6}}))
+    assert c.spec_hash() != a.spec_hash()
+
+
+def test_every_problem_is_reported() -> None:
+    with pytest.raises(SpecError) as caught:
+        parse_spec(
+            {
+                "token": {"name": "", "decimals": 40, "colour": "red"},
+                "registry": "0x1234",
+                "corporate": {"dividends": "yes"},
+                "rules": {
+                    "max_holders": -1,
+                    "holding_period": "soon",
+                    "max_balance": "1.234",
+                    "max_balance_bps": 10001,
+                    "typo": 1,
+                },
+                "countries": {"XX": {}, "US": {"listed": 1, "max": 2}},
+                "roles": {"issuer": ["0xnope"], "boss": ["deployer"]},
+                "documents": {"d": {"hash": "0x12"}},
+                "extra": {},
+            }
+        )
+    text = str(caught.value)
+    for fragment in (
+        "unknown section 'extra'",
+        "token.name is required",
+        "token.symbol",
+        "token.decimals",
+        "unknown key token.colour",
+        "registry:",
+        "corporate.dividends",
+        "rules.max_holders",
+        "rules.holding_period",
+        "rules.max_balance",
+        "rules.max_balance_bps",
+        "unknown key rules.typo",
+        "'XX'",
+        "countries.US.listed",
+        "unknown key countries.US.max",
+        "roles.issuer",
+        "unknown role 'boss'",
+        "documents.d.uri",
+    ):
+        assert fragment in text, fragment
+
+
+def test_durations() -> None:
+    assert parse_duration(0) == 0
+    assert parse_duration("30m") == 1800
+    assert parse_duration("2w") == 14 * 86400
+    assert parse_duration("45") == 45
+    for bad in ("-1", "1y", "soon", True):
+        with pytest.raises(ValueError):
+            parse_duration(bad)
+
+
+def test_missing_file_and_bad_yaml(tmp_path: Path) -> None:
+    with pytest.raises(SectokenError, match="not found"):
+        load_spec(tmp_path / "none.yaml")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("token: [unclosed")
+    with pytest.raises(SpecError, match="not valid YAML"):
+        load_spec(broken)
+    with pytest.raises(SpecError, match="mapping"):
+        parse_spec(["not", "a", "mapping"])
