@@ -41,8 +41,18 @@ contract InvestorRegistry is IInvestorRegistry, GuardedAccessControl {
     }
 
     /// @inheritdoc IInvestorRegistry
+    /// @dev Read on every token transfer: kept to two hashed loads and a raw return.
     function recordsOf(address a, address b) external view returns (uint256, uint256) {
-        return (_records[a], _records[b]);
+        assembly ("memory-safe") {
+            mstore(0x20, _records.slot)
+            mstore(0x00, a)
+            let recordA := sload(keccak256(0x00, 0x40))
+            mstore(0x00, b)
+            let recordB := sload(keccak256(0x00, 0x40))
+            mstore(0x00, recordA)
+            mstore(0x20, recordB)
+            return(0x00, 0x40)
+        }
     }
 
     /// @notice Records of many wallets at once (for off-chain tooling).

@@ -144,8 +144,6 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
     Checkpoints.Trace224 private _supplyHistory;
     mapping(address lost => address successor) private _successors;
 
-    bool private transient _controllerMove;
-
     /// @dev Everything the compliance decision and the bookkeeping read for one movement.
     struct Move {
         address from;
@@ -159,6 +157,7 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
         uint256 receiver; // HolderWords
         uint256 receiverCountry; // CountryWords, loaded only when the receiver's cache is stale
         bool countryAllowed; // the receiver's country passes the block/allow list
+        bool countryCached; // countryAllowed came from the receiver's cache
     }
 
     /// @param name_ ERC-20 name.
@@ -358,9 +357,9 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
         bytes calldata operatorData
     ) external onlyRole(CONTROLLER_ROLE) {
         if (value == 0) revert ZeroAmount();
-        _controllerMove = true;
-        _transfer(from, to, value);
-        _controllerMove = false;
+        if (from == address(0)) revert ERC20InvalidSender(address(0));
+        if (to == address(0)) revert ERC20InvalidReceiver(address(0));
+        _forcedMove(from, to, value);
         emit ControllerTransfer(msg.sender, from, to, value, data, operatorData);
     }
 
@@ -370,9 +369,8 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
         onlyRole(CONTROLLER_ROLE)
     {
         if (value == 0) revert ZeroAmount();
-        _controllerMove = true;
-        _burn(tokenHolder, value);
-        _controllerMove = false;
+        if (tokenHolder == address(0)) revert ERC20InvalidSender(address(0));
+        _forcedMove(tokenHolder, address(0), value);
         emit ControllerRedemption(msg.sender, tokenHolder, value, data, operatorData);
     }
 
@@ -394,11 +392,7 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
 
         uint256 old = _holders[lost];
         uint256 amount = balanceOf(lost);
-        if (amount != 0) {
-            _controllerMove = true;
-            _transfer(lost, newWallet, amount);
-            _controllerMove = false;
-        }
+        if (amount != 0) _forcedMove(lost, newWallet, amount);
         // The transfer released the lost wallet's frozen part; it follows the balance instead.
         _holders[lost] = _holders[lost].set(HolderWords.FROZEN_SHIFT, 1, 1);
         uint256 target = _holders[newWallet];
@@ -563,11 +557,8 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
         m.to = to;
         m.value = value;
         (m.fromRecord, m.toRecord) = _recordsOf(from, to);
-        (m.sender, m.fromBalance) = from == address(0) ? (0, 0) : (_holders[from], balanceOf(from));
-        if (to == address(0)) {
-            (m.receiver, m.toBalance, m.receiverCountry, m.countryAllowed) = (0, 0, 0, false);
-            return m;
-        }
+        if (from != address(0)) (m.sender, m.fromBalance) = (_holders[from], balanceOf(from));
+        if (to == address(0)) return m;
         uint256 receiver = _holders[to];
         uint256 toBalance = balanceOf(to);
         m.receiver = receiver;
@@ -577,8 +568,8 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
             receiver.cacheEpoch() == c.countryEpoch() + 1 && toBalance != 0
                 && receiver.countedCountry() == country
         ) {
-            m.receiverCountry = 0;
             m.countryAllowed = receiver.cachedCountryAllowed();
+            m.countryCached = true;
         } else {
             uint256 rule = _countries[country];
             m.receiverCountry = rule;
@@ -633,22 +624,34 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
             if (m.from == address(0)) {
                 c = c.withBalanceCap(_capFor(totalSupply() + m.value, _maxBalance, c.maxBalanceBps()));
             }
-            uint256 cap = c.balanceCap();
-            if (m.toBalance + m.value > cap) return Restrictions.MAX_BALANCE;
+            if (m.toBalance + m.value > c.balanceCap()) return Restrictions.MAX_BALANCE;
         }
         return Restrictions.SUCCESS;
     }
 
-    /// @dev The single path of every balance change: decision, holder counts, record dates.
-    ///      Storage is written only when something changes: a holder appears or leaves, a record
-    ///      date has passed since the wallet last moved, an issuance starts a holding period.
+    /// @dev Every ERC-20 balance change (transfer, transferFrom, mint, burn) comes here and must
+    ///      pass the compliance decision.
     function _update(address from, address to, uint256 value) internal override {
         uint256 c = _config;
         Move memory m = _load(c, from, to, value);
-        if (!_controllerMove) {
-            uint8 code = _restriction(c, m);
-            if (code != Restrictions.SUCCESS) revert TransferRestricted(code, Restrictions.message(code));
-        }
+        uint8 code = _restriction(c, m);
+        if (code != Restrictions.SUCCESS) revert TransferRestricted(code, Restrictions.message(code));
+        _apply(c, m);
+    }
+
+    /// @dev The controller's movement: the documented bypass of the decision, same bookkeeping.
+    function _forcedMove(address from, address to, uint256 value) private {
+        uint256 c = _config;
+        Move memory m = _load(c, from, to, value);
+        if (m.fromBalance < value) revert ERC20InsufficientBalance(from, m.fromBalance, value);
+        _apply(c, m);
+    }
+
+    /// @dev Bookkeeping of a decided movement, then the ERC-20 balance change. Storage is written
+    ///      only when something changes: a holder appears or leaves, a record date has passed since
+    ///      the wallet last moved, an issuance starts a holding period, a verdict is cached.
+    function _apply(uint256 c, Move memory m) private {
+        (address from, address to, uint256 value) = (m.from, m.to, m.value);
         uint256 sender = m.sender;
         uint256 receiver = m.receiver;
         bool configChanged;
@@ -697,13 +700,13 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
 
         // Cache the receiver's country verdict while it holds tokens under its registry country.
         if (
-            receiver.cacheEpoch() != c.countryEpoch() + 1 && to != address(0) && m.toBalance + value != 0
+            !m.countryCached && to != address(0) && m.toBalance + value != 0
                 && receiver.countedCountry() == m.toRecord.country()
         ) receiver = receiver.withCountryCache(c.countryEpoch() + 1, m.countryAllowed);
 
         if (sender != m.sender) _holders[from] = sender;
         if (receiver != m.receiver) _holders[to] = receiver;
-        super._update(from, to, value);
+        ERC20._update(from, to, value);
         if ((from == address(0) || to == address(0)) && c.maxBalanceBps() != 0) {
             c = c.withBalanceCap(_capFor(totalSupply(), _maxBalance, c.maxBalanceBps()));
             configChanged = true;

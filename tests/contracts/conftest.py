@@ -70,7 +70,9 @@ def token(
     compliance_officer: Any,
     controller: Any,
 ) -> Any:
-    tok = project.SecurityToken.deploy("Acme Shares", "ACME", 0, registry, deployer, sender=deployer)
+    tok = project.SecurityToken.deploy(
+        "Acme Shares", "ACME", 0, registry, deployer, sender=deployer
+    )
     tok.grantRole(tok.ISSUER_ROLE(), issuer, sender=deployer)
     tok.grantRole(tok.COMPLIANCE_ROLE(), compliance_officer, sender=deployer)
     tok.grantRole(tok.CONTROLLER_ROLE(), controller, sender=deployer)

@@ -35,14 +35,22 @@ def make_bad(kind: str, wallet: Any, registry: Any, token: Any, officer: Any, ch
         registry.setInvestor(wallet, record(KP), sender=officer)
         token.setCountryRule(KP, True, 0, sender=officer)
     elif kind == "locked":
-        registry.setInvestor(wallet, record(lockup_until=chain.pending_timestamp + 10**6), sender=officer)
+        registry.setInvestor(
+            wallet, record(lockup_until=chain.pending_timestamp + 10**6), sender=officer
+        )
     else:  # pragma: no cover
         raise AssertionError(kind)
 
 
 @pytest.fixture
 def world(
-    funded: Any, registry: Any, issuer: Any, compliance_officer: Any, carol: Any, alice: Any, bob: Any
+    funded: Any,
+    registry: Any,
+    issuer: Any,
+    compliance_officer: Any,
+    carol: Any,
+    alice: Any,
+    bob: Any,
 ) -> Any:
     funded.issue(carol, 100, b"", sender=issuer)
     funded.approve(bob, 10**6, sender=alice)
@@ -58,12 +66,16 @@ def receive_movers(issuer: Any, alice: Any, bob: Any) -> dict[str, Mover]:
         "transfer": lambda t, to, v, _: t.transfer(to, v, sender=alice),
         "transferWithData": lambda t, to, v, _: t.transferWithData(to, v, b"ref", sender=alice),
         "transferFrom": lambda t, to, v, _: t.transferFrom(alice, to, v, sender=bob),
-        "transferFromWithData": lambda t, to, v, _: t.transferFromWithData(alice, to, v, b"ref", sender=bob),
+        "transferFromWithData": lambda t, to, v, _: t.transferFromWithData(
+            alice, to, v, b"ref", sender=bob
+        ),
         "issue": lambda t, to, v, _: t.issue(to, v, b"", sender=issuer),
     }
 
 
-@pytest.mark.parametrize("entry", ["transfer", "transferWithData", "transferFrom", "transferFromWithData", "issue"])
+@pytest.mark.parametrize(
+    "entry", ["transfer", "transferWithData", "transferFrom", "transferFromWithData", "issue"]
+)
 @pytest.mark.parametrize("kind", BAD_KINDS)
 def test_receiving(
     world: Any,
@@ -92,7 +104,9 @@ def test_receiving(
         assert world.balanceOf(carol) == before + 7
 
 
-@pytest.mark.parametrize("entry", ["transfer", "transferWithData", "transferFrom", "transferFromWithData"])
+@pytest.mark.parametrize(
+    "entry", ["transfer", "transferWithData", "transferFrom", "transferFromWithData"]
+)
 @pytest.mark.parametrize("kind", BAD_KINDS)
 def test_sending(
     world: Any,
@@ -110,7 +124,9 @@ def test_sending(
         "transfer": lambda: world.transfer(alice, 7, sender=carol),
         "transferWithData": lambda: world.transferWithData(alice, 7, b"", sender=carol),
         "transferFrom": lambda: world.transferFrom(carol, alice, 7, sender=alice),
-        "transferFromWithData": lambda: world.transferFromWithData(carol, alice, 7, b"", sender=alice),
+        "transferFromWithData": lambda: world.transferFromWithData(
+            carol, alice, 7, b"", sender=alice
+        ),
     }
     assert world.detectTransferRestriction(carol, alice, 7) == code
     if code:
@@ -125,7 +141,14 @@ def test_sending(
 @pytest.mark.parametrize("entry", ["redeem", "redeemFrom"])
 @pytest.mark.parametrize("kind", BAD_KINDS)
 def test_redemption(
-    world: Any, registry: Any, compliance_officer: Any, chain: Any, alice: Any, carol: Any, entry: str, kind: str
+    world: Any,
+    registry: Any,
+    compliance_officer: Any,
+    chain: Any,
+    alice: Any,
+    carol: Any,
+    entry: str,
+    kind: str,
 ) -> None:
     make_bad(kind, carol, registry, world, compliance_officer, chain)
     code = REDEEM_CODE[kind]
@@ -149,7 +172,14 @@ def test_redemption(
 
 @pytest.mark.parametrize("kind", BAD_KINDS)
 def test_controller_transfer_bypasses_rules_both_ways(
-    world: Any, registry: Any, compliance_officer: Any, controller: Any, chain: Any, alice: Any, carol: Any, kind: str
+    world: Any,
+    registry: Any,
+    compliance_officer: Any,
+    controller: Any,
+    chain: Any,
+    alice: Any,
+    carol: Any,
+    kind: str,
 ) -> None:
     make_bad(kind, carol, registry, world, compliance_officer, chain)
     receipt = world.controllerTransfer(alice, carol, 5, b"d", b"court order 42", sender=controller)
@@ -166,7 +196,13 @@ def test_controller_transfer_bypasses_rules_both_ways(
 
 @pytest.mark.parametrize("kind", BAD_KINDS)
 def test_controller_redeem_bypasses_rules(
-    world: Any, registry: Any, compliance_officer: Any, controller: Any, chain: Any, carol: Any, kind: str
+    world: Any,
+    registry: Any,
+    compliance_officer: Any,
+    controller: Any,
+    chain: Any,
+    carol: Any,
+    kind: str,
 ) -> None:
     make_bad(kind, carol, registry, world, compliance_officer, chain)
     world.setWalletFrozen(carol, True, sender=compliance_officer)

@@ -12,13 +12,21 @@ from sectoken.records import unpack
 from .conftest import DE, FAR_FUTURE, US, record
 
 
-def test_set_investor_stores_packed_record_and_emits_added(registry: Any, compliance_officer: Any, alice: Any) -> None:
+def test_set_investor_stores_packed_record_and_emits_added(
+    registry: Any, compliance_officer: Any, alice: Any
+) -> None:
     word = record(US, lockup_until=123)
     receipt = registry.setInvestor(alice, word, sender=compliance_officer)
     assert registry.recordOf(alice) == word
     assert registry.isVerified(alice)
     decoded = registry.investor(alice)
-    assert (decoded.kycExpiry, decoded.lockupUntil, decoded.country, decoded.flags, decoded.frozen) == (
+    assert (
+        decoded.kycExpiry,
+        decoded.lockupUntil,
+        decoded.country,
+        decoded.flags,
+        decoded.frozen,
+    ) == (
         FAR_FUTURE,
         123,
         US,
@@ -29,7 +37,9 @@ def test_set_investor_stores_packed_record_and_emits_added(registry: Any, compli
     assert [(e.wallet, e.record) for e in events] == [(alice.address, word)]
 
 
-def test_update_emits_old_and_new_and_identical_is_noop(registry: Any, compliance_officer: Any, alice: Any) -> None:
+def test_update_emits_old_and_new_and_identical_is_noop(
+    registry: Any, compliance_officer: Any, alice: Any
+) -> None:
     old, new = record(US), record(DE, accredited=False)
     registry.setInvestor(alice, old, sender=compliance_officer)
     receipt = registry.setInvestor(alice, new, sender=compliance_officer)
@@ -48,13 +58,19 @@ def test_batch_set_and_remove(registry: Any, compliance_officer: Any, accounts: 
     assert list(registry.recordsOfMany(wallets)) == words
     receipt = registry.removeInvestors(wallets[:2], sender=compliance_officer)
     removed = receipt.decode_logs(registry.InvestorRemoved)
-    assert [(e.wallet, e.oldRecord) for e in removed] == [(w.address, r) for w, r in zip(wallets[:2], words[:2])]
+    assert [(e.wallet, e.oldRecord) for e in removed] == [
+        (w.address, r) for w, r in zip(wallets[:2], words[:2], strict=True)
+    ]
     assert registry.recordOf(wallets[0]) == 0
     assert not registry.isVerified(wallets[0])
 
 
-def test_expired_kyc_is_not_verified(registry: Any, compliance_officer: Any, alice: Any, chain: Any) -> None:
-    registry.setInvestor(alice, record(US, kyc_expiry=chain.pending_timestamp + 100), sender=compliance_officer)
+def test_expired_kyc_is_not_verified(
+    registry: Any, compliance_officer: Any, alice: Any, chain: Any
+) -> None:
+    registry.setInvestor(
+        alice, record(US, kyc_expiry=chain.pending_timestamp + 100), sender=compliance_officer
+    )
     assert registry.isVerified(alice)
     chain.mine(timestamp=chain.pending_timestamp + 200)
     assert not registry.isVerified(alice)
@@ -70,7 +86,9 @@ def test_freeze_flag(registry: Any, compliance_officer: Any, alice: Any) -> None
     assert registry.isVerified(alice)
 
 
-def test_batch_length_mismatch(registry: Any, compliance_officer: Any, alice: Any, bob: Any) -> None:
+def test_batch_length_mismatch(
+    registry: Any, compliance_officer: Any, alice: Any, bob: Any
+) -> None:
     with ape.reverts(registry.LengthMismatch, wallets=2, records=1):
         registry.setInvestors([alice, bob], [record()], sender=compliance_officer)
     with ape.reverts(registry.EmptyBatch):
@@ -89,7 +107,9 @@ def test_bad_entry_reverts_whole_batch(registry: Any, compliance_officer: Any, a
     [0, 1000 << 128, (US << 128) | (1 << 148), (US << 128) | (1 << 153), (US << 128) | (1 << 255)],
     ids=["empty", "country-1000", "reserved-flag", "bit-153", "bit-255"],
 )
-def test_malformed_record_refused(registry: Any, compliance_officer: Any, alice: Any, word: int) -> None:
+def test_malformed_record_refused(
+    registry: Any, compliance_officer: Any, alice: Any, word: int
+) -> None:
     with ape.reverts(registry.InvalidRecord):
         registry.setInvestor(alice, word, sender=compliance_officer)
 
@@ -112,7 +132,9 @@ def test_remove_unknown(registry: Any, compliance_officer: Any, alice: Any) -> N
     ],
     ids=["setInvestor", "setInvestors", "removeInvestor", "removeInvestors", "setFrozen"],
 )
-def test_registry_admin_functions_need_compliance_role(registry: Any, alice: Any, call: Any) -> None:
+def test_registry_admin_functions_need_compliance_role(
+    registry: Any, alice: Any, call: Any
+) -> None:
     with ape.reverts(registry.AccessControlUnauthorizedAccount, account=alice.address):
         call(registry, alice)
 

@@ -21,7 +21,12 @@ HASH = b"\x11" * 32
 def test_issue_emits_and_counts_holders(suite: Any, issuer: Any, alice: Any) -> None:
     receipt = suite.issue(alice, 10, b"subscription #1", sender=issuer)
     [event] = receipt.decode_logs(suite.Issued)
-    assert (event.operator, event.to, event.value, event.data) == (issuer.address, alice.address, 10, b"subscription #1")
+    assert (event.operator, event.to, event.value, event.data) == (
+        issuer.address,
+        alice.address,
+        10,
+        b"subscription #1",
+    )
     assert suite.holderCount() == 1
     assert suite.countryRule(840).holders == 1
 
@@ -111,7 +116,13 @@ def test_recovery_moves_balance_frozen_part_and_successor(
     funded.freezePartial(alice, 300, sender=compliance_officer)
     receipt = funded.recoverWallet(alice, fresh, b"affidavit 7", sender=controller)
     [event] = receipt.decode_logs(funded.WalletRecovered)
-    assert (event.lostWallet, event.newWallet, event.amount, event.frozenAmount, event.operatorData) == (
+    assert (
+        event.lostWallet,
+        event.newWallet,
+        event.amount,
+        event.frozenAmount,
+        event.operatorData,
+    ) == (
         alice.address,
         fresh.address,
         1000,
@@ -128,7 +139,9 @@ def test_recovery_moves_balance_frozen_part_and_successor(
         funded.recoverWallet(alice, fresh, b"", sender=controller)
 
 
-def test_recovery_chain_and_no_cycles(funded: Any, controller: Any, verify: Any, accounts: Any, alice: Any) -> None:
+def test_recovery_chain_and_no_cycles(
+    funded: Any, controller: Any, verify: Any, accounts: Any, alice: Any
+) -> None:
     first, second = accounts[8], accounts[9]
     verify(first)
     verify(second)
@@ -153,7 +166,9 @@ def test_recovery_bad_input(funded: Any, controller: Any, alice: Any) -> None:
 # ------------------------------------------------------------------ record dates
 
 
-def test_record_date_freezes_balances(funded: Any, issuer: Any, alice: Any, bob: Any, chain: Any) -> None:
+def test_record_date_freezes_balances(
+    funded: Any, issuer: Any, alice: Any, bob: Any, chain: Any
+) -> None:
     at = chain.pending_timestamp + 100
     receipt = funded.scheduleRecordDate(at, sender=issuer)
     rid = receipt.decode_logs(funded.RecordDateScheduled)[0].id
@@ -228,11 +243,27 @@ def test_admin_function_without_role_reverts(funded: Any, alice: Any, name: str)
 
 
 @pytest.mark.parametrize("name", sorted(ADMIN_CALLS))
-def test_admin_function_with_another_role_reverts(funded: Any, issuer: Any, compliance_officer: Any, name: str) -> None:
+def test_admin_function_with_another_role_reverts(
+    funded: Any, issuer: Any, compliance_officer: Any, name: str
+) -> None:
     """Each role does one kind of thing: an officer of one role cannot use another's functions."""
-    wrong = compliance_officer if name in {"issue", "closeIssuance", "setDocument", "removeDocument",
-                                           "scheduleRecordDate", "controllerTransfer", "controllerRedeem",
-                                           "recoverWallet", "grantRole", "revokeRole"} else issuer
+    wrong = (
+        compliance_officer
+        if name
+        in {
+            "issue",
+            "closeIssuance",
+            "setDocument",
+            "removeDocument",
+            "scheduleRecordDate",
+            "controllerTransfer",
+            "controllerRedeem",
+            "recoverWallet",
+            "grantRole",
+            "revokeRole",
+        }
+        else issuer
+    )
     with ape.reverts(funded.AccessControlUnauthorizedAccount, account=wrong.address):
         ADMIN_CALLS[name](funded, wrong)
 

@@ -19,8 +19,15 @@ INSUFFICIENT_ALLOWANCE, INVALID_SENDER = 16, 17
 
 
 def rules(**overrides: Any) -> tuple[Any, ...]:
-    names = ["requireAccreditation", "countryAllowList", "maxHolders", "holdingPeriod", "maxBalance", "maxBalanceBps"]
-    values = dict(zip(names, no_rules()))
+    names = [
+        "requireAccreditation",
+        "countryAllowList",
+        "maxHolders",
+        "holdingPeriod",
+        "maxBalance",
+        "maxBalanceBps",
+    ]
+    values = dict(zip(names, no_rules(), strict=True))
     values.update(overrides)
     return tuple(values[n] for n in names)
 
@@ -91,7 +98,9 @@ def test_registry_freeze_blocks_both_directions(
     expect_blocked(funded, bob, alice, 1, SENDER_FROZEN)
 
 
-def test_token_freeze_blocks_both_directions(funded: Any, compliance_officer: Any, alice: Any, bob: Any) -> None:
+def test_token_freeze_blocks_both_directions(
+    funded: Any, compliance_officer: Any, alice: Any, bob: Any
+) -> None:
     receipt = funded.setWalletFrozen(bob, True, sender=compliance_officer)
     assert receipt.decode_logs(funded.WalletFrozen)[0].frozen
     expect_blocked(funded, alice, bob, 1, RECEIVER_FROZEN)
@@ -140,7 +149,9 @@ def test_holding_period_after_issuance(
     expect_allowed(suite, bob, alice, 1)
 
 
-def test_country_block_list(funded: Any, verify: Any, compliance_officer: Any, alice: Any, carol: Any) -> None:
+def test_country_block_list(
+    funded: Any, verify: Any, compliance_officer: Any, alice: Any, carol: Any
+) -> None:
     verify(carol, KP)
     expect_allowed(funded, alice, carol, 1)
     receipt = funded.setCountryRule(KP, True, 0, sender=compliance_officer)
@@ -148,7 +159,9 @@ def test_country_block_list(funded: Any, verify: Any, compliance_officer: Any, a
     expect_blocked(funded, alice, carol, 1, COUNTRY_NOT_ALLOWED)
 
 
-def test_country_allow_list(funded: Any, verify: Any, compliance_officer: Any, alice: Any, bob: Any) -> None:
+def test_country_allow_list(
+    funded: Any, verify: Any, compliance_officer: Any, alice: Any, bob: Any
+) -> None:
     funded.setRules(rules(countryAllowList=True), sender=compliance_officer)
     expect_blocked(funded, alice, bob, 1, COUNTRY_NOT_ALLOWED)
     funded.setCountryRules([US, DE], [True, True], [0, 0], sender=compliance_officer)
@@ -157,7 +170,9 @@ def test_country_allow_list(funded: Any, verify: Any, compliance_officer: Any, a
     expect_blocked(funded, alice, bob, 1, COUNTRY_NOT_ALLOWED)
 
 
-def test_accreditation(funded: Any, verify: Any, compliance_officer: Any, alice: Any, carol: Any) -> None:
+def test_accreditation(
+    funded: Any, verify: Any, compliance_officer: Any, alice: Any, carol: Any
+) -> None:
     verify(carol, accredited=False)
     funded.setRules(rules(requireAccreditation=True), sender=compliance_officer)
     expect_blocked(funded, alice, carol, 1, NOT_ACCREDITED)
@@ -165,7 +180,9 @@ def test_accreditation(funded: Any, verify: Any, compliance_officer: Any, alice:
     expect_allowed(funded, alice, carol, 1)
 
 
-def test_max_holders(funded: Any, compliance_officer: Any, alice: Any, bob: Any, carol: Any) -> None:
+def test_max_holders(
+    funded: Any, compliance_officer: Any, alice: Any, bob: Any, carol: Any
+) -> None:
     assert funded.holderCount() == 2
     funded.setRules(rules(maxHolders=2), sender=compliance_officer)
     expect_blocked(funded, alice, carol, 1, MAX_HOLDERS)
@@ -228,7 +245,13 @@ def test_can_transfer_from_checks_allowance(funded: Any, alice: Any, bob: Any, c
 
 
 def test_rules_view_and_event(token: Any, compliance_officer: Any) -> None:
-    wanted = rules(requireAccreditation=True, maxHolders=99, holdingPeriod=60, maxBalance=10**6, maxBalanceBps=2500)
+    wanted = rules(
+        requireAccreditation=True,
+        maxHolders=99,
+        holdingPeriod=60,
+        maxBalance=10**6,
+        maxBalanceBps=2500,
+    )
     receipt = token.setRules(wanted, sender=compliance_officer)
     assert tuple(token.rules()) == wanted
     assert len(receipt.decode_logs(token.RulesUpdated)) == 1
