@@ -255,3 +255,54 @@ def test_csv_errors_raise_before_any_read(suite: Suite, tmp_path: Path) -> None:
     path.write_text(HEADER + "\n0xnope,US,2030-01-01,,,,,,\n")
     with pytest.raises(InvestorCsvError):
         import_investors(path, suite.reader(), None, progress=False)
+
+
+def test_reverted_batch_is_decoded_and_the_rerun_finishes(
+    suite: Suite, deployer: Any, tmp_path: Path
+) -> None:
+    wallets = [wallet(i) for i in range(30)]
+    csv_file = investor_csv(tmp_path / "investors.csv", wallets)
+    real = registry_sender(suite.registry_writer(deployer))
+    writer = suite.registry_writer(deployer)
+
+    def second_batch_is_corrupt(batch: Batch) -> TxResult:
+        if batch.index == 2:  # a record without a country: the registry refuses it
+            return writer.set_investors(batch.wallets, [1] * len(batch.wallets))
+        return real(batch)
+
+    with pytest.raises(BatchFailed) as caught:
+        import_investors(
+            csv_file,
+            suite.reader(),
+            second_batch_is_corrupt,
+            batch_size=10,
+            progress=False,
+            describe_error=suite.decoder.explain,
+        )
+    assert caught.value.sent == 1
+    assert f"InvalidRecord(wallet={wallets[10]}, record=1)" in caught.value.reason
+    assert "no valid country" in caught.value.reason
+    outcome = import_investors(csv_file, suite.reader(), real, batch_size=10, progress=False)
+    assert len(outcome.plan.unchanged) == 10 and outcome.transactions == 2
+    assert _events(suite, INVESTOR_ADDED) == 30
+
+
+def test_waits_for_transactions_left_pending(suite: Suite, deployer: Any) -> None:
+    """A transaction an interrupted run left in the mempool lands before the plan is read."""
+    import threading
+
+    from sectoken.batching import wait_for_pending
+
+    provider = suite.w3.provider
+    provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
+    try:
+        suite.w3.eth.send_transaction(
+            {"from": deployer.address, "to": wallet(77), "value": 1, "gas": 21_000}
+        )
+        timer = threading.Timer(0.5, lambda: provider.make_request("evm_mine", []))  # type: ignore[arg-type]
+        timer.start()
+        assert wait_for_pending(suite.w3, deployer.address, timeout=20, poll=0.1) == 1
+        timer.join()
+    finally:
+        provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
+    assert wait_for_pending(suite.w3, deployer.address) == 0
