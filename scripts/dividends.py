@@ -112,6 +112,19 @@ def reclaim_cmd(dist_id: int, deployments_dir: Path, account: Any) -> None:
     console.print(f"[green]{escape(done.summary)}[/green] (tx {done.tx_hash})")
 
 
+@cli.command(name="withdraw-withheld", cls=ConnectedProviderCommand)
+@click.argument("dist_id", type=int)
+@deployments_option
+@sender_option
+@friendly
+def withdraw_withheld_cmd(dist_id: int, deployments_dir: Path, account: Any) -> None:
+    """Send the withheld tax to the distribution's tax wallet."""
+    from sectoken.dividends import withdraw_withheld
+
+    done = withdraw_withheld(open_suite_here(deployments_dir), resolve_account(account), dist_id)
+    console.print(f"[green]{escape(done.summary)}[/green] (tx {done.tx_hash})")
+
+
 @cli.command(name="claim", cls=ConnectedProviderCommand)
 @click.argument("dist_id", type=int)
 @deployments_option

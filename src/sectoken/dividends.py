@@ -39,6 +39,7 @@ __all__ = [
     "push_dividends",
     "reclaim_dividend",
     "unpaid_holders",
+    "withdraw_withheld",
 ]
 
 ETH = "ETH"
@@ -271,6 +272,22 @@ def reclaim_dividend(suite: Suite, account: Any, dist_id: int) -> Done:
     return Done(
         summary=f"reclaimed {format_units(status.unclaimed, status.asset_decimals)} "
         f"{status.asset_symbol} from distribution {dist_id}",
+        tx_hash=str(receipt.txn_hash),
+        gas_used=int(receipt.gas_used),
+    )
+
+
+def withdraw_withheld(suite: Suite, account: Any, dist_id: int) -> Done:
+    """Send the tax withheld so far to the distribution's tax wallet (anyone may trigger it)."""
+    distributor = suite.require("dividends")
+    status = distribution_status(suite, dist_id)
+    due = status.withheld - status.withheld_withdrawn
+    if due == 0:
+        raise SectokenError(f"distribution {dist_id} has no withheld tax waiting")
+    receipt = send_tx(suite, distributor.withdrawWithheld, dist_id, sender=account)
+    return Done(
+        summary=f"sent {format_units(due, status.asset_decimals)} {status.asset_symbol} "
+        f"withheld from distribution {dist_id} to {status.tax_wallet}",
         tx_hash=str(receipt.txn_hash),
         gas_used=int(receipt.gas_used),
     )

@@ -87,6 +87,12 @@ def test_dividend_create_claim_push_status_reclaim(
     shown = run("dividends", "status", 1, "--deployments", deployments)
     assert "paid to holders" in shown.output and "withheld (tax)" in shown.output
 
+    tax_before = tax.balance
+    run("dividends", "withdraw-withheld", 1, "--deployments", deployments)
+    assert tax.balance == tax_before + status.withheld
+    nothing = run("dividends", "withdraw-withheld", 1, "--deployments", deployments, expect=1)
+    assert "no withheld tax waiting" in nothing.output
+
     early = run("dividends", "reclaim", 1, "--deployments", deployments, expect=1)
     assert "reclaiming starts after expiry" in early.output
     chain.mine(timestamp=4070908800 + 1)  # 2099-01-01
