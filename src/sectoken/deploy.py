@@ -210,7 +210,7 @@ def apply_deploy(
             continue
         if on_step:
             on_step(f"deploy {name}")
-        _deploy_one(project, deployment, name, account, w3)
+        _deploy_one(project, deployment, spec, name, account, w3)
         sent += 1
     # The contracts exist now: recompute configuration against the chain, then apply it.
     steps = _config_steps(project, spec, deployment, account, w3, will_deploy=[])
@@ -256,10 +256,10 @@ def _constructor_args(name: str, deployment: Deployment, spec: Spec, deployer: s
     return [deployment.address("token")]
 
 
-def _deploy_one(project: Any, deployment: Deployment, name: str, account: Any, w3: Web3) -> None:
+def _deploy_one(
+    project: Any, deployment: Deployment, spec: Spec, name: str, account: Any, w3: Web3
+) -> None:
     deployer = to_checksum_address(account.address)
-    assert deployment.spec is not None
-    spec_obj = _spec_from_deployment(deployment)
     nonce = int(w3.eth.get_transaction_count(deployer, "pending"))
     before = int(w3.eth.block_number)
     deployment.pending[name] = {
@@ -269,7 +269,7 @@ def _deploy_one(project: Any, deployment: Deployment, name: str, account: Any, w
     }
     deployment.save()
     container = getattr(project, CONTRACT_TYPES[name])
-    args = _constructor_args(name, deployment, spec_obj, deployer)
+    args = _constructor_args(name, deployment, spec, deployer)
     instance = account.deploy(container, *args, nonce=nonce)
     receipt = w3.eth.get_transaction_receipt(instance.txn_hash)
     block, block_hash = _block_record(w3, int(receipt["blockNumber"]))
@@ -307,22 +307,6 @@ def _adopt_pending(deployment: Deployment, name: str, w3: Web3, project: Any) ->
         address=address, block=number, block_hash=block_hash, tx_hash=None
     )
     return True
-
-
-def _spec_from_deployment(deployment: Deployment) -> Spec:
-    from sectoken.spec import parse_spec
-
-    data = dict(deployment.spec or {})
-    return parse_spec(
-        {
-            "token": {
-                "name": data["name"],
-                "symbol": data["symbol"],
-                "decimals": data["decimals"],
-            },
-            "registry": data.get("registry", "new"),
-        }
-    )
 
 
 # ---------------------------------------------------------------- configuration (diff vs chain)

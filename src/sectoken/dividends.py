@@ -86,11 +86,36 @@ class PushReport:
     tx_hashes: list[str] = field(default_factory=list)
 
 
-def _asset_info(suite: Suite, asset: str) -> tuple[str, str, int]:
+_ERC20_ABI = [
+    {
+        "type": "function",
+        "name": name,
+        "stateMutability": mutability,
+        "inputs": [{"name": f"a{i}", "type": t} for i, t in enumerate(inputs)],
+        "outputs": [{"name": "", "type": out}],
+    }
+    for name, inputs, out, mutability in (
+        ("symbol", [], "string", "view"),
+        ("decimals", [], "uint8", "view"),
+        ("balanceOf", ["address"], "uint256", "view"),
+        ("allowance", ["address", "address"], "uint256", "view"),
+        ("approve", ["address", "uint256"], "bool", "nonpayable"),
+    )
+]
+
+
+def _erc20(address: str) -> Any:
+    """An Ape contract instance for any ERC-20 (only the calls the distribution needs)."""
+    from ape import Contract
+
+    return Contract(address, abi=_ERC20_ABI)
+
+
+def _asset_info(asset: str) -> tuple[str, str, int]:
     if asset.upper() == ETH or asset == ZERO_ADDRESS:
         return ZERO_ADDRESS, "ETH", 18
     address = checked_address(asset, allow_unchecksummed=True)
-    erc20 = suite.project.MockStablecoin.at(address)  # any ERC-20 ABI will do for these views
+    erc20 = _erc20(address)
     return address, str(erc20.symbol()), int(erc20.decimals())
 
 
@@ -110,7 +135,7 @@ def create_distribution(
     token = suite.require("token")
     distributor = suite.require("dividends")
     require_role(token, "ISSUER_ROLE", account, what="token")
-    asset_address, symbol, decimals = _asset_info(suite, asset)
+    asset_address, symbol, decimals = _asset_info(asset)
     units = to_units(amount, decimals)
     if units <= 0:
         raise SectokenError("the dividend amount must be positive")
@@ -148,7 +173,7 @@ def create_distribution(
             suite, distributor.createDistribution, params, sender=account, value=units
         )
     else:
-        erc20 = suite.project.MockStablecoin.at(asset_address)
+        erc20 = _erc20(asset_address)
         if int(erc20.balanceOf(account.address)) < units:
             raise SectokenError(f"{account.address} holds less than {amount} {symbol}")
         if int(erc20.allowance(account.address, distributor.address)) < units:
@@ -172,7 +197,7 @@ def distribution_status(suite: Suite, dist_id: int) -> DistributionStatus:
     if asset == ZERO_ADDRESS:
         symbol, decimals, shown = "ETH", 18, ETH
     else:
-        erc20 = suite.project.MockStablecoin.at(asset)
+        erc20 = _erc20(asset)
         symbol, decimals, shown = str(erc20.symbol()), int(erc20.decimals()), asset
     status = DistributionStatus(
         id=dist_id,
