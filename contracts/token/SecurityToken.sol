@@ -620,11 +620,10 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
             ) return Restrictions.MAX_HOLDERS_COUNTRY;
         }
         if (c.hasFlag(_HAS_CAP)) {
-            // Issuance is checked against the cap of the supply after it.
-            if (m.from == address(0)) {
-                c = c.withBalanceCap(_capFor(totalSupply() + m.value, _maxBalance, c.maxBalanceBps()));
-            }
-            if (m.toBalance + m.value > c.balanceCap()) return Restrictions.MAX_BALANCE;
+            // Issuance (primary allocation, decided by the issuer) is held to the absolute cap only;
+            // the share-of-supply cap binds what investors accumulate by transfer.
+            uint256 cap = m.from == address(0) ? _maxBalance : c.balanceCap();
+            if ((cap != 0 || m.from != address(0)) && m.toBalance + m.value > cap) return Restrictions.MAX_BALANCE;
         }
         return Restrictions.SUCCESS;
     }

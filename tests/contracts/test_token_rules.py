@@ -16,6 +16,7 @@ SENDER_FROZEN, RECEIVER_FROZEN, INSUFFICIENT_BALANCE, FROZEN_BALANCE = 4, 5, 6, 
 SENDER_LOCKED, HOLDING_PERIOD, COUNTRY_NOT_ALLOWED, NOT_ACCREDITED = 8, 9, 10, 11
 MAX_HOLDERS, MAX_HOLDERS_COUNTRY, MAX_BALANCE, INVALID_RECEIVER = 12, 13, 14, 15
 INSUFFICIENT_ALLOWANCE, INVALID_SENDER = 16, 17
+ZERO = "0x" + "00" * 20
 
 
 def rules(**overrides: Any) -> tuple[Any, ...]:
@@ -221,10 +222,22 @@ def test_max_balance_share_of_supply(
     funded.setRules(rules(maxBalanceBps=5000), sender=compliance_officer)  # 50% of 1,500 = 750
     expect_blocked(funded, alice, bob, 251, MAX_BALANCE)
     expect_allowed(funded, alice, bob, 250)
-    # issuance checks against the supply after issuance: 100 more -> cap 800
-    assert funded.detectTransferRestriction("0x" + "00" * 20, bob, 100) == MAX_BALANCE
+    # the share cap does not bind issuance (bob may be issued past 750) ...
+    assert funded.detectTransferRestriction(ZERO, bob, 100) == SUCCESS
+    # ... and follows the supply: 1,600 after issuing 100 -> cap 800
     funded.issue(carol, 100, b"", sender=issuer)
     assert funded.detectTransferRestriction(alice, bob, 50) == SUCCESS
+    assert funded.detectTransferRestriction(alice, bob, 51) == MAX_BALANCE
+
+
+def test_first_issuance_under_share_cap_and_absolute_cap_on_issuance(
+    suite: Any, compliance_officer: Any, issuer: Any, alice: Any
+) -> None:
+    suite.setRules(rules(maxBalanceBps=1000, maxBalance=500), sender=compliance_officer)
+    suite.issue(alice, 500, b"", sender=issuer)  # 100% of supply: issuance ignores the share cap
+    assert suite.detectTransferRestriction(ZERO, alice, 1) == MAX_BALANCE  # the absolute cap binds
+    with ape.reverts(suite.TransferRestricted, code=MAX_BALANCE):
+        suite.issue(alice, 1, b"", sender=issuer)
 
 
 def test_invalid_receiver_and_sender(funded: Any, alice: Any) -> None:
