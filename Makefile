@@ -22,6 +22,8 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 export SECTOKEN_PROFILE ?= quick
 # Extra arguments for `ape test`, e.g. make test ARGS="tests/sdk -k toolchain"
 ARGS ?=
+# Extra arguments for bench/report.py, e.g. make bench BENCH_ARGS=--no-scale
+BENCH_ARGS ?=
 
 .PHONY: help install test test-deep demo lint format bench slither lock lock-audit env shell clean
 
@@ -74,17 +76,13 @@ format: $(PY_STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Runs scripts/bench*.py (ape run), then bench/report.py: every bench/*.py in one go, writing
+# docs/GAS_REPORT.md. BENCH_ARGS=--no-scale skips the timing benchmarks (minutes).
 bench: install
-	@shopt -s nullglob; scripts=(scripts/bench*.py); benches=(bench/*.py); \
-	if [ $${#scripts[@]} -eq 0 ] && [ $${#benches[@]} -eq 0 ]; then \
-		echo "make bench: no benchmarks yet (they arrive in a later issue)."; \
-	fi; \
-	for s in "$${scripts[@]}"; do \
+	@shopt -s nullglob; for s in scripts/bench*.py; do \
 		name=$$(basename "$$s" .py); echo "== ape run $$name"; $(BIN)/ape run "$$name" || exit $$?; \
-	done; \
-	for b in "$${benches[@]}"; do \
-		echo "== $$b"; $(BIN)/python "$$b" || exit $$?; \
 	done
+	$(BIN)/python bench/report.py $(BENCH_ARGS)
 
 $(AUDIT_STAMP): $(AUDIT_CONSTRAINTS)
 	@command -v $(PYTHON) >/dev/null || { echo "make: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11" >&2; exit 1; }

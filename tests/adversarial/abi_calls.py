@@ -109,8 +109,10 @@ class Raw:
         """A mined transaction (reverts are mined with status 0); returns the web3 receipt."""
         self.chain.provider.make_request("anvil_impersonateAccount", [sender.address])
         tx = self._tx(contract, self.data(contract, fn, args), sender, value)
-        tx_hash = self.w3.provider.make_request("eth_sendTransaction", [tx])["result"]
-        return self.w3.eth.wait_for_transaction_receipt(tx_hash)
+        response = self.w3.provider.make_request("eth_sendTransaction", [tx])
+        if "result" not in response:
+            raise AssertionError(f"{fn} from {sender.address} not accepted: {response}")
+        return self.w3.eth.wait_for_transaction_receipt(response["result"])
 
     @staticmethod
     def error(contract: Any, revert: bytes) -> tuple[str, dict[str, Any]]:
