@@ -23,7 +23,9 @@ library Restrictions {
     uint8 internal constant INVALID_RECEIVER = 15;
     uint8 internal constant INSUFFICIENT_ALLOWANCE = 16;
     uint8 internal constant INVALID_SENDER = 17;
-    uint8 internal constant LAST_CODE = 17;
+    uint8 internal constant ISSUANCE_CLOSED = 18;
+    uint8 internal constant SUPPLY_LIMIT = 19;
+    uint8 internal constant LAST_CODE = 19;
 
     /// @dev ERC-1066 status bytes used by ERC-1400.
     bytes1 internal constant STATUS_FAILURE = 0x50;
@@ -72,6 +74,8 @@ library Restrictions {
         if (code == INVALID_RECEIVER) return "Receiver is the zero address";
         if (code == INSUFFICIENT_ALLOWANCE) return "Spender allowance is insufficient";
         if (code == INVALID_SENDER) return "Sender is the zero address";
+        if (code == ISSUANCE_CLOSED) return "Issuance is closed for good";
+        if (code == SUPPLY_LIMIT) return "Total supply would exceed 2^224 - 1";
         return "Unknown restriction code";
     }
 }

@@ -56,8 +56,6 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
     error IssuanceClosed();
     /// @notice The compliance decision refused the movement: `code` is the ERC-1404 code.
     error TransferRestricted(uint8 code, string reason);
-    /// @notice Total supply would exceed what record dates can store (2^224 - 1).
-    error SupplyLimitExceeded(uint256 requested, uint256 limit);
     /// @notice A share in basis points above 10,000.
     error InvalidBps(uint256 bps);
     /// @notice Country codes are ISO 3166-1 numeric, 1..999.
@@ -314,12 +312,11 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
     }
 
     /// @inheritdoc IERC1594
+    /// @dev Issuance closed and the supply limit are rules of the compliance decision (codes 18, 19),
+    ///      so `detectTransferRestriction(address(0), to, value)` predicts this call.
     function issue(address to, uint256 value, bytes calldata data) external onlyRole(ISSUER_ROLE) {
-        if (_config.hasFlag(_ISSUANCE_CLOSED)) revert IssuanceClosed();
         if (to == address(0)) revert ZeroAddress();
         if (value == 0) revert ZeroAmount();
-        uint256 limit = type(uint224).max;
-        if (totalSupply() + value > limit) revert SupplyLimitExceeded(totalSupply() + value, limit);
         _mint(to, value);
         emit Issued(msg.sender, to, value, data);
     }
@@ -599,8 +596,10 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
             if (holding != 0 && block.timestamp < m.sender.acquiredAt() + holding) {
                 return Restrictions.HOLDING_PERIOD;
             }
-        } else if (m.to == address(0)) {
-            return Restrictions.INVALID_SENDER;
+        } else {
+            if (m.to == address(0)) return Restrictions.INVALID_SENDER;
+            if (c.hasFlag(_ISSUANCE_CLOSED)) return Restrictions.ISSUANCE_CLOSED;
+            if (totalSupply() + m.value > type(uint224).max) return Restrictions.SUPPLY_LIMIT;
         }
         if (m.receiver.isWalletFrozen() || m.toRecord.isFrozen()) return Restrictions.RECEIVER_FROZEN;
         if (!m.toRecord.hasValidKyc(block.timestamp)) return Restrictions.RECEIVER_NOT_VERIFIED;

@@ -95,6 +95,8 @@ RESTRICTIONS: dict[int, Restriction] = {
             16, "INSUFFICIENT_ALLOWANCE", _S_ALLOWANCE, "Spender allowance is insufficient"
         ),
         Restriction(17, "INVALID_SENDER", _S_SENDER, "Sender is the zero address"),
+        Restriction(18, "ISSUANCE_CLOSED", _S_FAILURE, "Issuance is closed for good"),
+        Restriction(19, "SUPPLY_LIMIT", _S_FAILURE, "Total supply would exceed 2^224 - 1"),
     )
 }
 

@@ -8,6 +8,8 @@ from typing import Any
 import ape
 import pytest
 
+from sectoken.restrictions import RESTRICTIONS
+
 from .conftest import DE, FR, KP, US, no_rules
 
 # ERC-1404 codes (contracts/compliance/Restrictions.sol)
@@ -58,9 +60,17 @@ def test_transfer_between_verified_holders(funded: Any, alice: Any, bob: Any) ->
 
 
 def test_every_code_has_a_distinct_message(token: Any) -> None:
-    messages = [token.messageForTransferRestriction(code) for code in range(18)]
-    assert len(set(messages)) == 18
+    messages = [token.messageForTransferRestriction(code) for code in range(20)]
+    assert len(set(messages)) == 20
     assert token.messageForTransferRestriction(200) == "Unknown restriction code"
+
+
+def test_python_mirror_matches_the_contract(token: Any) -> None:
+    """sectoken.restrictions (pre-flight, error decoding) says what the token says."""
+    for code, rule in RESTRICTIONS.items():
+        assert token.messageForTransferRestriction(code) == rule.message
+        assert token.statusForTransferRestriction(code) == bytes([rule.status])
+    assert token.messageForTransferRestriction(max(RESTRICTIONS) + 1) == "Unknown restriction code"
 
 
 def test_pause(funded: Any, compliance_officer: Any, alice: Any, bob: Any) -> None:
