@@ -87,3 +87,18 @@ def test_no_selector_but_the_forced_transfer_credits_an_unverified_wallet(
                 chain.restore(snapshot)
     assert credited == BYPASS, f"{attempts} attempts; credited the unverified wallet: {credited}"
     assert token.balanceOf(mallory) == 0
+
+
+def test_an_unverified_spender_may_move_tokens_between_verified_holders(
+    funded: Any, registry: Any, alice: Any, bob: Any, mallory: Any
+) -> None:
+    """Known limit (THREAT_MODEL.md): the compliance decision binds the sender and the receiver
+    of a movement, not the spender of an allowance. Holders choose whom they approve."""
+    assert not registry.isVerified(mallory)
+    funded.approve(mallory, 10, sender=alice)
+    funded.transferFrom(alice, bob, 10, sender=mallory)
+    assert (funded.balanceOf(alice), funded.balanceOf(bob), funded.balanceOf(mallory)) == (
+        990,
+        510,
+        0,
+    )
