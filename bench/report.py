@@ -20,6 +20,7 @@ import datetime as dt
 import importlib.util
 import inspect
 import json
+import re
 import subprocess
 import sys
 import time
@@ -34,6 +35,7 @@ BENCH = ROOT / "bench"
 BASELINE = "plain ERC-20 transfer, existing holder"
 SIZE_LIMIT = 24_576  # EIP-170
 SCALE_TIMEOUT = 1800
+LOG_LINE = re.compile(r"^(INFO|WARNING|SUCCESS|DEBUG):\s")
 
 
 @dataclass(frozen=True)
@@ -199,10 +201,12 @@ def run_scale(path: Path) -> str:
     except subprocess.TimeoutExpired:
         return f"timed out after {SCALE_TIMEOUT} s"
     took = f"(ran in {time.perf_counter() - started:.0f} s, exit {proc.returncode})"
+    # Ape's log lines ("INFO:     Starting 'anvil' process.") are not figures
+    figures = "\n".join(line for line in proc.stdout.splitlines() if not LOG_LINE.match(line))
     if proc.returncode != 0:
         tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
-        return f"{proc.stdout}\nFAILED {took}\n{tail}"
-    return f"{proc.stdout.rstrip()}\n{took}"
+        return f"{figures}\nFAILED {took}\n{tail}"
+    return f"{figures.rstrip()}\n{took}"
 
 
 def main() -> int:
