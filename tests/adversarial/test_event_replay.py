@@ -8,7 +8,8 @@ changes, pauses, ETH distributions (create, claim, push), ballots (create, vote,
 the passing of time. Failed attempts are part of the run (they must leave no trace).
 
 Then only ``eth_getLogs`` is read, decoded against the ABIs, and replayed into:
-the registry (InvestorAdded/Updated/Removed), balances, holders and supply (Transfer), issuance
+the registry (InvestorAdded/Updated/Removed), balances, holders and supply (Transfer), holders
+per country (Transfer replayed with the registry records of the moment), issuance
 and redemption (Issued/Redeemed, each matched to its Transfer), documents with their last-modified
 time (DocumentUpdated/Removed), every forced movement with its operator data
 (ControllerTransfer/ControllerRedemption/WalletRecovered), token freezes (WalletFrozen,
@@ -513,6 +514,33 @@ def replay_and_compare(run: Run, events: list[Event], start_block: int) -> None:
     assert token.totalSupply() == supply
     assert token.holderCount() == sum(1 for b in balances.values() if b > 0)
 
+    # holders per country: a wallet counts under the registry country it had when its balance
+    # went from zero to positive (registry and token logs replayed together, in log order)
+    live_records: dict[str, int] = {}
+    held: dict[str, int] = defaultdict(int)
+    counted_under: dict[str, int] = {}
+    per_country: dict[int, int] = defaultdict(int)
+    for e in events:
+        if e.contract == "registry" and e.name in ("InvestorAdded", "InvestorUpdated"):
+            live_records[e.args["wallet"]] = e.args.get("record", e.args.get("newRecord"))
+        elif e.contract == "registry" and e.name == "InvestorRemoved":
+            live_records.pop(e.args["wallet"])
+        elif e.contract == "token" and e.name == "Transfer" and e.args["value"]:
+            src, dst, value = e.args["from"], e.args["to"], e.args["value"]
+            if src == dst:
+                continue
+            if dst != ZERO:
+                if held[dst] == 0:
+                    counted_under[dst] = (live_records.get(dst, 0) >> 128) & 0xFFFF
+                    per_country[counted_under[dst]] += 1
+                held[dst] += value
+            if src != ZERO:
+                held[src] -= value
+                if held[src] == 0:
+                    per_country[counted_under.pop(src)] -= 1
+    for country in (US, DE, FR):
+        assert token.countryRule(country)[2] == per_country[country], f"holders in {country}"
+
     # forced movements with their operator data, in order, each with its Transfer
     forced = []
     for e in events:
@@ -617,6 +645,7 @@ def replay_and_compare(run: Run, events: list[Event], start_block: int) -> None:
             countries[e.args["country"]] = (e.args["listed"], e.args["maxHolders"])
     for country, (listed, max_holders) in countries.items():
         assert tuple(token.countryRule(country))[:2] == (listed, max_holders)
+    assert token.isIssuable() == ("IssuanceFinalized" not in {e.name for e in events})
     pauses = [e.name for e in events if e.name in ("Paused", "Unpaused")]
     assert token.paused() == (bool(pauses) and pauses[-1] == "Paused")
     roles: dict[tuple[str, bytes, str], bool] = {}
@@ -707,6 +736,7 @@ EXPECTED_EVENTS = {
     "RecordDateScheduled",
     "RulesUpdated",
     "CountryRuleUpdated",
+    "IssuanceFinalized",
     "Paused",
     "Unpaused",
     "RoleGranted",
@@ -774,6 +804,7 @@ def test_rebuild_everything_from_events_after_a_long_random_run(
     if token.paused():
         token.unpause(sender=compliance_officer)
 
+    assert run.send("close issuance", "token", "closeIssuance", [], issuer)
     events = LogReader(run.c).read(chain.provider.web3, start_block)
     replay_and_compare(run, events, start_block)
     # the run exercised what it claims to
