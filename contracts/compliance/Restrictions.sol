@@ -25,7 +25,8 @@ library Restrictions {
     uint8 internal constant INVALID_SENDER = 17;
     uint8 internal constant ISSUANCE_CLOSED = 18;
     uint8 internal constant SUPPLY_LIMIT = 19;
-    uint8 internal constant LAST_CODE = 19;
+    uint8 internal constant ZERO_ISSUANCE = 20;
+    uint8 internal constant LAST_CODE = 20;
 
     /// @dev ERC-1066 status bytes used by ERC-1400.
     bytes1 internal constant STATUS_FAILURE = 0x50;
@@ -76,6 +77,7 @@ library Restrictions {
         if (code == INVALID_SENDER) return "Sender is the zero address";
         if (code == ISSUANCE_CLOSED) return "Issuance is closed for good";
         if (code == SUPPLY_LIMIT) return "Total supply would exceed 2^224 - 1";
+        if (code == ZERO_ISSUANCE) return "Nothing to issue: the amount is zero";
         return "Unknown restriction code";
     }
 }

@@ -312,8 +312,9 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
     }
 
     /// @inheritdoc IERC1594
-    /// @dev Issuance closed and the supply limit are rules of the compliance decision (codes 18, 19),
-    ///      so `detectTransferRestriction(address(0), to, value)` predicts this call.
+    /// @dev Issuance closed, a zero amount and the supply limit are also answered by the compliance
+    ///      decision (codes 18, 20, 19), so `detectTransferRestriction(address(0), to, value)`
+    ///      predicts this call.
     function issue(address to, uint256 value, bytes calldata data) external onlyRole(ISSUER_ROLE) {
         if (to == address(0)) revert ZeroAddress();
         if (value == 0) revert ZeroAmount();
@@ -599,6 +600,7 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
         } else {
             if (m.to == address(0)) return Restrictions.INVALID_SENDER;
             if (c.hasFlag(_ISSUANCE_CLOSED)) return Restrictions.ISSUANCE_CLOSED;
+            if (m.value == 0) return Restrictions.ZERO_ISSUANCE;
             if (totalSupply() + m.value > type(uint224).max) return Restrictions.SUPPLY_LIMIT;
         }
         if (m.receiver.isWalletFrozen() || m.toRecord.isFrozen()) return Restrictions.RECEIVER_FROZEN;

@@ -97,6 +97,7 @@ RESTRICTIONS: dict[int, Restriction] = {
         Restriction(17, "INVALID_SENDER", _S_SENDER, "Sender is the zero address"),
         Restriction(18, "ISSUANCE_CLOSED", _S_FAILURE, "Issuance is closed for good"),
         Restriction(19, "SUPPLY_LIMIT", _S_FAILURE, "Total supply would exceed 2^224 - 1"),
+        Restriction(20, "ZERO_ISSUANCE", _S_FAILURE, "Nothing to issue: the amount is zero"),
     )
 }
 

@@ -34,6 +34,7 @@ def test_issue_emits_and_counts_holders(suite: Any, issuer: Any, alice: Any) -> 
 def test_issue_bad_input(suite: Any, issuer: Any, alice: Any) -> None:
     with ape.reverts(suite.ZeroAddress):
         suite.issue(ZERO, 1, b"", sender=issuer)
+    assert suite.detectTransferRestriction(ZERO, alice, 0) == 20
     with ape.reverts(suite.ZeroAmount):
         suite.issue(alice, 0, b"", sender=issuer)
     assert suite.detectTransferRestriction(ZERO, alice, 2**224) == 19

@@ -60,8 +60,8 @@ def test_transfer_between_verified_holders(funded: Any, alice: Any, bob: Any) ->
 
 
 def test_every_code_has_a_distinct_message(token: Any) -> None:
-    messages = [token.messageForTransferRestriction(code) for code in range(20)]
-    assert len(set(messages)) == 20
+    messages = [token.messageForTransferRestriction(code) for code in range(21)]
+    assert len(set(messages)) == 21
     assert token.messageForTransferRestriction(200) == "Unknown restriction code"
 
 

@@ -1358,18 +1358,9 @@ def test_token_state_machine(env: Env) -> None:
         print(TokenMachine.stats.summary(time.monotonic() - started))
 
 
-# ------------------------------------------------------------------ known pre-flight gap
+# ------------------------------------------------------------------ zero issuance
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "BUG (SecurityToken): detectTransferRestriction(0x0, to, 0), the pre-flight of issue, "
-        "answers SUCCESS while issue(to, 0) reverts ZeroAmount. The state machine issues at "
-        "least 1 for this reason; remove this mark once fixed."
-    ),
-)
 def test_issue_preflight_for_zero_amount(env: Env) -> None:
     rpc, token, wallet = env.rpc, env.token, env.wallets[0]
     # Not `with chain.isolate()`: Ape 0.8.51's isolate() swallows exceptions raised inside it.
