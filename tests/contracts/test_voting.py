@@ -58,12 +58,21 @@ def test_create_emits_everything_and_stores_terms(env: Env, voting: Any, treasur
     [event] = receipt.decode_logs(voting.BallotCreated)
     assert (event.id, event.recordDateId, event.eligibleSupply) == (1, env.rid, 1000)
     title, uri, doc_hash, options, rid, p_start, p_end, quorum, threshold, excluded = event.params
-    assert (title, uri, doc_hash) == ("Approve the 2026 accounts", "ipfs://bafy-agm-2026", b"\x11" * 32)
+    assert (title, uri, doc_hash) == (
+        "Approve the 2026 accounts",
+        "ipfs://bafy-agm-2026",
+        b"\x11" * 32,
+    )
     assert list(options) == ["For", "Against", "Abstain"]
     assert (rid, p_start, p_end, quorum, threshold) == (env.rid, start, start + DAY, 5000, 6667)
     assert [a.lower() for a in excluded] == [treasury.address.lower()]
     info = voting.ballot(1)
-    assert (info.recordDateId, info.start, info.end, info.optionCount) == (env.rid, start, start + DAY, 3)
+    assert (info.recordDateId, info.start, info.end, info.optionCount) == (
+        env.rid,
+        start,
+        start + DAY,
+        3,
+    )
     assert (info.quorumBps, info.thresholdBps, info.eligibleSupply) == (5000, 6667, 1000)
     assert info.documentHash == b"\x11" * 32
     assert voting.tallies(1) == [0, 0, 0]
@@ -77,7 +86,9 @@ def test_create_requires_issuer(env: Env, voting: Any, alice: Any) -> None:
         voting.createBallot(ballot_params(env.rid, start, start + DAY), sender=alice)
 
 
-def test_create_requires_record_date_passed(chain: Any, holders: Any, voting: Any, issuer: Any) -> None:
+def test_create_requires_record_date_passed(
+    chain: Any, holders: Any, voting: Any, issuer: Any
+) -> None:
     rid, _ = schedule_record_date(chain, holders, issuer, delay=3600)
     start = chain.pending_timestamp
     with ape.reverts(voting.RecordDateNotPassed, recordDateId=rid):
@@ -104,23 +115,35 @@ def test_sixteen_options_allowed(env: Env, voting: Any, alice: Any) -> None:
         voting.tally(bid, 16)
 
 
-def test_create_rejects_bad_window_and_bps(env: Env, voting: Any, alice: Any, bob: Any, carol: Any) -> None:
+def test_create_rejects_bad_window_and_bps(
+    env: Env, voting: Any, alice: Any, bob: Any, carol: Any
+) -> None:
     now = env.chain.pending_timestamp
     with ape.reverts(voting.InvalidWindow):
         voting.createBallot(ballot_params(env.rid, now + 10, now + 10), sender=env.issuer)
     with ape.reverts(voting.InvalidWindow):
         voting.createBallot(ballot_params(env.rid, now - 100, now - 1), sender=env.issuer)
     with ape.reverts(voting.InvalidBps):
-        voting.createBallot(ballot_params(env.rid, now, now + DAY, quorum_bps=10_001), sender=env.issuer)
+        voting.createBallot(
+            ballot_params(env.rid, now, now + DAY, quorum_bps=10_001), sender=env.issuer
+        )
     with ape.reverts(voting.InvalidBps):
-        voting.createBallot(ballot_params(env.rid, now, now + DAY, threshold_bps=10_001), sender=env.issuer)
+        voting.createBallot(
+            ballot_params(env.rid, now, now + DAY, threshold_bps=10_001), sender=env.issuer
+        )
     with ape.reverts(voting.NothingEligible):
-        voting.createBallot(ballot_params(env.rid, now, now + DAY, excluded=[alice, bob, carol]), sender=env.issuer)
+        voting.createBallot(
+            ballot_params(env.rid, now, now + DAY, excluded=[alice, bob, carol]), sender=env.issuer
+        )
     with ape.reverts(voting.DuplicateExcluded):
-        voting.createBallot(ballot_params(env.rid, now, now + DAY, excluded=[bob, bob]), sender=env.issuer)
+        voting.createBallot(
+            ballot_params(env.rid, now, now + DAY, excluded=[bob, bob]), sender=env.issuer
+        )
     many = [f"0x{i:040x}" for i in range(1, 18)]
     with ape.reverts(voting.TooManyExcluded):
-        voting.createBallot(ballot_params(env.rid, now, now + DAY, excluded=many), sender=env.issuer)
+        voting.createBallot(
+            ballot_params(env.rid, now, now + DAY, excluded=many), sender=env.issuer
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -132,7 +155,12 @@ def test_vote_counts_record_date_balance(env: Env, voting: Any, alice: Any, bob:
     bid = env.ballot()
     receipt = voting.vote(bid, FOR, sender=alice)
     [event] = receipt.decode_logs(voting.VoteCast)
-    assert (event.ballotId, event.voter, event.option, event.weight) == (bid, alice.address, FOR, 600)
+    assert (event.ballotId, event.voter, event.option, event.weight) == (
+        bid,
+        alice.address,
+        FOR,
+        600,
+    )
     voting.vote(bid, AGAINST, sender=bob)
     assert voting.tallies(bid) == [600, 300, 0]
     assert voting.tally(bid, AGAINST) == 300
@@ -147,7 +175,9 @@ def test_one_vote_per_holder(env: Env, voting: Any, alice: Any) -> None:
         voting.vote(bid, AGAINST, sender=alice)
 
 
-def test_vote_transfer_vote_adds_no_weight(env: Env, voting: Any, alice: Any, bob: Any, dave: Any) -> None:
+def test_vote_transfer_vote_adds_no_weight(
+    env: Env, voting: Any, alice: Any, bob: Any, dave: Any
+) -> None:
     bid = env.ballot()
     voting.vote(bid, FOR, sender=alice)
     env.token.transfer(dave, 600, sender=alice)
@@ -245,13 +275,20 @@ def test_vote_gas_under_target(env: Env, voting: Any, alice: Any, bob: Any) -> N
 # --------------------------------------------------------------------------------------------
 
 
-def test_plurality_outcome_after_close(env: Env, voting: Any, alice: Any, bob: Any, carol: Any) -> None:
+def test_plurality_outcome_after_close(
+    env: Env, voting: Any, alice: Any, bob: Any, carol: Any
+) -> None:
     bid = env.ballot(quorum_bps=5000)
     voting.vote(bid, AGAINST, sender=alice)
     voting.vote(bid, FOR, sender=bob)
     voting.vote(bid, FOR, sender=carol)
     live = voting.outcome(bid)
-    assert (live.ended, live.passed, live.winningOption, live.turnout) == (False, False, AGAINST, 1000)
+    assert (live.ended, live.passed, live.winningOption, live.turnout) == (
+        False,
+        False,
+        AGAINST,
+        1000,
+    )
     env.close()
     o = voting.outcome(bid)
     assert (o.ended, o.quorumReached, o.tie, o.winningOption, o.passed, o.turnout) == (
@@ -347,7 +384,9 @@ def test_holder_vote_first_blocks_proxy(env: Env, voting: Any, alice: Any, dave:
         voting.appointProxy(bid, dave, sender=alice)
 
 
-def test_proxy_is_per_ballot_and_revocable(env: Env, voting: Any, alice: Any, bob: Any, dave: Any) -> None:
+def test_proxy_is_per_ballot_and_revocable(
+    env: Env, voting: Any, alice: Any, bob: Any, dave: Any
+) -> None:
     first = env.ballot()
     second = env.ballot()
     voting.appointProxy(first, dave, sender=alice)
@@ -362,7 +401,9 @@ def test_proxy_is_per_ballot_and_revocable(env: Env, voting: Any, alice: Any, bo
         voting.voteFor(first, alice, FOR, sender=alice)
 
 
-def test_proxy_cannot_be_appointed_after_close(env: Env, voting: Any, alice: Any, dave: Any) -> None:
+def test_proxy_cannot_be_appointed_after_close(
+    env: Env, voting: Any, alice: Any, dave: Any
+) -> None:
     bid = env.ballot(days=1)
     env.close(2)
     with ape.reverts(voting.VotingClosed):
