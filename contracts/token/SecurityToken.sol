@@ -289,7 +289,10 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
     }
 
     /// @inheritdoc IRecordDates
+    /// @dev A wallet never recovered answers from its state word, which `balanceOfAt` has just
+    ///      read in a claim or a vote (a warm read instead of a cold one).
     function successorOf(address wallet) public view returns (address) {
+        if (!_holders[wallet].isRecovered()) return wallet;
         address next = _successors[wallet];
         while (next != address(0)) {
             wallet = next;
@@ -392,7 +395,8 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
         uint256 amount = balanceOf(lost);
         if (amount != 0) _forcedMove(lost, newWallet, amount);
         // The transfer released the lost wallet's frozen part; it follows the balance instead.
-        _holders[lost] = _holders[lost].set(HolderWords.FROZEN_SHIFT, 1, 1);
+        uint256 lostState = _holders[lost].set(HolderWords.FROZEN_SHIFT, 1, 1);
+        _holders[lost] = lostState.set(HolderWords.RECOVERED_SHIFT, 1, 1);
         uint256 target = _holders[newWallet];
         target = target.set(0, 128, target.frozenAmount() + old.frozenAmount());
         if (old.acquiredAt() > target.acquiredAt()) target = target.set(HolderWords.ACQUIRED_SHIFT, 40, old.acquiredAt());

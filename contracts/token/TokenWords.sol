@@ -12,6 +12,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 ///      bit  216      frozen       (full freeze on this token)
 ///      bits 217..241 cacheEpoch   (country-rule epoch + 1 when the verdict below was cached; 0 = none)
 ///      bit  242      countryAllowed (cached verdict of the block/allow list for `country`)
+///      bit  243      recovered    (the controller recovered this wallet: see successorOf)
 library HolderWords {
     uint256 internal constant ACQUIRED_SHIFT = 128;
     uint256 internal constant RECORD_SHIFT = 168;
@@ -19,6 +20,7 @@ library HolderWords {
     uint256 internal constant FROZEN_SHIFT = 216;
     uint256 internal constant CACHE_SHIFT = 217;
     uint256 internal constant ALLOWED_SHIFT = 242;
+    uint256 internal constant RECOVERED_SHIFT = 243;
 
     function frozenAmount(uint256 h) internal pure returns (uint256) {
         return uint128(h);
@@ -42,6 +44,10 @@ library HolderWords {
 
     function cacheEpoch(uint256 h) internal pure returns (uint256) {
         return (h >> CACHE_SHIFT) & ((1 << 25) - 1);
+    }
+
+    function isRecovered(uint256 h) internal pure returns (bool) {
+        return (h >> RECOVERED_SHIFT) & 1 != 0;
     }
 
     function cachedCountryAllowed(uint256 h) internal pure returns (bool) {
