@@ -12,7 +12,7 @@ library InvestorRecords {
     uint256 internal constant MAX_COUNTRY = 999;
     uint256 private constant _FROZEN_BIT = 1 << 152;
     /// @dev kycExpiry, lockupUntil, country, the four defined flags and the frozen bit.
-    uint256 private constant _USED_BITS = ((1 << 148) - 1) | _FROZEN_BIT;
+    uint256 internal constant USED_BITS = ((1 << 148) - 1) | _FROZEN_BIT;
 
     /// @dev The decoded record.
     struct Investor {
@@ -56,7 +56,7 @@ library InvestorRecords {
     /// @dev A storable record: a country in 1..999 and no reserved bit set.
     function isWellFormed(uint256 r) internal pure returns (bool) {
         uint256 c = uint16(r >> 128);
-        return c != 0 && c <= MAX_COUNTRY && r & ~_USED_BITS == 0;
+        return c != 0 && c <= MAX_COUNTRY && r & ~USED_BITS == 0;
     }
 
     function withFrozen(uint256 r, bool frozen) internal pure returns (uint256) {
