@@ -342,10 +342,11 @@ contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
         view
         returns (address payee, uint256 gross, uint256 withheld, SkipReason why)
     {
-        uint256 balance = token.balanceOfAt(holder, t.recordDateId);
+        // The record date was checked to have passed when the distribution was created.
+        uint256 balance;
+        (balance, payee) = token.recordPosition(holder, t.recordDateId);
         gross = Math.mulDiv(t.deposit, balance, t.eligibleSupply);
         if (gross == 0) return (address(0), 0, 0, SkipReason.NothingDue);
-        payee = token.successorOf(holder);
         uint256 record = registry.recordOf(payee);
         if (InvestorRecords.isFrozen(record)) return (payee, gross, 0, SkipReason.Frozen);
         uint256 bps = t.withholdingBps;

@@ -25,6 +25,12 @@ interface IRecordDates {
     /// @notice The wallet that now stands for `wallet` after controller recoveries (itself if none).
     function successorOf(address wallet) external view returns (address);
 
+    /// @notice `balanceOfAt(account, id)` and `successorOf(account)` in one call, for a consumer
+    ///         that checked once, when it fixed its terms, that record date `id` has passed
+    ///         (dividends, ballots). It does NOT check it again: for a record date that has not
+    ///         passed (or does not exist) the balance answered is the current one.
+    function recordPosition(address account, uint256 id) external view returns (uint256 balance, address successor);
+
     /// @notice The investor registry the token reads.
     function registry() external view returns (address);
 

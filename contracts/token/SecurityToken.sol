@@ -143,10 +143,8 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
     mapping(address lost => address successor) private _successors;
 
     /// @dev Everything the compliance decision and the bookkeeping read for one movement.
+    ///      The parties and the value travel on the stack beside it.
     struct Move {
-        address from;
-        address to;
-        uint256 value;
         uint256 fromRecord;
         uint256 toRecord;
         uint256 fromBalance;
@@ -282,6 +280,15 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
     }
 
     /// @inheritdoc IRecordDates
+    /// @dev One cold read of the wallet's state word answers both halves; skipping the passed
+    ///      check saves the read of the record date (the caller checked it once).
+    function recordPosition(address account, uint256 id) external view returns (uint256 balance, address successor) {
+        uint256 h = _holders[account];
+        balance = h.savedRecordId() < id ? balanceOf(account) : _balanceHistory[account].lowerLookup(uint32(id));
+        successor = h.isRecovered() ? successorOf(account) : account;
+    }
+
+    /// @inheritdoc IRecordDates
     function totalSupplyAt(uint256 id) external view returns (uint256) {
         _requirePassed(id);
         if (_supplyRecordId < id) return totalSupply();
@@ -398,10 +405,15 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
         uint256 lostState = _holders[lost].set(HolderWords.FROZEN_SHIFT, 1, 1);
         _holders[lost] = lostState.set(HolderWords.RECOVERED_SHIFT, 1, 1);
         uint256 target = _holders[newWallet];
-        target = target.set(0, 128, target.frozenAmount() + old.frozenAmount());
+        if (old.frozenAmount() != 0) {
+            uint256 frozenNow = target.frozenAmount() + old.frozenAmount();
+            target = target.set(0, 128, frozenNow);
+            emit FrozenAmountChanged(msg.sender, newWallet, frozenNow);
+        }
         if (old.acquiredAt() > target.acquiredAt()) target = target.set(HolderWords.ACQUIRED_SHIFT, 40, old.acquiredAt());
         _holders[newWallet] = target;
         _successors[lost] = newWallet;
+        emit WalletFrozen(msg.sender, lost, true);
         emit WalletRecovered(msg.sender, lost, newWallet, amount, old.frozenAmount(), operatorData);
     }
 
@@ -427,7 +439,7 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
     /// @notice Set the rule for one country: `listed` means blocked (block-list mode) or allowed
     ///         (allow-list mode); `maxHolders` limits holders counted under it (0 = no limit).
     function setCountryRule(uint16 country, bool listed, uint32 maxHolders) external onlyRole(COMPLIANCE_ROLE) {
-        _setCountryRule(country, listed, maxHolders);
+        if (_setCountryRule(country, listed, maxHolders)) _config = _bumpEpoch(_config);
     }
 
     /// @notice Set the rules of many countries at once.
@@ -438,9 +450,11 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
         uint256 n = countries.length;
         if (listed.length != n) revert LengthMismatch(n, listed.length);
         if (maxHolders.length != n) revert LengthMismatch(n, maxHolders.length);
+        bool listingChanged;
         for (uint256 i; i < n; ++i) {
-            _setCountryRule(countries[i], listed[i], maxHolders[i]);
+            if (_setCountryRule(countries[i], listed[i], maxHolders[i])) listingChanged = true;
         }
+        if (listingChanged) _config = _bumpEpoch(_config); // one epoch bump, one write, for the batch
     }
 
     /// @notice Freeze (or unfreeze) `wallet` fully on this token; only the controller can move it then.
@@ -514,10 +528,11 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
         if (t == 0 || block.timestamp < t) revert RecordDateNotReached(id);
     }
 
-    function _setCountryRule(uint16 country, bool listed, uint32 maxHolders) private {
+    /// @dev Store one country's rule; true when its listing changed (cached verdicts are stale then).
+    function _setCountryRule(uint16 country, bool listed, uint32 maxHolders) private returns (bool listingChanged) {
         if (country == 0 || country > InvestorRecords.MAX_COUNTRY) revert InvalidCountry(country);
         uint256 old = _countries[country];
-        if (old.listed() != listed) _config = _bumpEpoch(_config);
+        listingChanged = old.listed() != listed;
         _countries[country] = old.withRule(listed, maxHolders);
         emit CountryRuleUpdated(msg.sender, country, listed, maxHolders);
     }
@@ -525,6 +540,13 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
     /// @dev Invalidate every cached country verdict (wraps after 2^24 listing changes).
     function _bumpEpoch(uint256 c) private pure returns (uint256) {
         return HolderWords.set(c, ConfigWords.EPOCH_SHIFT, 24, (c.countryEpoch() + 1) & type(uint24).max);
+    }
+
+    /// @dev The tag a cached country verdict carries: the current epoch + 1 (0 means no verdict).
+    function _epochTag(uint256 c) private pure returns (uint256) {
+        unchecked {
+            return c.countryEpoch() + 1; // a 24-bit field: cannot overflow
+        }
     }
 
     function _capFor(uint256 supply, uint256 maxBalance, uint256 bps) private pure returns (uint256 cap) {
@@ -554,10 +576,7 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
     /// @dev Load everything a decision about moving `value` from `from` to `to` needs.
     ///      The country rule is read from the receiver's cached verdict when the receiver holds
     ///      tokens under the same country and no listing changed since the verdict was cached.
-    function _load(uint256 c, address from, address to, uint256 value) private view returns (Move memory m) {
-        m.from = from;
-        m.to = to;
-        m.value = value;
+    function _load(uint256 c, address from, address to) private view returns (Move memory m) {
         (m.fromRecord, m.toRecord) = _recordsOf(from, to);
         if (from != address(0)) (m.sender, m.fromBalance) = (_holders[from], balanceOf(from));
         if (to == address(0)) return m;
@@ -567,8 +586,7 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
         m.toBalance = toBalance;
         uint16 country = m.toRecord.country();
         if (
-            receiver.cacheEpoch() == c.countryEpoch() + 1 && toBalance != 0
-                && receiver.countedCountry() == country
+            toBalance != 0 && receiver.cacheEpoch() == _epochTag(c) && receiver.countedCountry() == country
         ) {
             m.countryAllowed = receiver.cachedCountryAllowed();
             m.countryCached = true;
@@ -583,139 +601,163 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
     function _detect(address from, address to, uint256 value) private view returns (uint8) {
         if (to == address(0)) return Restrictions.INVALID_RECEIVER;
         uint256 c = _config;
-        return _restriction(c, _load(c, from, to, value));
+        return _restriction(c, _load(c, from, to), from, to, value);
     }
 
     /// @dev The one compliance decision. Checks run in a fixed order; the first failing rule wins.
     ///      Issuance is `from == 0`, redemption `to == 0` (only sender-side rules apply to it).
-    function _restriction(uint256 c, Move memory m) private view returns (uint8) {
-        if (c.hasFlag(_PAUSED)) return Restrictions.PAUSED;
-        if (m.from != address(0)) {
-            if (m.sender.isWalletFrozen() || m.fromRecord.isFrozen()) return Restrictions.SENDER_FROZEN;
-            if (m.fromBalance < m.value) return Restrictions.INSUFFICIENT_BALANCE;
-            if (m.fromBalance - m.value < m.sender.frozenAmount()) return Restrictions.FROZEN_BALANCE;
-            if (m.to == address(0)) return Restrictions.SUCCESS;
-            if (!m.fromRecord.hasValidKyc(block.timestamp)) return Restrictions.SENDER_NOT_VERIFIED;
-            if (block.timestamp < m.fromRecord.lockupUntil()) return Restrictions.SENDER_LOCKED;
-            uint256 holding = c.holdingPeriod();
-            if (holding != 0 && block.timestamp < m.sender.acquiredAt() + holding) {
-                return Restrictions.HOLDING_PERIOD;
+    ///      Arithmetic is unchecked where it cannot overflow: balances and values are at most the
+    ///      supply (< 2^224), timestamps and periods fit 40 and 32 bits.
+    function _restriction(uint256 c, Move memory m, address from, address to, uint256 value)
+        private
+        view
+        returns (uint8)
+    {
+        unchecked {
+            if (c.hasFlag(_PAUSED)) return Restrictions.PAUSED;
+            if (from != address(0)) {
+                if (m.sender.isWalletFrozen() || m.fromRecord.isFrozen()) return Restrictions.SENDER_FROZEN;
+                if (m.fromBalance < value) return Restrictions.INSUFFICIENT_BALANCE;
+                if (m.fromBalance - value < m.sender.frozenAmount()) return Restrictions.FROZEN_BALANCE;
+                if (to == address(0)) return Restrictions.SUCCESS;
+                if (!m.fromRecord.hasValidKyc(block.timestamp)) return Restrictions.SENDER_NOT_VERIFIED;
+                if (block.timestamp < m.fromRecord.lockupUntil()) return Restrictions.SENDER_LOCKED;
+                uint256 holding = c.holdingPeriod();
+                if (holding != 0 && block.timestamp < m.sender.acquiredAt() + holding) {
+                    return Restrictions.HOLDING_PERIOD;
+                }
+            } else {
+                if (to == address(0)) return Restrictions.INVALID_SENDER;
+                if (c.hasFlag(_ISSUANCE_CLOSED)) return Restrictions.ISSUANCE_CLOSED;
+                if (value == 0) return Restrictions.ZERO_ISSUANCE;
+                if (value > type(uint224).max - totalSupply()) return Restrictions.SUPPLY_LIMIT;
             }
-        } else {
-            if (m.to == address(0)) return Restrictions.INVALID_SENDER;
-            if (c.hasFlag(_ISSUANCE_CLOSED)) return Restrictions.ISSUANCE_CLOSED;
-            if (m.value == 0) return Restrictions.ZERO_ISSUANCE;
-            if (totalSupply() + m.value > type(uint224).max) return Restrictions.SUPPLY_LIMIT;
+            if (m.receiver.isWalletFrozen() || m.toRecord.isFrozen()) return Restrictions.RECEIVER_FROZEN;
+            if (!m.toRecord.hasValidKyc(block.timestamp)) return Restrictions.RECEIVER_NOT_VERIFIED;
+            if (c.hasFlag(_REQUIRE_ACCREDITATION) && m.toRecord.flags() & InvestorRecords.FLAG_ACCREDITED == 0) {
+                return Restrictions.NOT_ACCREDITED;
+            }
+            if (!m.countryAllowed) return Restrictions.COUNTRY_NOT_ALLOWED;
+            if (from == to) return Restrictions.SUCCESS;
+            if (m.toBalance == 0 && value != 0) {
+                bool senderLeaves = from != address(0) && m.fromBalance == value;
+                uint256 maxHolders = c.maxHolders();
+                if (!senderLeaves && maxHolders != 0 && c.holderCount() >= maxHolders) return Restrictions.MAX_HOLDERS;
+                uint256 limit = m.receiverCountry.holderLimit();
+                if (
+                    limit != 0 && m.receiverCountry.holdersCounted() >= limit
+                        && !(senderLeaves && m.sender.countedCountry() == m.toRecord.country())
+                ) return Restrictions.MAX_HOLDERS_COUNTRY;
+            }
+            if (c.hasFlag(_HAS_CAP)) {
+                // Issuance (primary allocation, decided by the issuer) is held to the absolute cap only;
+                // the share-of-supply cap binds what investors accumulate by transfer.
+                if (from != address(0)) {
+                    if (m.toBalance + value > c.balanceCap()) return Restrictions.MAX_BALANCE;
+                } else {
+                    uint256 cap = _maxBalance;
+                    if (cap != 0 && m.toBalance + value > cap) return Restrictions.MAX_BALANCE;
+                }
+            }
+            return Restrictions.SUCCESS;
         }
-        if (m.receiver.isWalletFrozen() || m.toRecord.isFrozen()) return Restrictions.RECEIVER_FROZEN;
-        if (!m.toRecord.hasValidKyc(block.timestamp)) return Restrictions.RECEIVER_NOT_VERIFIED;
-        if (c.hasFlag(_REQUIRE_ACCREDITATION) && m.toRecord.flags() & InvestorRecords.FLAG_ACCREDITED == 0) {
-            return Restrictions.NOT_ACCREDITED;
-        }
-        if (!m.countryAllowed) return Restrictions.COUNTRY_NOT_ALLOWED;
-        if (m.from == m.to) return Restrictions.SUCCESS;
-        if (m.toBalance == 0 && m.value != 0) {
-            bool senderLeaves = m.from != address(0) && m.fromBalance == m.value;
-            uint256 maxHolders = c.maxHolders();
-            if (!senderLeaves && maxHolders != 0 && c.holderCount() >= maxHolders) return Restrictions.MAX_HOLDERS;
-            uint256 limit = m.receiverCountry.holderLimit();
-            if (
-                limit != 0 && m.receiverCountry.holdersCounted() >= limit
-                    && !(senderLeaves && m.sender.countedCountry() == m.toRecord.country())
-            ) return Restrictions.MAX_HOLDERS_COUNTRY;
-        }
-        if (c.hasFlag(_HAS_CAP)) {
-            // Issuance (primary allocation, decided by the issuer) is held to the absolute cap only;
-            // the share-of-supply cap binds what investors accumulate by transfer.
-            uint256 cap = m.from == address(0) ? _maxBalance : c.balanceCap();
-            if ((cap != 0 || m.from != address(0)) && m.toBalance + m.value > cap) return Restrictions.MAX_BALANCE;
-        }
-        return Restrictions.SUCCESS;
     }
 
     /// @dev Every ERC-20 balance change (transfer, transferFrom, mint, burn) comes here and must
     ///      pass the compliance decision.
     function _update(address from, address to, uint256 value) internal override {
         uint256 c = _config;
-        Move memory m = _load(c, from, to, value);
-        uint8 code = _restriction(c, m);
+        Move memory m = _load(c, from, to);
+        uint8 code = _restriction(c, m, from, to, value);
         if (code != Restrictions.SUCCESS) revert TransferRestricted(code, Restrictions.message(code));
-        _apply(c, m);
+        _apply(c, m, from, to, value);
     }
 
     /// @dev The controller's movement: the documented bypass of the decision, same bookkeeping.
     function _forcedMove(address from, address to, uint256 value) private {
         uint256 c = _config;
-        Move memory m = _load(c, from, to, value);
+        Move memory m = _load(c, from, to);
         if (m.fromBalance < value) revert ERC20InsufficientBalance(from, m.fromBalance, value);
-        _apply(c, m);
+        _apply(c, m, from, to, value);
     }
 
     /// @dev Bookkeeping of a decided movement, then the ERC-20 balance change. Storage is written
     ///      only when something changes: a holder appears or leaves, a record date has passed since
     ///      the wallet last moved, an issuance starts a holding period, a verdict is cached.
-    function _apply(uint256 c, Move memory m) private {
-        (address from, address to, uint256 value) = (m.from, m.to, m.value);
-        uint256 sender = m.sender;
-        uint256 receiver = m.receiver;
-        bool configChanged;
+    function _apply(uint256 c, Move memory m, address from, address to, uint256 value) private {
+        unchecked {
+            uint256 sender = m.sender;
+            uint256 receiver = m.receiver;
+            bool configChanged;
 
-        // Record dates: save the pre-movement balance once per wallet per passed record date.
-        uint256 rid = c.passedRecordId(block.timestamp);
-        if (rid != 0) {
-            if (from != address(0) && sender.savedRecordId() < rid) {
-                _balanceHistory[from].push(uint32(rid), SafeCast.toUint224(m.fromBalance));
-                sender = sender.set(HolderWords.RECORD_SHIFT, 32, rid);
+            // Record dates: save the pre-movement balance once per wallet per passed record date.
+            uint256 rid = c.passedRecordId(block.timestamp);
+            if (rid != 0) {
+                if (from != address(0) && sender.savedRecordId() < rid) {
+                    _balanceHistory[from].push(uint32(rid), SafeCast.toUint224(m.fromBalance));
+                    sender = sender.set(HolderWords.RECORD_SHIFT, 32, rid);
+                }
+                if (to != address(0) && to != from && receiver.savedRecordId() < rid) {
+                    _balanceHistory[to].push(uint32(rid), SafeCast.toUint224(m.toBalance));
+                    receiver = receiver.set(HolderWords.RECORD_SHIFT, 32, rid);
+                }
+                if ((from == address(0) || to == address(0)) && _supplyRecordId < rid) {
+                    _supplyHistory.push(uint32(rid), SafeCast.toUint224(totalSupply()));
+                    _supplyRecordId = uint32(rid);
+                }
             }
-            if (to != address(0) && to != from && receiver.savedRecordId() < rid) {
-                _balanceHistory[to].push(uint32(rid), SafeCast.toUint224(m.toBalance));
-                receiver = receiver.set(HolderWords.RECORD_SHIFT, 32, rid);
-            }
-            if ((from == address(0) || to == address(0)) && _supplyRecordId < rid) {
-                _supplyHistory.push(uint32(rid), SafeCast.toUint224(totalSupply()));
-                _supplyRecordId = uint32(rid);
-            }
-        }
 
-        if (value != 0 && from != to) {
-            // Holder counts, per token and per country (under the country a wallet joined with).
-            if (to != address(0)) {
-                if (m.toBalance == 0) {
-                    uint16 country = m.toRecord.country();
-                    receiver = receiver.set(HolderWords.COUNTRY_SHIFT, 16, country);
-                    _countries[country] = m.receiverCountry.moveHolders(true);
-                    c += 1 << ConfigWords.HOLDER_COUNT_SHIFT;
+            if (value != 0) {
+                if (from != to) {
+                    // Holder counts, per token and per country (under the country a wallet joined with).
+                    if (to != address(0)) {
+                        if (m.toBalance == 0) {
+                            uint16 country = m.toRecord.country();
+                            receiver = receiver.set(HolderWords.COUNTRY_SHIFT, 16, country);
+                            _countries[country] = m.receiverCountry.moveHolders(true);
+                            c += 1 << ConfigWords.HOLDER_COUNT_SHIFT;
+                            configChanged = true;
+                        }
+                        if (from == address(0)) receiver = receiver.set(HolderWords.ACQUIRED_SHIFT, 40, block.timestamp);
+                    }
+                    if (from != address(0)) {
+                        if (m.fromBalance == value) {
+                            uint16 country = sender.countedCountry();
+                            _countries[country] = _countries[country].moveHolders(false);
+                            sender = sender.set(HolderWords.COUNTRY_SHIFT, 16, 0);
+                            c -= 1 << ConfigWords.HOLDER_COUNT_SHIFT;
+                            configChanged = true;
+                        }
+                        // A controller may move frozen tokens: the frozen part never exceeds the balance.
+                        uint256 left = m.fromBalance - value;
+                        if (sender.frozenAmount() > left) {
+                            sender = sender.set(0, 128, left);
+                            emit FrozenAmountChanged(msg.sender, from, left);
+                        }
+                    }
+                }
+            }
+
+            // Cache the receiver's country verdict while it holds tokens under its registry country.
+            if (!m.countryCached) {
+                if (
+                    to != address(0) && to != from && m.toBalance + value != 0
+                        && receiver.countedCountry() == m.toRecord.country()
+                ) receiver = receiver.withCountryCache(_epochTag(c), m.countryAllowed);
+            }
+
+            if (sender != m.sender) _holders[from] = sender;
+            if (receiver != m.receiver) _holders[to] = receiver;
+            ERC20._update(from, to, value);
+            if (from == address(0) || to == address(0)) {
+                // Issuance and redemption change the supply: the share-of-supply cap follows it.
+                if (c.maxBalanceBps() != 0) {
+                    c = c.withBalanceCap(_capFor(totalSupply(), _maxBalance, c.maxBalanceBps()));
                     configChanged = true;
                 }
-                if (from == address(0)) receiver = receiver.set(HolderWords.ACQUIRED_SHIFT, 40, block.timestamp);
             }
-            if (from != address(0)) {
-                if (m.fromBalance == value) {
-                    uint16 country = sender.countedCountry();
-                    _countries[country] = _countries[country].moveHolders(false);
-                    sender = sender.set(HolderWords.COUNTRY_SHIFT, 16, 0);
-                    c -= 1 << ConfigWords.HOLDER_COUNT_SHIFT;
-                    configChanged = true;
-                }
-                // A controller may move frozen tokens: the frozen part never exceeds the balance.
-                if (sender.frozenAmount() > m.fromBalance - value) sender = sender.set(0, 128, m.fromBalance - value);
-            }
+            if (configChanged) _config = c;
         }
-
-        // Cache the receiver's country verdict while it holds tokens under its registry country.
-        if (
-            !m.countryCached && to != address(0) && m.toBalance + value != 0
-                && receiver.countedCountry() == m.toRecord.country()
-        ) receiver = receiver.withCountryCache(c.countryEpoch() + 1, m.countryAllowed);
-
-        if (sender != m.sender) _holders[from] = sender;
-        if (receiver != m.receiver) _holders[to] = receiver;
-        ERC20._update(from, to, value);
-        if ((from == address(0) || to == address(0)) && c.maxBalanceBps() != 0) {
-            c = c.withBalanceCap(_capFor(totalSupply(), _maxBalance, c.maxBalanceBps()));
-            configChanged = true;
-        }
-        if (configChanged) _config = c;
     }
 
     /// @inheritdoc IRecordDates

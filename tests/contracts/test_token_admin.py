@@ -106,9 +106,20 @@ def test_controller_transfer_clamps_frozen_amount(
     funded: Any, compliance_officer: Any, controller: Any, alice: Any, bob: Any
 ) -> None:
     funded.freezePartial(alice, 800, sender=compliance_officer)
-    funded.controllerTransfer(alice, bob, 900, b"", b"order", sender=controller)
+    receipt = funded.controllerTransfer(alice, bob, 900, b"", b"order", sender=controller)
     assert funded.balanceOf(alice) == 100
     assert funded.walletState(alice).frozenAmount == 100
+    [clamp] = receipt.decode_logs(funded.FrozenAmountChanged)
+    assert (clamp.operator, clamp.wallet, clamp.frozenAmount) == (
+        controller.address,
+        alice.address,
+        100,
+    )
+    # a forced move that leaves the frozen part whole says nothing about it
+    funded.unfreezePartial(alice, 60, sender=compliance_officer)
+    receipt = funded.controllerTransfer(alice, bob, 50, b"", b"order", sender=controller)
+    assert receipt.decode_logs(funded.FrozenAmountChanged) == []
+    assert funded.walletState(alice).frozenAmount == 40
 
 
 def test_recovery_moves_balance_frozen_part_and_successor(
@@ -134,6 +145,16 @@ def test_recovery_moves_balance_frozen_part_and_successor(
     )
     assert funded.balanceOf(fresh) == 1000
     assert funded.walletState(fresh).frozenAmount == 300
+    frozen_amounts = [
+        (e.wallet, e.frozenAmount) for e in receipt.decode_logs(funded.FrozenAmountChanged)
+    ]
+    assert frozen_amounts == [(alice.address, 0), (fresh.address, 300)]
+    [freeze] = receipt.decode_logs(funded.WalletFrozen)
+    assert (freeze.operator, freeze.wallet, freeze.frozen) == (
+        controller.address,
+        alice.address,
+        True,
+    )
     lost = funded.walletState(alice)
     assert lost.frozen and lost.frozenAmount == 0
     assert funded.successorOf(alice) == fresh.address
@@ -186,6 +207,48 @@ def test_record_date_freezes_balances(
     assert funded.balanceOfAt(bob, 1) == 600
     assert funded.totalSupplyAt(1) == 1500
     assert funded.totalSupply() == 1501
+
+
+def test_self_transfer_after_a_record_date_keeps_the_saved_balance(
+    funded: Any, issuer: Any, compliance_officer: Any, alice: Any, bob: Any, chain: Any
+) -> None:
+    """A self-transfer after a record date, with a stale country verdict, then more moves: the
+    balance saved for the record date is the one before the first move after it."""
+    funded.transfer(bob, 1, sender=alice)  # alice's country verdict is cached
+    funded.setCountryRule(408, True, 0, sender=compliance_officer)  # a listing change: stale
+    at = chain.pending_timestamp + 100
+    funded.scheduleRecordDate(at, sender=issuer)
+    chain.pending_timestamp = at + 1
+    funded.transfer(alice, 10, sender=alice)  # first move after the date: saves 999
+    funded.transfer(alice, 300, sender=bob)  # alice now holds 1299
+    funded.transfer(bob, 1, sender=alice)  # must not save again
+    assert funded.balanceOfAt(alice, 1) == 999
+    assert funded.balanceOf(alice) == 1298
+
+
+def test_record_position_is_balance_at_and_successor_in_one_call(
+    funded: Any,
+    issuer: Any,
+    controller: Any,
+    verify: Any,
+    accounts: Any,
+    alice: Any,
+    bob: Any,
+    chain: Any,
+) -> None:
+    at = chain.pending_timestamp + 100
+    funded.scheduleRecordDate(at, sender=issuer)
+    # not passed yet: documented to answer the current balance (callers check once, at creation)
+    assert tuple(funded.recordPosition(alice, 1)) == (1000, alice.address)
+    chain.pending_timestamp = at + 1
+    funded.transfer(bob, 400, sender=alice)
+    fresh = accounts[9]
+    verify(fresh)
+    funded.recoverWallet(bob, fresh, b"lost key", sender=controller)
+    assert tuple(funded.recordPosition(alice, 1)) == (funded.balanceOfAt(alice, 1), alice.address)
+    assert tuple(funded.recordPosition(bob, 1)) == (500, fresh.address)
+    assert tuple(funded.recordPosition(fresh, 1)) == (0, fresh.address)
+    assert funded.balanceOfAt(alice, 1) == 1000 and funded.balanceOf(alice) == 600
 
 
 def test_record_date_rules(funded: Any, issuer: Any, chain: Any) -> None:
