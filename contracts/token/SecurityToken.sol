@@ -275,8 +275,7 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
     /// @inheritdoc IRecordDates
     function balanceOfAt(address account, uint256 id) external view returns (uint256) {
         _requirePassed(id);
-        if (_holders[account].savedRecordId() < id) return balanceOf(account);
-        return _balanceHistory[account].lowerLookup(uint32(id));
+        return _balanceAt(account, _holders[account], id);
     }
 
     /// @inheritdoc IRecordDates
@@ -284,8 +283,7 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
     ///      check saves the read of the record date (the caller checked it once).
     function recordPosition(address account, uint256 id) external view returns (uint256 balance, address successor) {
         uint256 h = _holders[account];
-        balance = h.savedRecordId() < id ? balanceOf(account) : _balanceHistory[account].lowerLookup(uint32(id));
-        successor = h.isRecovered() ? successorOf(account) : account;
+        return (_balanceAt(account, h, id), _successorOf(account, h));
     }
 
     /// @inheritdoc IRecordDates
@@ -296,16 +294,10 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
     }
 
     /// @inheritdoc IRecordDates
-    /// @dev A wallet never recovered answers from its state word, which `balanceOfAt` has just
-    ///      read in a claim or a vote (a warm read instead of a cold one).
-    function successorOf(address wallet) public view returns (address) {
-        if (!_holders[wallet].isRecovered()) return wallet;
-        address next = _successors[wallet];
-        while (next != address(0)) {
-            wallet = next;
-            next = _successors[wallet];
-        }
-        return wallet;
+    /// @dev A wallet never recovered answers from its state word, which a vote has just read
+    ///      through `balanceOfAt` (a warm read instead of a cold one).
+    function successorOf(address wallet) external view returns (address) {
+        return _successorOf(wallet, _holders[wallet]);
     }
 
     // ================================================================== ERC-1594
@@ -521,6 +513,24 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
 
     function _verdict(uint8 code) private pure returns (bool, bytes1, bytes32) {
         return (code == Restrictions.SUCCESS, Restrictions.status(code), bytes32(uint256(code)));
+    }
+
+    /// @dev Balance of `account` (state word `h`) at a passed record date `id`: the value saved on
+    ///      its first move after the date, or the current balance if it has not moved since.
+    function _balanceAt(address account, uint256 h, uint256 id) private view returns (uint256) {
+        if (h.savedRecordId() < id) return balanceOf(account);
+        return _balanceHistory[account].lowerLookup(uint32(id));
+    }
+
+    /// @dev The end of `wallet`'s recovery chain (`h` is its state word; only a recovered wallet has one).
+    function _successorOf(address wallet, uint256 h) private view returns (address) {
+        if (!h.isRecovered()) return wallet;
+        address next = _successors[wallet];
+        while (next != address(0)) {
+            wallet = next;
+            next = _successors[wallet];
+        }
+        return wallet;
     }
 
     function _requirePassed(uint256 id) private view {

@@ -79,6 +79,7 @@ from hypothesis.stateful import (
 
 from sectoken.records import InvestorRecord
 from sectoken.restrictions import RESTRICTIONS
+from sectoken.spec import Rules as SpecRules
 
 # ------------------------------------------------------------------ constants
 
@@ -275,24 +276,11 @@ class Investor:
         ).pack()
 
 
-@dataclass(frozen=True)
-class Rules:
-    require_accreditation: bool = False
-    allow_list: bool = False
-    max_holders: int = 0
-    holding_period: int = 0
-    max_balance: int = 0
-    max_balance_bps: int = 0
+class Rules(SpecRules):
+    """The token's rules as the tooling writes them (sectoken.spec.Rules), with the model's
+    reading of the balance caps."""
 
-    def as_tuple(self) -> tuple[bool, bool, int, int, int, int]:
-        return (
-            self.require_accreditation,
-            self.allow_list,
-            self.max_holders,
-            self.holding_period,
-            self.max_balance,
-            self.max_balance_bps,
-        )
+    __slots__ = ()
 
     def transfer_cap(self, supply: int) -> int | None:
         """Largest balance a transfer may bring a wallet to at `supply` (None: no cap). As
@@ -413,7 +401,7 @@ class Model:
         if self.rules.require_accreditation and not (to_inv is not None and to_inv.accredited):
             codes.append(NOT_ACCREDITED)
         country = self.country_of(receiver)
-        if self.listed(country) != self.rules.allow_list:
+        if self.listed(country) != self.rules.country_allow_list:
             codes.append(COUNTRY_NOT_ALLOWED)
         if sender == receiver:  # a self-transfer changes no balance: no holder or cap rule
             return codes
@@ -627,7 +615,7 @@ allowance_st = st.one_of(st.integers(0, 600), st.just(MAX_UINT))
 rules_st = st.builds(
     Rules,
     require_accreditation=st.booleans(),
-    allow_list=st.sampled_from([False, False, True]),
+    country_allow_list=st.sampled_from([False, False, True]),
     max_holders=st.sampled_from([0, 0, 1, 2, 3, 4]),
     holding_period=st.sampled_from([0, 0, 60, 3_600]),
     max_balance=st.sampled_from([0, 0, 100, 500, 2_000, 2**50 + 12_345]),
