@@ -25,13 +25,15 @@ ARGS ?=
 # Extra arguments for bench/report.py, e.g. make bench BENCH_ARGS=--no-scale
 BENCH_ARGS ?=
 
-.PHONY: help install test test-deep demo lint format bench slither lock lock-audit env shell clean
+.PHONY: help install test test-deep demo node node-stop node-status lint format bench slither lock lock-audit env shell clean
 
 help:
 	@echo "make install    venv + pinned Python deps, npm ci, compiler registration, anvil link"
 	@echo "make test       quick test suite (installs on first use); ARGS=... passes to ape test"
 	@echo "make test-deep  the deep Hypothesis profile, slow tests included"
 	@echo "make demo       the end-to-end demo on a local Anvil"
+	@echo "make node       start the persistent local node (127.0.0.1:8545, state in .node/)"
+	@echo "make node-stop  stop it (its chain is kept for the next make node)"
 	@echo "make lint       ruff check, ruff format --check, mypy"
 	@echo "make bench      gas and scale benchmarks; writes docs/GAS_REPORT.md"
 	@echo "make slither    static analysis; fails on high findings or a stale audit/slither-triage.json"
@@ -66,6 +68,18 @@ demo: install
 		echo "make demo: the demo (scripts/demo.py) arrives in a later issue; nothing to run yet."; \
 		echo "The toolchain is installed: try 'make test'."; \
 	fi
+
+# The persistent local node every `ape run` command uses by default (network ethereum:devnode).
+# NODE_ARGS=--port N for another port (then set SECTOKEN_NODE_URL for the commands).
+NODE_ARGS ?=
+node: install
+	@$(BIN)/python -m sectoken.devnode start $(NODE_ARGS)
+
+node-stop:
+	@$(BIN)/python -m sectoken.devnode stop $(NODE_ARGS)
+
+node-status:
+	@$(BIN)/python -m sectoken.devnode status $(NODE_ARGS)
 
 lint: $(PY_STAMP)
 	$(BIN)/ruff check .
