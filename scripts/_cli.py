@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any, TypeVar
 
 import click
 from ape.cli import account_option
+from ape.cli.options import NetworkOption
 from rich.console import Console
 from rich.markup import escape
 
@@ -33,26 +35,99 @@ def deployments_option(f: F) -> F:
     )(f)
 
 
+# The persistent local node (`make node`, ape-config.yaml's ethereum:devnode) is the commands'
+# default network; SECTOKEN_NODE_URL moves it to another URL (same network, same defaults).
+DEVNODE_NETWORK = "ethereum:devnode"
+NODE_URL_ENV = "SECTOKEN_NODE_URL"
+DEFAULT_NODE_URL = "http://127.0.0.1:8545"
+# Networks whose funded development accounts are the default --account.
+DEV_NETWORKS = ("local", "devnode")
+
+
+def default_network() -> str:
+    """``ethereum:devnode``, or ``ethereum:devnode:<SECTOKEN_NODE_URL>`` when that is set."""
+    url = os.environ.get(NODE_URL_ENV, "").strip()
+    return f"{DEVNODE_NETWORK}:{url}" if url else DEVNODE_NETWORK
+
+
+def _node_must_answer(ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
+    """On the persistent node, a stopped node is one line with the fix, not a traceback."""
+    if isinstance(ctx.obj, dict) and "provider" in ctx.obj:
+        return value  # in-process tests hand over their connected provider
+    network = getattr(value, "network", None)
+    if getattr(network, "name", None) != "devnode":
+        return value
+    from sectoken.devnode import NodeNotRunning, rpc_call
+
+    url = str(getattr(value, "http_uri", None) or DEFAULT_NODE_URL)
+    try:
+        rpc_call(url, "eth_chainId", timeout=5)
+    except NodeNotRunning as exc:
+        console.print(f"[red]error:[/red] {escape(exc.message)}: start it with `make node`")
+        raise click.exceptions.Exit(2) from None
+    return value
+
+
+def network_option(f: F) -> F:
+    """Ape's --network, defaulting to the persistent local node instead of a throw-away one."""
+    option = NetworkOption(
+        default=default_network,
+        callback=_node_must_answer,
+        help="Network (see `ape networks list`). Default: the persistent local node "
+        "(`make node`; ethereum:devnode, URL from SECTOKEN_NODE_URL or http://127.0.0.1:8545).",
+    )
+    f.__click_params__ = [*getattr(f, "__click_params__", []), option]  # type: ignore[attr-defined]
+    return f
+
+
 def sender_option(f: F) -> F:
-    """Ape's --account option; on the local network the first test account is the default."""
-    decorated: F = account_option(prompt=False)(f)
+    """--network and Ape's --account; on a development node the first funded account is the
+    default (see ``resolve_account``)."""
+    decorated: F = network_option(account_option(prompt=False)(f))
+    return decorated
+
+
+def reader_option(f: F) -> F:
+    """--network, and --account accepted (and ignored) by commands that only read the chain, so
+    every command takes the same options."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, account: Any = None, **kwargs: Any) -> Any:
+        return f(*args, **kwargs)
+
+    option = click.option(
+        "--account",
+        "account",
+        default=None,
+        metavar="ALIAS",
+        help="Accepted for uniformity and ignored: this command only reads the chain.",
+    )
+    decorated: F = network_option(option(wrapper))  # type: ignore[arg-type]
     return decorated
 
 
 def resolve_account(account: Any) -> Any:
+    """The account named with --account; without one, the first funded account of a development
+    node (the persistent `make node` or Ape's throw-away local one); anywhere else an error."""
     from ape import accounts
 
     from sectoken.suite import network_name
 
     if account is not None:
         return account
-    if network_name() == "local":
+    network = network_name()
+    if network in DEV_NETWORKS:
         chosen = accounts.test_accounts[0]
-        console.print(f"[dim]no --account given: using test account {chosen.address}[/dim]")
+        console.print(
+            f"[dim]no --account given: using development account {chosen.address} "
+            f"(on {network} only)[/dim]"
+        )
         return chosen
     raise SectokenError(
-        "no account given for a transaction on a public network",
-        hint="pass --account ALIAS (see `ape accounts list`)",
+        f"no --account given for a transaction on {network}: on a network other than the "
+        "local development nodes the sending account must be named",
+        hint="pass --account ALIAS; to create one: `ape accounts import ALIAS` (paste a private "
+        "key or a mnemonic) or `ape accounts generate ALIAS`",
     )
 
 

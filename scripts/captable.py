@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from ape.cli import ConnectedProviderCommand
 
-from scripts._cli import console, deployments_option, friendly, open_suite_here
+from scripts._cli import console, deployments_option, friendly, open_suite_here, reader_option
 
 
 @click.command(cls=ConnectedProviderCommand)
@@ -25,6 +25,7 @@ from scripts._cli import console, deployments_option, friendly, open_suite_here
 @click.option("--log-page-size", default=10_000, show_default=True, help="Blocks per log query.")
 @click.option("--no-verify", is_flag=True, help="Skip the check against balanceOf.")
 @deployments_option
+@reader_option
 @friendly
 def cli(
     record_date: int | None,

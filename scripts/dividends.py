@@ -14,6 +14,7 @@ from scripts._cli import (
     deployments_option,
     friendly,
     open_suite_here,
+    reader_option,
     resolve_account,
     sender_option,
 )
@@ -68,6 +69,7 @@ def create_cmd(
 @cli.command(name="status", cls=ConnectedProviderCommand)
 @click.argument("dist_id", type=int)
 @deployments_option
+@reader_option
 @friendly
 def status_cmd(dist_id: int, deployments_dir: Path) -> None:
     """Claimed, unclaimed, withheld and reclaimed amounts of a distribution."""

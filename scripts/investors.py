@@ -15,6 +15,7 @@ from scripts._cli import (
     deployments_option,
     friendly,
     open_suite_here,
+    reader_option,
     resolve_account,
     sender_option,
 )
@@ -106,6 +107,7 @@ def import_cmd(
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path), required=False)
 @click.option("--log-page-size", default=10_000, show_default=True, help="Blocks per log query.")
 @deployments_option
+@reader_option
 @friendly
 def export_cmd(out: Path | None, log_page_size: int, deployments_dir: Path) -> None:
     """Write the registry to OUT (CSV, the import format; stdout when omitted)."""

@@ -15,6 +15,7 @@ from scripts._cli import (
     deployments_option,
     friendly,
     open_suite_here,
+    reader_option,
     resolve_account,
     sender_option,
 )
@@ -67,6 +68,7 @@ def transfer_cmd(to: str, amount: str, deployments_dir: Path, account: Any) -> N
 @click.argument("to")
 @click.argument("amount")
 @deployments_option
+@reader_option
 @friendly
 def check_cmd(sender: str, to: str, amount: str, deployments_dir: Path) -> None:
     """Would AMOUNT move from SENDER to TO now? (SENDER 0x0…0 asks about issuance)."""
@@ -220,6 +222,7 @@ def remove_document_cmd(name: str, deployments_dir: Path, account: Any) -> None:
 
 @cli.command(name="documents", cls=ConnectedProviderCommand)
 @deployments_option
+@reader_option
 @friendly
 def documents_cmd(deployments_dir: Path) -> None:
     """List the token's documents."""

@@ -14,6 +14,7 @@ from scripts._cli import (
     deployments_option,
     friendly,
     open_suite_here,
+    reader_option,
     resolve_account,
     sender_option,
 )
@@ -81,6 +82,7 @@ def create_cmd(
 @cli.command(name="results", cls=ConnectedProviderCommand)
 @click.argument("ballot_id", type=int)
 @deployments_option
+@reader_option
 @friendly
 def results_cmd(ballot_id: int, deployments_dir: Path) -> None:
     """Tally, turnout, quorum and outcome."""

@@ -233,6 +233,7 @@ class DevNode:
                     hint=f"see {self.log_file} (last lines: {self._log_tail()})",
                 )
             if self.answers():
+                self._resume_clock()
                 return self.status()
             time.sleep(0.1)
         self._terminate(process.pid, timeout=5)
@@ -240,6 +241,19 @@ class DevNode:
             f"anvil did not answer at {self.url} within {timeout:.0f} s",
             hint=f"see {self.log_file}",
         )
+
+    def _resume_clock(self) -> None:
+        """Keep block times increasing across a restart.
+
+        Anvil's state file keeps the blocks but not a clock moved forward (``ape run chain
+        advance``): restarted, the node would stamp the next block with the wall-clock time, before
+        the latest block. When the chain is ahead of the wall clock, its clock restarts from the
+        latest block's time (the time the node was stopped does not pass on the chain).
+        """
+        latest = rpc_call(self.url, "eth_getBlockByNumber", ["latest", False])
+        stamp = int(latest["timestamp"], 16)
+        if stamp >= int(time.time()):
+            rpc_call(self.url, "evm_setTime", [stamp + 1])
 
     def stop(self, *, timeout: float = 20.0) -> bool:
         """Stop the node started from this folder (it dumps its state on the way out)."""

@@ -50,3 +50,24 @@ def test_command_line_status_when_stopped(
     assert main(["status", "--port", str(port), "--dir", str(tmp_path)]) == 3
     assert f"no node at http://127.0.0.1:{port}" in capsys.readouterr().out
     assert main(["stop", "--port", str(port), "--dir", str(tmp_path)]) == 0
+
+
+def test_a_clock_moved_forward_survives_a_restart(tmp_path: Path) -> None:
+    """After a restart the next block is not stamped before the latest one (wall clock)."""
+    node = DevNode(state_dir=tmp_path / "node", port=free_port())
+    node.start()
+    try:
+        ahead = int(rpc_call(node.url, "eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
+        ahead += 400 * 86_400
+        rpc_call(node.url, "evm_setNextBlockTimestamp", [ahead])
+        rpc_call(node.url, "evm_mine")
+    finally:
+        node.stop()
+    node.start()
+    try:
+        rpc_call(node.url, "evm_mine")
+        block = rpc_call(node.url, "eth_getBlockByNumber", ["latest", False])
+        assert int(block["number"], 16) == 2
+        assert int(block["timestamp"], 16) > ahead
+    finally:
+        node.stop()
