@@ -93,13 +93,16 @@ def results_cmd(ballot_id: int, deployments_dir: Path) -> None:
 
 @cli.command(name="cast", cls=ConnectedProviderCommand)
 @click.argument("ballot_id", type=int)
-@click.argument("option", type=int)
+@click.argument("option")
 @deployments_option
 @sender_option
 @friendly
-def cast_cmd(ballot_id: int, option: int, deployments_dir: Path, account: Any) -> None:
-    """Vote OPTION (0-based) with --account's record-date balance."""
-    from sectoken.voting import cast_vote
+def cast_cmd(ballot_id: int, option: str, deployments_dir: Path, account: Any) -> None:
+    """Vote OPTION (its label, e.g. yes, or its 0-based number) with --account's record-date
+    balance."""
+    from sectoken.voting import ballot_results, cast_vote, option_index
 
-    done = cast_vote(open_suite_here(deployments_dir), resolve_account(account), ballot_id, option)
+    suite = open_suite_here(deployments_dir)
+    chosen = option_index(ballot_results(suite, ballot_id).options, option)
+    done = cast_vote(suite, resolve_account(account), ballot_id, chosen)
     console.print(f"[green]{escape(done.summary)}[/green] (tx {done.tx_hash})")

@@ -30,6 +30,7 @@ from web3 import Web3
 
 from sectoken.amounts import format_units
 from sectoken.countries import country_by_numeric, format_country
+from sectoken.dates import format_timestamp
 from sectoken.errors import SectokenError
 from sectoken.logs import DEFAULT_PAGE_SIZE, event_topic, iter_logs
 from sectoken.registry import RegistryReader
@@ -197,7 +198,7 @@ def last_block_before(w3: Web3, timestamp: int, *, high: int | None = None) -> i
         return hi
     lo = 0
     if int(w3.eth.get_block(0)["timestamp"]) >= timestamp:
-        raise SectokenError(f"no block before timestamp {timestamp}")
+        raise SectokenError(f"no block before {format_timestamp(timestamp)}")
     while hi - lo > 1:
         mid = (lo + hi) // 2
         if int(w3.eth.get_block(mid)["timestamp"]) < timestamp:
@@ -236,7 +237,8 @@ def build_cap_table(
         now = int(w3.eth.get_block("latest")["timestamp"])
         if now < when:
             raise SectokenError(
-                f"record date {record_date_id} ({when}) has not passed yet (chain time {now})",
+                f"record date {record_date_id} ({format_timestamp(when)}) has not passed yet "
+                f"(chain time {format_timestamp(now)})",
                 hint="balances at a record date exist once it has passed",
             )
         target = last_block_before(w3, when)
@@ -336,7 +338,8 @@ def print_cap_table(console: Console, table: CapTable, *, limit: int = 25) -> No
     grid.add_column("wallet", no_wrap=True, min_width=42)
     grid.add_column("balance", justify="right", no_wrap=True)
     grid.add_column("%", justify="right", no_wrap=True)
-    grid.add_column("country", overflow="ellipsis", no_wrap=True, max_width=24)
+    # the full name, wrapped when the terminal is narrow (never cut)
+    grid.add_column("country", overflow="fold")
     for index, holder in enumerate(table.holders[:limit], start=1):
         country = country_by_numeric(holder.country)
         grid.add_row(

@@ -155,8 +155,10 @@ def create_distribution(
     when = int(token.recordDate(record_date_id))
     if now < when:
         raise SectokenError(
-            f"record date {record_date_id} has not passed yet (it is at {when}, chain time {now})",
-            hint="create the distribution once the record date has passed",
+            f"record date {record_date_id} has not passed yet (it is at "
+            f"{format_timestamp(when)}, chain time {format_timestamp(now)})",
+            hint="create the distribution once the record date has passed (on the local node, "
+            f"move its clock: `ape run chain time-travel {format_timestamp(when + 1)}`)",
         )
     excluded_list = [checked_address(a, allow_unchecksummed=True) for a in excluded]
     params = (
@@ -291,7 +293,8 @@ def reclaim_dividend(suite: Suite, account: Any, dist_id: int) -> Done:
     status = distribution_status(suite, dist_id)
     if not status.expired:
         raise SectokenError(
-            f"distribution {dist_id} runs until {status.expiry}; reclaiming starts after expiry"
+            f"distribution {dist_id} runs until {format_timestamp(status.expiry)}; reclaiming "
+            "starts after expiry"
         )
     receipt = send_tx(suite, distributor.reclaim, dist_id, sender=account)
     return Done(

@@ -16,6 +16,7 @@ from eth_utils.crypto import keccak
 
 from sectoken.addresses import ZERO_ADDRESS, checked_address
 from sectoken.amounts import format_units, to_units
+from sectoken.dates import format_timestamp
 from sectoken.errors import SectokenError
 from sectoken.restrictions import RESTRICTIONS
 from sectoken.suite import Suite, require_role
@@ -331,8 +332,12 @@ def schedule_record_date(suite: Suite, account: Any, timestamp: int) -> tuple[in
     now = int(suite.w3.eth.get_block("latest")["timestamp"])
     if timestamp <= now:
         raise SectokenError(
-            f"the record date must lie in the future (chain time is {now}, got {timestamp})"
+            f"the record date must lie in the future: {format_timestamp(timestamp)} is not after "
+            f"the chain's time {format_timestamp(now)}",
+            hint="give a later date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, UTC)",
         )
     receipt = send_tx(suite, token.scheduleRecordDate, timestamp, sender=account)
     record_id = int(token.latestRecordDateId())
-    return record_id, _done(f"scheduled record date {record_id} at {timestamp}", receipt)
+    return record_id, _done(
+        f"scheduled record date {record_id} at {format_timestamp(timestamp)}", receipt
+    )

@@ -17,6 +17,7 @@ from rich.table import Table
 
 from sectoken.addresses import checked_address
 from sectoken.amounts import format_units
+from sectoken.dates import format_timestamp
 from sectoken.errors import SectokenError
 from sectoken.logs import event_topic, iter_logs
 from sectoken.operations import Done, send_tx
@@ -27,6 +28,7 @@ __all__ = [
     "ballot_results",
     "cast_vote",
     "create_ballot",
+    "option_index",
     "print_results",
 ]
 
@@ -185,9 +187,28 @@ def print_results(console: Console, results: BallotResults) -> None:
         grid.add_row(str(index), label, format_units(tally, results.decimals), f"{share:.2f}")
     console.print(grid)
     console.print(
+        f"voting {'closed' if results.ended else 'open'}: {format_timestamp(results.start)} to "
+        f"{format_timestamp(results.end)} (UTC)"
+    )
+    console.print(
         f"turnout {format_units(results.turnout, results.decimals)} of "
         f"{format_units(results.eligible_supply, results.decimals)} eligible "
         f"({results.turnout_share * 100:.2f}%), quorum {results.quorum_bps / 100:.2f}% "
         f"{'reached' if results.quorum_reached else 'not reached'}; "
         f"outcome: {results.outcome_text()}"
+    )
+
+
+def option_index(labels: Sequence[str], choice: str) -> int:
+    """The 0-based option for ``choice``: an option's label (case-insensitive) or its number."""
+    text = choice.strip()
+    matches = [i for i, label in enumerate(labels) if label.strip().casefold() == text.casefold()]
+    if len(matches) == 1:
+        return matches[0]
+    if text.isdigit() and int(text) < len(labels):
+        return int(text)
+    listed = ", ".join(f"{i} {label!r}" for i, label in enumerate(labels))
+    raise SectokenError(
+        f"{choice!r} is not an option of this ballot",
+        hint=f"give the option's label or number: {listed}",
     )
