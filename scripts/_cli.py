@@ -30,8 +30,9 @@ def deployments_option(f: F) -> F:
         "deployments_dir",
         type=click.Path(file_okay=False, path_type=Path),
         default=Path("deployments"),
+        envvar="SECTOKEN_DEPLOYMENTS",
         show_default=True,
-        help="Folder holding <network>.json deployment files.",
+        help="Folder holding <network>.json deployment files (env SECTOKEN_DEPLOYMENTS).",
     )(f)
 
 

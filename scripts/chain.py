@@ -61,12 +61,11 @@ def advance_cmd(duration: str) -> None:
 @reader_option
 @friendly
 def time_travel_cmd(when: str) -> None:
-    """Move a development node's clock forward to WHEN (YYYY-MM-DD or ISO 8601 UTC)."""
-    from sectoken.dates import parse_timestamp
-    from sectoken.devchain import require_dev_node, travel_to
+    """Move a development node's clock forward to WHEN (YYYY-MM-DD, ISO 8601 UTC or +DURATION)."""
+    from sectoken.devchain import chain_date, require_dev_node, travel_to
     from sectoken.suite import provider_web3
 
     w3 = provider_web3()
-    target = parse_timestamp(when)
+    target = chain_date(when, w3)
     before = require_dev_node(w3)
     _show(before, travel_to(w3, target))

@@ -29,7 +29,7 @@ def cli() -> None:
 @click.option("--record-date", "record_date", type=int, required=True, help="Record date id.")
 @click.option("--amount", required=True, help="Total to distribute, in whole units of the asset.")
 @click.option("--asset", default="ETH", show_default=True, help="ETH or an ERC-20 address.")
-@click.option("--expiry", required=True, help="Claims end then (ISO 8601 UTC).")
+@click.option("--expiry", required=True, help="Claims end then (ISO 8601 UTC, or +90d).")
 @click.option("--withholding-bps", default=0, show_default=True, help="Tax withheld, bps.")
 @click.option("--tax-wallet", help="Receives withheld tax (required with withholding).")
 @click.option("--exclude", multiple=True, help="Wallet left out (treasury); repeatable.")
@@ -48,7 +48,7 @@ def create_cmd(
     account: Any,
 ) -> None:
     """Create a distribution (deposits the amount)."""
-    from sectoken.dates import parse_timestamp
+    from sectoken.devchain import chain_date
     from sectoken.dividends import create_distribution
 
     suite = open_suite_here(deployments_dir)
@@ -58,7 +58,7 @@ def create_cmd(
         record_date_id=record_date,
         amount=amount,
         asset=asset,
-        expiry=parse_timestamp(expiry),
+        expiry=chain_date(expiry, suite.w3),
         withholding_bps=withholding_bps,
         tax_wallet=tax_wallet,
         excluded=list(exclude),

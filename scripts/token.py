@@ -176,12 +176,14 @@ def close_issuance_cmd(deployments_dir: Path, account: Any) -> None:
 @_command("record-date")
 @click.argument("when")
 def record_date_cmd(when: str, deployments_dir: Path, account: Any) -> None:
-    """Fix a record date at WHEN (ISO 8601 UTC, e.g. 2026-12-31T17:00:00Z)."""
-    from sectoken.dates import parse_timestamp
+    """Fix a record date at WHEN (ISO 8601 UTC, e.g. 2026-12-31T17:00:00Z, or +7d from the
+    chain's time)."""
+    from sectoken.devchain import chain_date
     from sectoken.operations import schedule_record_date
 
     suite = open_suite_here(deployments_dir)
-    _record_id, done = schedule_record_date(suite, resolve_account(account), parse_timestamp(when))
+    at = chain_date(when, suite.w3)
+    _record_id, done = schedule_record_date(suite, resolve_account(account), at)
     _print(done)
 
 

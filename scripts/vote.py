@@ -29,8 +29,8 @@ def cli() -> None:
 @click.option("--title", required=True)
 @click.option("--option", "options", multiple=True, required=True, help="Repeat per option.")
 @click.option("--record-date", "record_date", type=int, required=True, help="Record date id.")
-@click.option("--start", help="Opens at (ISO 8601 UTC; default now).")
-@click.option("--end", required=True, help="Closes at (ISO 8601 UTC).")
+@click.option("--start", help="Opens at (ISO 8601 UTC, or +1d; default now).")
+@click.option("--end", required=True, help="Closes at (ISO 8601 UTC, or +30d).")
 @click.option("--quorum-bps", type=int, required=True, help="Turnout needed, bps of supply.")
 @click.option(
     "--threshold-bps",
@@ -58,7 +58,7 @@ def create_cmd(
     account: Any,
 ) -> None:
     """Create a ballot."""
-    from sectoken.dates import parse_timestamp
+    from sectoken.devchain import chain_date
     from sectoken.voting import create_ballot
 
     suite = open_suite_here(deployments_dir)
@@ -69,8 +69,8 @@ def create_cmd(
         title=title,
         options=list(options),
         record_date_id=record_date,
-        start=parse_timestamp(start) if start else now,
-        end=parse_timestamp(end),
+        start=chain_date(start, suite.w3) if start else now,
+        end=chain_date(end, suite.w3),
         quorum_bps=quorum_bps,
         threshold_bps=threshold_bps,
         document_uri=document_uri,

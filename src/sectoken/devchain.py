@@ -26,6 +26,7 @@ __all__ = [
     "ChainClock",
     "NotADevNode",
     "advance",
+    "chain_date",
     "clock",
     "parse_duration",
     "require_dev_node",
@@ -133,3 +134,16 @@ def advance(w3: Web3, seconds: int) -> ChainClock:
         raise SectokenError(f"{seconds} s does not move the clock forward")
     now = require_dev_node(w3)
     return travel_to(w3, now.timestamp + seconds)
+
+
+def chain_date(text: str, w3: Web3) -> int:
+    """Unix seconds for a date option: an ISO 8601 date (``2027-01-01``, ``...T17:00:00Z``), unix
+    seconds, or ``+DURATION`` (``+7d``, ``+1d12h``) counted from the chain's latest block, which
+    on a development node whose clock was moved is not today."""
+    from sectoken.dates import parse_timestamp
+
+    value = text.strip()
+    if value.startswith("+"):
+        now = int(w3.eth.get_block("latest")["timestamp"])
+        return now + parse_duration(value[1:])
+    return parse_timestamp(value)

@@ -76,3 +76,15 @@ def test_refused_on_anything_else(chain_id: int, client: str, reason: str) -> No
     with pytest.raises(NotADevNode, match="refused"):
         travel_to(fake, 1_900_000_000)
     assert not {"evm_setNextBlockTimestamp", "evm_mine"} & set(fake.calls)
+
+
+def test_chain_relative_dates(tmp_path: Path) -> None:
+    from sectoken.devchain import chain_date
+
+    with running_node(tmp_path) as node:
+        w3 = Web3(HTTPProvider(node.url))
+        travel_to(w3, parse_timestamp("2031-01-01"))
+        assert chain_date("+7d", w3) == parse_timestamp("2031-01-08")
+        assert chain_date("2032-02-29", w3) == parse_timestamp("2032-02-29")
+        with pytest.raises(SectokenError, match="not a duration"):
+            chain_date("+soon", w3)
