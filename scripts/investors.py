@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import click
-from ape.cli import ConnectedProviderCommand
 from rich.markup import escape
 
 from scripts._cli import (
+    ADDRESS,
+    SectokenCommand,
     console,
     deployments_option,
     friendly,
@@ -25,7 +26,7 @@ def cli() -> None:
     """Keep the investor registry (whitelist) from CSV files."""
 
 
-@cli.command(name="import", cls=ConnectedProviderCommand)
+@cli.command(name="import", cls=SectokenCommand)
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--batch-size", default=100, show_default=True, help="Investors per transaction.")
 @click.option("--dry-run", is_flag=True, help="Check the file and show the plan; send nothing.")
@@ -102,7 +103,7 @@ def import_cmd(
         print_send_report(console, outcome.report)
 
 
-@cli.command(name="export", cls=ConnectedProviderCommand)
+@cli.command(name="export", cls=SectokenCommand)
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path), required=False)
 @click.option("--log-page-size", default=10_000, show_default=True, help="Blocks per log query.")
 @deployments_option
@@ -127,8 +128,8 @@ def _freeze(wallet: str, frozen: bool, deployments_dir: Path, account: Any) -> N
     console.print(f"[green]{escape(done.summary)}[/green] (tx {done.tx_hash})")
 
 
-@cli.command(name="freeze", cls=ConnectedProviderCommand)
-@click.argument("wallet")
+@cli.command(name="freeze", cls=SectokenCommand)
+@click.argument("wallet", type=ADDRESS)
 @deployments_option
 @sender_option
 @friendly
@@ -137,8 +138,8 @@ def freeze_cmd(wallet: str, deployments_dir: Path, account: Any) -> None:
     _freeze(wallet, True, deployments_dir, account)
 
 
-@cli.command(name="unfreeze", cls=ConnectedProviderCommand)
-@click.argument("wallet")
+@cli.command(name="unfreeze", cls=SectokenCommand)
+@click.argument("wallet", type=ADDRESS)
 @deployments_option
 @sender_option
 @friendly

@@ -7,10 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import click
-from ape.cli import ConnectedProviderCommand
 from rich.markup import escape
 
 from scripts._cli import (
+    ADDRESS,
+    AMOUNT,
+    DATE,
+    SectokenCommand,
     console,
     deployments_option,
     friendly,
@@ -36,15 +39,15 @@ def _command(name: str) -> Callable[[Callable[..., None]], click.Command]:
 
     def decorate(fn: Callable[..., None]) -> click.Command:
         wrapped = deployments_option(sender_option(friendly(fn)))
-        command: click.Command = cli.command(name=name, cls=ConnectedProviderCommand)(wrapped)
+        command: click.Command = cli.command(name=name, cls=SectokenCommand)(wrapped)
         return command
 
     return decorate
 
 
 @_command("issue")
-@click.argument("to")
-@click.argument("amount")
+@click.argument("to", type=ADDRESS)
+@click.argument("amount", type=AMOUNT)
 def issue_cmd(to: str, amount: str, deployments_dir: Path, account: Any) -> None:
     """Issue AMOUNT (whole tokens) to TO, after the compliance pre-flight."""
     from sectoken.operations import issue
@@ -53,8 +56,8 @@ def issue_cmd(to: str, amount: str, deployments_dir: Path, account: Any) -> None
 
 
 @_command("transfer")
-@click.argument("to")
-@click.argument("amount")
+@click.argument("to", type=ADDRESS)
+@click.argument("amount", type=AMOUNT)
 def transfer_cmd(to: str, amount: str, deployments_dir: Path, account: Any) -> None:
     """Transfer AMOUNT from --account to TO, after the compliance pre-flight."""
     from sectoken.operations import transfer
@@ -62,10 +65,10 @@ def transfer_cmd(to: str, amount: str, deployments_dir: Path, account: Any) -> N
     _print(transfer(open_suite_here(deployments_dir), resolve_account(account), to, amount))
 
 
-@cli.command(name="check", cls=ConnectedProviderCommand)
-@click.argument("sender")
-@click.argument("to")
-@click.argument("amount")
+@cli.command(name="check", cls=SectokenCommand)
+@click.argument("sender", type=ADDRESS)
+@click.argument("to", type=ADDRESS)
+@click.argument("amount", type=AMOUNT)
 @deployments_option
 @friendly
 def check_cmd(sender: str, to: str, amount: str, deployments_dir: Path) -> None:
@@ -80,7 +83,7 @@ def check_cmd(sender: str, to: str, amount: str, deployments_dir: Path) -> None:
 
 
 @_command("redeem")
-@click.argument("amount")
+@click.argument("amount", type=AMOUNT)
 def redeem_cmd(amount: str, deployments_dir: Path, account: Any) -> None:
     """Redeem (burn) AMOUNT of --account's own tokens."""
     from sectoken.operations import redeem
@@ -89,9 +92,9 @@ def redeem_cmd(amount: str, deployments_dir: Path, account: Any) -> None:
 
 
 @_command("force-transfer")
-@click.argument("source")
-@click.argument("to")
-@click.argument("amount")
+@click.argument("source", type=ADDRESS)
+@click.argument("to", type=ADDRESS)
+@click.argument("amount", type=AMOUNT)
 @click.option("--reason", required=True, help="Court order or ticket, recorded on chain.")
 def force_transfer_cmd(
     source: str, to: str, amount: str, reason: str, deployments_dir: Path, account: Any
@@ -104,8 +107,8 @@ def force_transfer_cmd(
 
 
 @_command("force-redeem")
-@click.argument("holder")
-@click.argument("amount")
+@click.argument("holder", type=ADDRESS)
+@click.argument("amount", type=AMOUNT)
 @click.option("--reason", required=True, help="Court order or ticket, recorded on chain.")
 def force_redeem_cmd(
     holder: str, amount: str, reason: str, deployments_dir: Path, account: Any
@@ -118,8 +121,8 @@ def force_redeem_cmd(
 
 
 @_command("recover")
-@click.argument("lost")
-@click.argument("new")
+@click.argument("lost", type=ADDRESS)
+@click.argument("new", type=ADDRESS)
 @click.option("--reason", required=True, help="Court order or ticket, recorded on chain.")
 def recover_cmd(lost: str, new: str, reason: str, deployments_dir: Path, account: Any) -> None:
     """Controller: move a lost wallet's whole position to the investor's NEW wallet."""
@@ -130,8 +133,8 @@ def recover_cmd(lost: str, new: str, reason: str, deployments_dir: Path, account
 
 
 @_command("freeze")
-@click.argument("wallet")
-@click.option("--amount", help="Freeze only this amount of the wallet's balance.")
+@click.argument("wallet", type=ADDRESS)
+@click.option("--amount", type=AMOUNT, help="Freeze only this amount of the wallet's balance.")
 @click.option("--unfreeze", is_flag=True, help="Lift the freeze (or unfreeze --amount).")
 def freeze_cmd(
     wallet: str, amount: str | None, unfreeze: bool, deployments_dir: Path, account: Any
@@ -172,14 +175,13 @@ def close_issuance_cmd(deployments_dir: Path, account: Any) -> None:
 
 
 @_command("record-date")
-@click.argument("when")
-def record_date_cmd(when: str, deployments_dir: Path, account: Any) -> None:
+@click.argument("when", type=DATE)
+def record_date_cmd(when: int, deployments_dir: Path, account: Any) -> None:
     """Fix a record date at WHEN (ISO 8601 UTC, e.g. 2026-12-31T17:00:00Z)."""
-    from sectoken.dates import parse_timestamp
     from sectoken.operations import schedule_record_date
 
     suite = open_suite_here(deployments_dir)
-    _record_id, done = schedule_record_date(suite, resolve_account(account), parse_timestamp(when))
+    _record_id, done = schedule_record_date(suite, resolve_account(account), when)
     _print(done)
 
 
@@ -218,7 +220,7 @@ def remove_document_cmd(name: str, deployments_dir: Path, account: Any) -> None:
     _print(remove_document(open_suite_here(deployments_dir), resolve_account(account), name))
 
 
-@cli.command(name="documents", cls=ConnectedProviderCommand)
+@cli.command(name="documents", cls=SectokenCommand)
 @deployments_option
 @friendly
 def documents_cmd(deployments_dir: Path) -> None:
