@@ -181,8 +181,7 @@ def explain(
     ):
         return NoNodeError(
             "the node is not reachable (no node running, or the connection was lost)",
-            hint="start the node (e.g. `make node`) or check --network, then run the command "
-            "again",
+            hint="start the node (e.g. `make node`) or check --network, then run the command again",
         )
     if names & {"NetworkNotFoundError", "EcosystemNotFoundError", "ProviderNotFoundError"}:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -95,7 +95,7 @@ def test_bad_rows_are_all_reported_and_nothing_is_sent(
         deployments,
         "--account",
         "TEST::0",
-        expect=1,
+        expect=2,
     )
     out = result.output
     for expected in (
@@ -224,7 +224,7 @@ def test_account_without_compliance_role(
         deployments,
         "--account",
         "TEST::4",
-        expect=1,
+        expect=2,
     )
     assert "does not hold COMPLIANCE_ROLE on the investor registry" in result.output
     assert "what to do:" in result.output
@@ -233,7 +233,7 @@ def test_account_without_compliance_role(
 
 def test_missing_deployment_file(run: Any, tmp_path: Path) -> None:
     csv_file = investor_csv(tmp_path / "investors.csv", [wallet(1)])
-    result = run("investors", "import", csv_file, "--deployments", tmp_path / "nowhere", expect=1)
+    result = run("investors", "import", csv_file, "--deployments", tmp_path / "nowhere", expect=2)
     assert "no deployment file" in result.output
     assert "deploy first" in result.output
 
@@ -246,7 +246,7 @@ def test_freeze_and_unfreeze_investor(
     assert unpack(int(suite.registry.recordOf(wallet(1)))).frozen
     run("investors", "unfreeze", wallet(1), "--deployments", deployments)
     assert not unpack(int(suite.registry.recordOf(wallet(1)))).frozen
-    result = run("investors", "freeze", wallet(2), "--deployments", deployments, expect=1)
+    result = run("investors", "freeze", wallet(2), "--deployments", deployments, expect=2)
     assert "has no record in the investor registry" in result.output
 
 
