@@ -38,6 +38,12 @@ def cli() -> None:
 )
 @click.option("--log-page-size", default=10_000, show_default=True, help="Blocks per log query.")
 @click.option("--no-events", is_flag=True, help="Do not read event history (no eth_getLogs).")
+@click.option(
+    "--yes",
+    "assume_yes",
+    is_flag=True,
+    help="Apply destructive changes (unfreeze, removal, shorter KYC) without asking.",
+)
 @deployments_option
 @sender_option
 @friendly
@@ -49,12 +55,18 @@ def import_cmd(
     allow_unchecksummed: bool,
     log_page_size: int,
     no_events: bool,
+    assume_yes: bool,
     deployments_dir: Path,
     account: Any,
 ) -> None:
-    """Check CSV_FILE, plan against the registry, send the changes in batches."""
+    """Check CSV_FILE, plan against the registry, send the changes in batches.
+
+    Changes that take something away from an investor (unfreezing a frozen investor, removing
+    one with --prune, shortening a KYC expiry) are listed and applied only when confirmed: at
+    the prompt, or with --yes when no one is there to answer."""
     from sectoken.batching import registry_sender
     from sectoken.investors import ImportOutcome, import_investors
+    from sectoken.plan import Destructive
     from sectoken.render import print_csv_issues, print_plan, print_send_report
     from sectoken.suite import require_role
 
@@ -67,8 +79,8 @@ def import_cmd(
         print_csv_issues(console, outcome.parsed)
         if outcome.waited_for_pending:
             console.print(
-                f"[yellow]waited for {outcome.waited_for_pending} pending transaction(s) "
-                "of an earlier run[/yellow]"
+                f"[green]the {outcome.waited_for_pending} pending transaction(s) of an earlier "
+                "run landed; planning from the chain as it is now[/green]"
             )
         console.print(
             f"{outcome.parsed.source}: {len(outcome.parsed.rows)} valid rows; registry read at "
@@ -80,6 +92,25 @@ def import_cmd(
                 "and storage; storage was used[/yellow]"
             )
         print_plan(console, outcome.plan, batch_size=batch_size)
+        for change in outcome.plan.destructive():
+            console.print(f"[bold yellow]destructive:[/bold yellow] {escape(change.describe())}")
+
+    def waiting(left: int, seconds: float) -> None:
+        where = sender.address if sender is not None else "the account"
+        console.print(
+            f"[yellow]waiting for {left} transaction(s) from {where} still pending in the node "
+            f"(an earlier run's), {seconds:.0f} s of at most 180 s; they must land before the "
+            "registry is read, so that nothing is sent twice[/yellow]"
+        )
+
+    def confirm(changes: list[Destructive]) -> bool:
+        if assume_yes:
+            return True
+        if not sys.stdin.isatty():
+            return False  # refused with the list and the --yes hint
+        return click.confirm(
+            f"Apply {len(changes)} destructive change(s) listed above?", default=False
+        )
 
     outcome = import_investors(
         csv_file,
@@ -96,10 +127,17 @@ def import_cmd(
         console=console,
         describe_error=suite.decoder.explain,
         on_plan=show,
+        confirm=confirm,
+        on_wait=waiting,
     )
     if dry_run:
         console.print("[yellow]--dry-run: nothing sent.[/yellow]")
     elif outcome.report is not None:
+        if outcome.replans:
+            console.print(
+                f"[yellow]re-planned {outcome.replans} time(s) after another transaction took "
+                "the account's nonce[/yellow]"
+            )
         print_send_report(console, outcome.report)
 
 
