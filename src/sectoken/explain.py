@@ -33,6 +33,10 @@ _TYPICAL_GAS = 300_000
 _NO_NODE = re.compile(r"No \(supported\) node found on '([^']+)'")
 _MISSING_URI = re.compile(r"Missing URI for network '([^']+)' on '([^']+)'")
 _HAVE_WANT = re.compile(r"have (\d+) want (\d+)")
+# Ape's own check: "... exceeds account balance for account '0x..' (transfer_value=N, balance=M)"
+_APE_BALANCE = re.compile(
+    r"for account '(0x[0-9a-fA-F]{40})'.*?transfer_value=(\d+), balance=(\d+)", re.DOTALL
+)
 _NONCE_TEXT = (
     "nonce too low",
     "is too low",
@@ -46,6 +50,7 @@ _NO_FUNDS_TEXT = (
     "gas required exceeds allowance: 0",
     "not have enough balance",
     "insufficient balance",
+    "exceeds account balance",
 )
 _CONNECTION_TEXT = (
     "could not discover provider",
@@ -224,6 +229,9 @@ def _hash_note(exc: BaseException) -> str:
 def _no_funds(exc: BaseException, text: str, balance_of: Any) -> NoFundsError:
     txn = next((t for e in _chain(exc) if (t := getattr(e, "txn", None)) is not None), None)
     sender = getattr(txn, "sender", None)
+    ape_check = _APE_BALANCE.search(text)
+    if ape_check:
+        sender = ape_check.group(1)
     who = f"the account {sender}" if sender else "the sending account"
     balance: int | None = None
     if sender:
@@ -233,7 +241,9 @@ def _no_funds(exc: BaseException, text: str, balance_of: Any) -> NoFundsError:
             balance = None
     needed: int | None = None
     have_want = _HAVE_WANT.search(text)
-    if have_want:
+    if ape_check:
+        needed, balance = int(ape_check.group(2)), int(ape_check.group(3))
+    elif have_want:
         needed = int(have_want.group(2))
     elif txn is not None:
         fee = _int(getattr(txn, "max_fee", None)) or _int(getattr(txn, "gas_price", None))
@@ -244,8 +254,7 @@ def _no_funds(exc: BaseException, text: str, balance_of: Any) -> NoFundsError:
     need = f"; the transaction needs roughly {_eth(needed)}" if needed else ""
     return NoFundsError(
         f"{who}{holds} and cannot pay for the transaction's gas{need}; nothing was sent",
-        hint="send ETH to that account (on a local node: `cast send` from a funded test account) "
-        "or use a funded account with --account",
+        hint="send ETH to that account from a funded one, or pass --account with a funded account",
     )
 
 

@@ -77,6 +77,19 @@ def test_zero_balance_estimate_is_no_funds_too() -> None:
     assert "holds 0 ETH" in error.message and "roughly 1.00005 ETH" in error.message
 
 
+def test_apes_own_balance_check_is_no_funds() -> None:
+    exc = _ape(
+        "AccountsError",
+        f"Transfer value meets or exceeds account balance for account '{POOR}' on chain '31337' "
+        "using provider 'foundry'.\nAre you using the correct account / chain / provider "
+        "combination?\n(transfer_value=1000000000, balance=0).",
+    )
+    error = explain(exc, balance_of=lambda address: 5)
+    assert isinstance(error, NoFundsError)
+    assert error.message.startswith(f"the account {POOR} holds 0 ETH")
+    assert "roughly 0.000000001 ETH" in error.message
+
+
 @pytest.mark.parametrize(
     "name, message",
     [
