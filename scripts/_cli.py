@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
 import os
 import sys
-from collections.abc import Callable
+import traceback
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
-from ape.cli import account_option
+from ape.cli import ConnectedProviderCommand, account_option
 from ape.cli.options import NetworkOption
 from rich.console import Console
 from rich.markup import escape
@@ -22,6 +25,11 @@ from sectoken.spec import SpecError
 # Piped output (CI logs, files) gets 120 columns so full addresses fit in tables.
 console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 120)
 F = TypeVar("F", bound=Callable[..., Any])
+# Exit statuses: 2 for anything the user can fix (click's usage errors use 2 as well).
+USER_ERROR = 2
+INTERNAL_ERROR = 1
+# A file full of garbage must not print one line per bad row.
+MAX_SHOWN_ERRORS = 50
 
 
 def deployments_option(f: F) -> F:
@@ -141,44 +149,230 @@ def open_suite_here(deployments_dir: Path) -> Any:
 
 
 def friendly(fn: F) -> F:
-    """Print sectoken's errors as one or two plain lines and exit 1 (no traceback)."""
+    """Print a user error as one message (problem, then what to do) and exit 2, no traceback.
+
+    What counts as a user error is decided by ``sectoken.explain.explain``; anything else is a
+    bug: its traceback is shown with a line saying so (exit 1).
+    """
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except InvestorCsvError as exc:
-            for issue in exc.issues:
-                console.print(f"[red]error[/red] {escape(str(issue))}")
-            console.print(
-                f"[bold red]{exc.source}: {len(exc.issues)} error(s); nothing was sent.[/bold red]"
-                " Fix the rows above and run the command again."
-            )
-            raise click.exceptions.Exit(1) from None
-        except SpecError as exc:
-            console.print(f"[red]error[/red] {escape(str(exc))}")
-            raise click.exceptions.Exit(1) from None
-        except SectokenError as exc:
-            console.print(f"[red]error:[/red] {escape(exc.message)}")
-            if exc.hint:
-                console.print(f"[yellow]what to do:[/yellow] {escape(exc.hint)}")
-            raise click.exceptions.Exit(1) from None
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
         except Exception as exc:
-            decoded = _decode(exc)
-            if decoded is None:
-                raise
-            console.print(f"[red]error:[/red] the transaction reverted: {escape(str(decoded))}")
-            raise click.exceptions.Exit(1) from None
+            fail(exc)
 
     return wrapper  # type: ignore[return-value]
 
 
-def _decode(exc: BaseException) -> Any:
+def fail(exc: BaseException) -> NoReturn:
+    """Report ``exc`` and leave: exit 2 for a user error, 1 (with traceback) for a bug."""
+    if isinstance(exc, InvestorCsvError):
+        _print_csv_errors(exc)
+        raise click.exceptions.Exit(USER_ERROR) from None
+    if isinstance(exc, SpecError):
+        console.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise click.exceptions.Exit(USER_ERROR) from None
+    from sectoken.explain import explain
+
+    error = explain(exc, decoder=_decoder())
+    if error is None:
+        traceback.print_exception(exc)
+        console.print(
+            f"[bold red]internal error ({type(exc).__name__}):[/bold red] this is a bug in "
+            "sectoken, not something you did. Please report it with the traceback above."
+        )
+        raise click.exceptions.Exit(INTERNAL_ERROR) from None
+    console.print(f"[red]error:[/red] {escape(error.message)}")
+    if error.hint:
+        console.print(f"[yellow]what to do:[/yellow] {escape(error.hint)}")
+    if verbose():
+        for text in _TRACES:
+            console.print("[dim]Ape's call trace:[/dim]")
+            console.print(escape(text), highlight=False)
+        if error is not exc:
+            console.print("[dim]underlying error:[/dim]")
+            console.print(escape("".join(traceback.format_exception(exc))), highlight=False)
+    raise click.exceptions.Exit(USER_ERROR) from None
+
+
+def _print_csv_errors(exc: InvestorCsvError) -> None:
+    shown = exc.issues[:MAX_SHOWN_ERRORS]
+    for issue in shown:
+        console.print(f"[red]error[/red] {escape(str(issue))}")
+    hidden = len(exc.issues) - len(shown)
+    if hidden:
+        console.print(f"[red]… and {hidden:,} more errors[/red]")
+    console.print(
+        f"[bold red]{exc.source}: {len(exc.issues):,} error(s); nothing was sent.[/bold red]"
+        " Fix the rows above and run the command again."
+    )
+
+
+def _decoder() -> Any:
     try:
         from ape import project
 
         from sectoken.suite import error_decoder
 
-        return error_decoder(project).decode_exception(exc)
+        return error_decoder(project)
     except Exception:
         return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Verbosity: Ape's call traces only with -v/--verbose or SECTOKEN_DEBUG=1
+# ---------------------------------------------------------------------------------------------
+
+_VERBOSE = [False]
+_TRACES: list[str] = []
+
+
+def verbose() -> bool:
+    return _VERBOSE[0] or os.environ.get("SECTOKEN_DEBUG", "") not in ("", "0")
+
+
+def _set_verbose(_ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    _VERBOSE[0] = bool(value)
+    return value
+
+
+@contextlib.contextmanager
+def _held_traces() -> Iterator[None]:
+    """Ape prints a call trace when a transaction reverts; hold it back (kept for -v)."""
+    try:
+        from ape_ethereum.trace import Trace
+    except ImportError:  # pragma: no cover - Ape always ships ape_ethereum
+        yield
+        return
+    original = Trace.show
+    _TRACES.clear()
+
+    def hold(self: Any, verbose: bool = False, file: Any = None) -> None:
+        buffer = io.StringIO()
+        try:
+            original(self, verbose=verbose, file=buffer)
+        except Exception:  # a trace that cannot be rendered is not worth a failure
+            return
+        _TRACES.append(buffer.getvalue())
+
+    Trace.show = hold  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Trace.show = original  # type: ignore[method-assign]
+
+
+class SectokenCommand(ConnectedProviderCommand):
+    """Ape's connected command, with sectoken's error handling around the connection too.
+
+    The connection to the network is made before the command's body runs (no node, no RPC URL);
+    errors there, and in the body, end in one message and exit 2 (see ``fail``). Adds
+    ``-v/--verbose`` (Ape's call trace on a revert, the underlying error) and shortens Ape's
+    answer to an unknown network name.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.params.append(
+            click.Option(
+                ["-v", "--verbose"],
+                is_flag=True,
+                expose_value=False,
+                is_eager=True,
+                callback=_set_verbose,
+                help="On errors, also show Ape's call trace and the underlying error "
+                "(or set SECTOKEN_DEBUG=1).",
+            )
+        )
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.BadParameter as exc:
+            if exc.param is None or exc.param.name != "network":
+                raise
+            first = exc.message.split(" Options:")[0].splitlines()[0].rstrip(".")
+            raise click.BadParameter(
+                f"{first}. Use ecosystem:network[:provider] (e.g. ethereum:local:foundry) or a "
+                "node URL (e.g. http://127.0.0.1:8545); `ape networks list` shows them.",
+                ctx=ctx,
+                param=exc.param,
+            ) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with _held_traces():
+            try:
+                return super().invoke(ctx)
+            except (click.exceptions.Exit, click.ClickException, click.Abort):
+                raise
+            except Exception as exc:
+                fail(exc)
+
+
+# ---------------------------------------------------------------------------------------------
+# Argument types: bad addresses, amounts and dates are refused before connecting (exit 2)
+# ---------------------------------------------------------------------------------------------
+
+
+class AddressType(click.ParamType):
+    """A wallet address (EIP-55 checked when mixed case; all-lower/upper case accepted)."""
+
+    name = "ADDRESS"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from sectoken.addresses import AddressError, checked_address
+
+        try:
+            return checked_address(str(value), allow_unchecksummed=True)
+        except AddressError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class AmountType(click.ParamType):
+    """A non-negative decimal number (the token's decimals are checked once connected)."""
+
+    name = "AMOUNT"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from sectoken.amounts import AmountError, to_units
+
+        text = str(value).strip()
+        try:
+            to_units(text, 100)
+        except AmountError as exc:
+            self.fail(f"{exc}: write a plain number such as 1000 or 12.5", param, ctx)
+        return text
+
+
+class DateType(click.ParamType):
+    """An ISO 8601 date or date-time (UTC), converted to unix seconds, or ``+DURATION`` (kept as
+    text: it counts from the chain's time, which ``sectoken.devchain.chain_date`` reads once
+    connected). Both are checked before connecting."""
+
+    name = "DATE"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> int | str:
+        from sectoken.dates import DateError, parse_timestamp
+        from sectoken.devchain import parse_duration
+        from sectoken.errors import SectokenError
+
+        if isinstance(value, int):
+            return value
+        text = str(value).strip()
+        try:
+            if text.startswith("+"):
+                parse_duration(text[1:])
+                return text
+            return parse_timestamp(text)
+        except (DateError, SectokenError) as exc:
+            self.fail(str(exc), param, ctx)
+
+
+ADDRESS = AddressType()
+AMOUNT = AmountType()
+DATE = DateType()

@@ -5,12 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from ape.cli import ConnectedProviderCommand
 
-from scripts._cli import console, deployments_option, friendly, open_suite_here, reader_option
+from scripts._cli import (
+    SectokenCommand,
+    console,
+    deployments_option,
+    friendly,
+    open_suite_here,
+    reader_option,
+)
 
 
-@click.command(cls=ConnectedProviderCommand)
+@click.command(cls=SectokenCommand)
 @click.option("--record-date", "record_date", type=int, help="Balances at this record date id.")
 @click.option("--block", type=int, help="Balances at this block (default: latest).")
 @click.option("--csv", "csv_out", type=click.Path(dir_okay=False, path_type=Path))

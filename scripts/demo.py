@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from ape.cli import ConnectedProviderCommand
 
-from scripts._cli import console, friendly
+from scripts._cli import SectokenCommand, console, friendly
 
 
-@click.command(cls=ConnectedProviderCommand)
+@click.command(cls=SectokenCommand)
 @click.option(
     "--out",
     "out_dir",

@@ -6,13 +6,19 @@ from pathlib import Path
 from typing import Any
 
 import click
-from ape.cli import ConnectedProviderCommand
 from rich.markup import escape
 
-from scripts._cli import console, deployments_option, friendly, resolve_account, sender_option
+from scripts._cli import (
+    SectokenCommand,
+    console,
+    deployments_option,
+    friendly,
+    resolve_account,
+    sender_option,
+)
 
 
-@click.command(cls=ConnectedProviderCommand)
+@click.command(cls=SectokenCommand)
 @click.argument("spec_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Show the plan; send nothing.")
 @click.option("--fresh", is_flag=True, help="Deploy a new suite even if one is recorded.")

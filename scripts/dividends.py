@@ -6,10 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import click
-from ape.cli import ConnectedProviderCommand
 from rich.markup import escape
 
 from scripts._cli import (
+    ADDRESS,
+    AMOUNT,
+    DATE,
+    SectokenCommand,
     console,
     deployments_option,
     friendly,
@@ -25,14 +28,28 @@ def cli() -> None:
     """Dividends paid pro rata to the holders at a record date."""
 
 
-@cli.command(name="create", cls=ConnectedProviderCommand)
+@cli.command(name="create", cls=SectokenCommand)
 @click.option("--record-date", "record_date", type=int, required=True, help="Record date id.")
-@click.option("--amount", required=True, help="Total to distribute, in whole units of the asset.")
+@click.option(
+    "--amount",
+    type=AMOUNT,
+    required=True,
+    help="Total to distribute, in whole units of the asset.",
+)
 @click.option("--asset", default="ETH", show_default=True, help="ETH or an ERC-20 address.")
-@click.option("--expiry", required=True, help="Claims end then (ISO 8601 UTC, or +90d).")
+@click.option("--expiry", type=DATE, required=True, help="Claims end then (ISO 8601 UTC, or +90d).")
 @click.option("--withholding-bps", default=0, show_default=True, help="Tax withheld, bps.")
-@click.option("--tax-wallet", help="Receives withheld tax (required with withholding).")
-@click.option("--exclude", multiple=True, help="Wallet left out (treasury); repeatable.")
+@click.option(
+    "--tax-wallet",
+    type=ADDRESS,
+    help="Receives withheld tax (required with withholding).",
+)
+@click.option(
+    "--exclude",
+    type=ADDRESS,
+    multiple=True,
+    help="Wallet left out (treasury); repeatable.",
+)
 @deployments_option
 @sender_option
 @friendly
@@ -40,7 +57,7 @@ def create_cmd(
     record_date: int,
     amount: str,
     asset: str,
-    expiry: str,
+    expiry: int,
     withholding_bps: int,
     tax_wallet: str | None,
     exclude: tuple[str, ...],
@@ -66,7 +83,7 @@ def create_cmd(
     console.print(f"[green]{escape(done.summary)}[/green] (id {dist_id}, tx {done.tx_hash})")
 
 
-@cli.command(name="status", cls=ConnectedProviderCommand)
+@cli.command(name="status", cls=SectokenCommand)
 @click.argument("dist_id", type=int)
 @deployments_option
 @reader_option
@@ -78,7 +95,7 @@ def status_cmd(dist_id: int, deployments_dir: Path) -> None:
     print_status(console, distribution_status(open_suite_here(deployments_dir), dist_id))
 
 
-@cli.command(name="push", cls=ConnectedProviderCommand)
+@cli.command(name="push", cls=SectokenCommand)
 @click.argument("dist_id", type=int)
 @click.option("--batch-size", default=100, show_default=True, help="Holders per transaction.")
 @deployments_option
@@ -101,7 +118,7 @@ def push_cmd(dist_id: int, batch_size: int, deployments_dir: Path, account: Any)
     )
 
 
-@cli.command(name="reclaim", cls=ConnectedProviderCommand)
+@cli.command(name="reclaim", cls=SectokenCommand)
 @click.argument("dist_id", type=int)
 @deployments_option
 @sender_option
@@ -114,7 +131,7 @@ def reclaim_cmd(dist_id: int, deployments_dir: Path, account: Any) -> None:
     console.print(f"[green]{escape(done.summary)}[/green] (tx {done.tx_hash})")
 
 
-@cli.command(name="withdraw-withheld", cls=ConnectedProviderCommand)
+@cli.command(name="withdraw-withheld", cls=SectokenCommand)
 @click.argument("dist_id", type=int)
 @deployments_option
 @sender_option
@@ -127,7 +144,7 @@ def withdraw_withheld_cmd(dist_id: int, deployments_dir: Path, account: Any) -> 
     console.print(f"[green]{escape(done.summary)}[/green] (tx {done.tx_hash})")
 
 
-@cli.command(name="claim", cls=ConnectedProviderCommand)
+@cli.command(name="claim", cls=SectokenCommand)
 @click.argument("dist_id", type=int)
 @deployments_option
 @sender_option

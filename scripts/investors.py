@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import click
-from ape.cli import ConnectedProviderCommand
 from rich.markup import escape
 
 from scripts._cli import (
+    ADDRESS,
+    SectokenCommand,
     console,
     deployments_option,
     friendly,
@@ -26,7 +27,7 @@ def cli() -> None:
     """Keep the investor registry (whitelist) from CSV files."""
 
 
-@cli.command(name="import", cls=ConnectedProviderCommand)
+@cli.command(name="import", cls=SectokenCommand)
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--batch-size", default=100, show_default=True, help="Investors per transaction.")
 @click.option("--dry-run", is_flag=True, help="Check the file and show the plan; send nothing.")
@@ -38,6 +39,12 @@ def cli() -> None:
 )
 @click.option("--log-page-size", default=10_000, show_default=True, help="Blocks per log query.")
 @click.option("--no-events", is_flag=True, help="Do not read event history (no eth_getLogs).")
+@click.option(
+    "--yes",
+    "assume_yes",
+    is_flag=True,
+    help="Apply destructive changes (unfreeze, removal, shorter KYC) without asking.",
+)
 @deployments_option
 @sender_option
 @friendly
@@ -49,12 +56,18 @@ def import_cmd(
     allow_unchecksummed: bool,
     log_page_size: int,
     no_events: bool,
+    assume_yes: bool,
     deployments_dir: Path,
     account: Any,
 ) -> None:
-    """Check CSV_FILE, plan against the registry, send the changes in batches."""
+    """Check CSV_FILE, plan against the registry, send the changes in batches.
+
+    Changes that take something away from an investor (unfreezing a frozen investor, removing
+    one with --prune, shortening a KYC expiry) are listed and applied only when confirmed: at
+    the prompt, or with --yes when no one is there to answer."""
     from sectoken.batching import registry_sender
     from sectoken.investors import ImportOutcome, import_investors
+    from sectoken.plan import Destructive
     from sectoken.render import print_csv_issues, print_plan, print_send_report
     from sectoken.suite import require_role
 
@@ -67,8 +80,8 @@ def import_cmd(
         print_csv_issues(console, outcome.parsed)
         if outcome.waited_for_pending:
             console.print(
-                f"[yellow]waited for {outcome.waited_for_pending} pending transaction(s) "
-                "of an earlier run[/yellow]"
+                f"[green]the {outcome.waited_for_pending} pending transaction(s) of an earlier "
+                "run landed; planning from the chain as it is now[/green]"
             )
         console.print(
             f"{outcome.parsed.source}: {len(outcome.parsed.rows)} valid rows; registry read at "
@@ -80,6 +93,25 @@ def import_cmd(
                 "and storage; storage was used[/yellow]"
             )
         print_plan(console, outcome.plan, batch_size=batch_size)
+        for change in outcome.plan.destructive():
+            console.print(f"[bold yellow]destructive:[/bold yellow] {escape(change.describe())}")
+
+    def waiting(left: int, seconds: float) -> None:
+        where = sender.address if sender is not None else "the account"
+        console.print(
+            f"[yellow]waiting for {left} transaction(s) from {where} still pending in the node "
+            f"(an earlier run's), {seconds:.0f} s of at most 180 s; they must land before the "
+            "registry is read, so that nothing is sent twice[/yellow]"
+        )
+
+    def confirm(changes: list[Destructive]) -> bool:
+        if assume_yes:
+            return True
+        if not sys.stdin.isatty():
+            return False  # refused with the list and the --yes hint
+        return click.confirm(
+            f"Apply {len(changes)} destructive change(s) listed above?", default=False
+        )
 
     outcome = import_investors(
         csv_file,
@@ -96,14 +128,21 @@ def import_cmd(
         console=console,
         describe_error=suite.decoder.explain,
         on_plan=show,
+        confirm=confirm,
+        on_wait=waiting,
     )
     if dry_run:
         console.print("[yellow]--dry-run: nothing sent.[/yellow]")
     elif outcome.report is not None:
+        if outcome.replans:
+            console.print(
+                f"[yellow]re-planned {outcome.replans} time(s) after another transaction took "
+                "the account's nonce[/yellow]"
+            )
         print_send_report(console, outcome.report)
 
 
-@cli.command(name="export", cls=ConnectedProviderCommand)
+@cli.command(name="export", cls=SectokenCommand)
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path), required=False)
 @click.option("--log-page-size", default=10_000, show_default=True, help="Blocks per log query.")
 @deployments_option
@@ -129,8 +168,8 @@ def _freeze(wallet: str, frozen: bool, deployments_dir: Path, account: Any) -> N
     console.print(f"[green]{escape(done.summary)}[/green] (tx {done.tx_hash})")
 
 
-@cli.command(name="freeze", cls=ConnectedProviderCommand)
-@click.argument("wallet")
+@cli.command(name="freeze", cls=SectokenCommand)
+@click.argument("wallet", type=ADDRESS)
 @deployments_option
 @sender_option
 @friendly
@@ -139,8 +178,8 @@ def freeze_cmd(wallet: str, deployments_dir: Path, account: Any) -> None:
     _freeze(wallet, True, deployments_dir, account)
 
 
-@cli.command(name="unfreeze", cls=ConnectedProviderCommand)
-@click.argument("wallet")
+@cli.command(name="unfreeze", cls=SectokenCommand)
+@click.argument("wallet", type=ADDRESS)
 @deployments_option
 @sender_option
 @friendly

@@ -7,10 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import click
-from ape.cli import ConnectedProviderCommand
 from rich.markup import escape
 
 from scripts._cli import (
+    ADDRESS,
+    AMOUNT,
+    DATE,
+    SectokenCommand,
     console,
     deployments_option,
     friendly,
@@ -37,15 +40,15 @@ def _command(name: str) -> Callable[[Callable[..., None]], click.Command]:
 
     def decorate(fn: Callable[..., None]) -> click.Command:
         wrapped = deployments_option(sender_option(friendly(fn)))
-        command: click.Command = cli.command(name=name, cls=ConnectedProviderCommand)(wrapped)
+        command: click.Command = cli.command(name=name, cls=SectokenCommand)(wrapped)
         return command
 
     return decorate
 
 
 @_command("issue")
-@click.argument("to")
-@click.argument("amount")
+@click.argument("to", type=ADDRESS)
+@click.argument("amount", type=AMOUNT)
 def issue_cmd(to: str, amount: str, deployments_dir: Path, account: Any) -> None:
     """Issue AMOUNT (whole tokens) to TO, after the compliance pre-flight."""
     from sectoken.operations import issue
@@ -54,8 +57,8 @@ def issue_cmd(to: str, amount: str, deployments_dir: Path, account: Any) -> None
 
 
 @_command("transfer")
-@click.argument("to")
-@click.argument("amount")
+@click.argument("to", type=ADDRESS)
+@click.argument("amount", type=AMOUNT)
 def transfer_cmd(to: str, amount: str, deployments_dir: Path, account: Any) -> None:
     """Transfer AMOUNT from --account to TO, after the compliance pre-flight."""
     from sectoken.operations import transfer
@@ -63,10 +66,10 @@ def transfer_cmd(to: str, amount: str, deployments_dir: Path, account: Any) -> N
     _print(transfer(open_suite_here(deployments_dir), resolve_account(account), to, amount))
 
 
-@cli.command(name="check", cls=ConnectedProviderCommand)
-@click.argument("sender")
-@click.argument("to")
-@click.argument("amount")
+@cli.command(name="check", cls=SectokenCommand)
+@click.argument("sender", type=ADDRESS)
+@click.argument("to", type=ADDRESS)
+@click.argument("amount", type=AMOUNT)
 @deployments_option
 @reader_option
 @friendly
@@ -82,7 +85,7 @@ def check_cmd(sender: str, to: str, amount: str, deployments_dir: Path) -> None:
 
 
 @_command("redeem")
-@click.argument("amount")
+@click.argument("amount", type=AMOUNT)
 def redeem_cmd(amount: str, deployments_dir: Path, account: Any) -> None:
     """Redeem (burn) AMOUNT of --account's own tokens."""
     from sectoken.operations import redeem
@@ -91,9 +94,9 @@ def redeem_cmd(amount: str, deployments_dir: Path, account: Any) -> None:
 
 
 @_command("force-transfer")
-@click.argument("source")
-@click.argument("to")
-@click.argument("amount")
+@click.argument("source", type=ADDRESS)
+@click.argument("to", type=ADDRESS)
+@click.argument("amount", type=AMOUNT)
 @click.option("--reason", required=True, help="Court order or ticket, recorded on chain.")
 def force_transfer_cmd(
     source: str, to: str, amount: str, reason: str, deployments_dir: Path, account: Any
@@ -106,8 +109,8 @@ def force_transfer_cmd(
 
 
 @_command("force-redeem")
-@click.argument("holder")
-@click.argument("amount")
+@click.argument("holder", type=ADDRESS)
+@click.argument("amount", type=AMOUNT)
 @click.option("--reason", required=True, help="Court order or ticket, recorded on chain.")
 def force_redeem_cmd(
     holder: str, amount: str, reason: str, deployments_dir: Path, account: Any
@@ -120,8 +123,8 @@ def force_redeem_cmd(
 
 
 @_command("recover")
-@click.argument("lost")
-@click.argument("new")
+@click.argument("lost", type=ADDRESS)
+@click.argument("new", type=ADDRESS)
 @click.option("--reason", required=True, help="Court order or ticket, recorded on chain.")
 def recover_cmd(lost: str, new: str, reason: str, deployments_dir: Path, account: Any) -> None:
     """Controller: move a lost wallet's whole position to the investor's NEW wallet."""
@@ -132,8 +135,8 @@ def recover_cmd(lost: str, new: str, reason: str, deployments_dir: Path, account
 
 
 @_command("freeze")
-@click.argument("wallet")
-@click.option("--amount", help="Freeze only this amount of the wallet's balance.")
+@click.argument("wallet", type=ADDRESS)
+@click.option("--amount", type=AMOUNT, help="Freeze only this amount of the wallet's balance.")
 @click.option("--unfreeze", is_flag=True, help="Lift the freeze (or unfreeze --amount).")
 def freeze_cmd(
     wallet: str, amount: str | None, unfreeze: bool, deployments_dir: Path, account: Any
@@ -174,8 +177,8 @@ def close_issuance_cmd(deployments_dir: Path, account: Any) -> None:
 
 
 @_command("record-date")
-@click.argument("when")
-def record_date_cmd(when: str, deployments_dir: Path, account: Any) -> None:
+@click.argument("when", type=DATE)
+def record_date_cmd(when: int | str, deployments_dir: Path, account: Any) -> None:
     """Fix a record date at WHEN (ISO 8601 UTC, e.g. 2026-12-31T17:00:00Z, or +7d from the
     chain's time)."""
     from sectoken.devchain import chain_date
@@ -222,7 +225,7 @@ def remove_document_cmd(name: str, deployments_dir: Path, account: Any) -> None:
     _print(remove_document(open_suite_here(deployments_dir), resolve_account(account), name))
 
 
-@cli.command(name="documents", cls=ConnectedProviderCommand)
+@cli.command(name="documents", cls=SectokenCommand)
 @deployments_option
 @reader_option
 @friendly

@@ -6,10 +6,12 @@ from pathlib import Path
 from typing import Any
 
 import click
-from ape.cli import ConnectedProviderCommand
 from rich.markup import escape
 
 from scripts._cli import (
+    ADDRESS,
+    DATE,
+    SectokenCommand,
     console,
     deployments_option,
     friendly,
@@ -25,12 +27,12 @@ def cli() -> None:
     """Shareholder ballots weighted by balances at a record date."""
 
 
-@cli.command(name="create", cls=ConnectedProviderCommand)
+@cli.command(name="create", cls=SectokenCommand)
 @click.option("--title", required=True)
 @click.option("--option", "options", multiple=True, required=True, help="Repeat per option.")
 @click.option("--record-date", "record_date", type=int, required=True, help="Record date id.")
-@click.option("--start", help="Opens at (ISO 8601 UTC, or +1d; default now).")
-@click.option("--end", required=True, help="Closes at (ISO 8601 UTC, or +30d).")
+@click.option("--start", type=DATE, help="Opens at (ISO 8601 UTC, or +1d; default now).")
+@click.option("--end", type=DATE, required=True, help="Closes at (ISO 8601 UTC, or +30d).")
 @click.option("--quorum-bps", type=int, required=True, help="Turnout needed, bps of supply.")
 @click.option(
     "--threshold-bps",
@@ -40,7 +42,12 @@ def cli() -> None:
     help="Share of votes the leader needs; 0 = plurality.",
 )
 @click.option("--document-uri", default="", help="Where the resolution is published.")
-@click.option("--exclude", multiple=True, help="Wallet that does not vote; repeatable.")
+@click.option(
+    "--exclude",
+    type=ADDRESS,
+    multiple=True,
+    help="Wallet that does not vote; repeatable.",
+)
 @deployments_option
 @sender_option
 @friendly
@@ -48,8 +55,8 @@ def create_cmd(
     title: str,
     options: tuple[str, ...],
     record_date: int,
-    start: str | None,
-    end: str,
+    start: int | None,
+    end: int,
     quorum_bps: int,
     threshold_bps: int,
     document_uri: str,
@@ -79,7 +86,7 @@ def create_cmd(
     console.print(f"[green]{escape(done.summary)}[/green] (id {ballot_id}, tx {done.tx_hash})")
 
 
-@cli.command(name="results", cls=ConnectedProviderCommand)
+@cli.command(name="results", cls=SectokenCommand)
 @click.argument("ballot_id", type=int)
 @deployments_option
 @reader_option
@@ -91,7 +98,7 @@ def results_cmd(ballot_id: int, deployments_dir: Path) -> None:
     print_results(console, ballot_results(open_suite_here(deployments_dir), ballot_id))
 
 
-@cli.command(name="cast", cls=ConnectedProviderCommand)
+@cli.command(name="cast", cls=SectokenCommand)
 @click.argument("ballot_id", type=int)
 @click.argument("option")
 @deployments_option

@@ -12,13 +12,15 @@ import re
 
 from eth_utils.address import to_checksum_address
 
+from sectoken.errors import SectokenError
+
 __all__ = ["ZERO_ADDRESS", "AddressError", "checked_address", "same_address"]
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 _HEX40 = re.compile(r"0[xX][0-9a-fA-F]{40}")
 
 
-class AddressError(ValueError):
+class AddressError(SectokenError, ValueError):
     """The text is not an address this tool accepts."""
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from decimal import Context, Decimal, InvalidOperation, localcontext
 
+from sectoken.errors import SectokenError
+
 __all__ = ["AmountError", "format_units", "to_units"]
 
 # uint256 has 78 digits; the default decimal context keeps 28 and would round silently.
 _EXACT = Context(prec=200)
 
 
-class AmountError(ValueError):
+class AmountError(SectokenError, ValueError):
     """The text is not an amount the token can represent."""
 
 

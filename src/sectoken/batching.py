@@ -85,15 +85,39 @@ class SendReport:
 
 
 class BatchFailed(SectokenError):
-    """A batch did not land; earlier batches did. Re-running continues from what is on chain."""
+    """A batch did not land; earlier batches did. Re-running continues from what is on chain.
 
-    def __init__(self, batch: Batch, sent: int, reason: str, report: SendReport) -> None:
+    ``sent`` counts the batches of this run that are on chain, the failed one included when the
+    chain shows it landed although its reply was lost (``landed_itself``). ``tx_hash`` is the
+    failed batch's transaction when one was signed and sent (a revert, a lost reply).
+    """
+
+    def __init__(
+        self,
+        batch: Batch,
+        sent: int,
+        reason: str,
+        report: SendReport,
+        *,
+        total: int | None = None,
+        tx_hash: str | None = None,
+        landed_itself: bool = False,
+    ) -> None:
         self.batch = batch
         self.sent = sent
         self.reason = reason
         self.report = report
+        self.tx_hash = tx_hash
+        self.landed_itself = landed_itself
+        total = batch.total if total is None else total
+        where = f" (transaction {tx_hash})" if tx_hash else ""
+        itself = (
+            f"; {batch.describe()} is on chain nonetheless (its reply was lost)"
+            if landed_itself
+            else ""
+        )
         super().__init__(
-            f"{batch.describe()} failed after {sent} of {batch.total} batches landed: {reason}",
+            f"{batch.describe()} failed{where}: {reason}; {sent} of {total} batches landed{itself}",
             hint="fix the cause and run the same command again; it sends only what is missing",
         )
 
@@ -135,12 +159,19 @@ def send_batches(
     console: Console | None = None,
     progress: bool = True,
     describe_error: Callable[[BaseException], str] = str,
+    landed: Callable[[Batch], bool] | None = None,
+    earlier: int = 0,
 ) -> SendReport:
     """Send every batch in order; stop at the first failure with ``BatchFailed``.
 
     ``describe_error`` turns the failure into a readable reason (e.g. a decoded custom error).
+    ``landed(batch)`` tells from the chain whether a failed batch's changes are there anyway (a
+    reply lost after the node applied it), so the failure counts landed batches exactly;
+    ``earlier`` batches landed before this call in the same run (a re-plan) count too.
     KeyboardInterrupt is not caught: earlier batches are on chain and a re-run continues.
     """
+    from sectoken.explain import tx_hash_of
+
     report = SendReport()
     if not batches:
         return report
@@ -153,13 +184,31 @@ def send_batches(
                 result = send(batch)
             except Exception as exc:
                 report.seconds = time.perf_counter() - started
-                raise BatchFailed(batch, done, describe_error(exc), report) from exc
+                itself = _landed_anyway(landed, batch)
+                raise BatchFailed(
+                    batch,
+                    earlier + done + (1 if itself else 0),
+                    describe_error(exc),
+                    report,
+                    total=earlier + len(batches),
+                    tx_hash=tx_hash_of(exc),
+                    landed_itself=itself,
+                ) from exc
             report.results.append(result)
             report.investors += len(batch.changes)
             if bar is not None and task is not None:
                 bar.update(task, advance=len(batch.changes))
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _landed_anyway(landed: Callable[[Batch], bool] | None, batch: Batch) -> bool:
+    if landed is None:
+        return False
+    try:
+        return landed(batch)
+    except Exception:  # the node may be the reason the batch failed: then we cannot tell
+        return False
 
 
 @contextmanager
@@ -199,11 +248,14 @@ def wait_for_pending(
     *,
     timeout: float = 180.0,
     poll: float = 1.0,
-    on_wait: Callable[[int], None] | None = None,
+    on_wait: Callable[[int, float], None] | None = None,
+    report_every: float = 5.0,
 ) -> int:
     """Wait until ``address`` has no transaction pending in the node; returns how many there were.
 
-    Raises SectokenError when they do not land within ``timeout`` seconds.
+    ``on_wait(left, elapsed_seconds)`` is called when waiting starts and every ``report_every``
+    seconds while it lasts, so the caller can show what it waits for. Raises SectokenError when
+    they do not land within ``timeout`` seconds.
     """
     checksum = Web3.to_checksum_address(address)
     pending = w3.eth.get_transaction_count(checksum, "pending")
@@ -212,13 +264,19 @@ def wait_for_pending(
     if waiting <= 0:
         return 0
     if on_wait is not None:
-        on_wait(waiting)
-    deadline = time.monotonic() + timeout
-    while w3.eth.get_transaction_count(checksum, "latest") < pending:
-        if time.monotonic() > deadline:
+        on_wait(waiting, 0.0)
+    started = time.monotonic()
+    last_report = started
+    while (mined := w3.eth.get_transaction_count(checksum, "latest")) < pending:
+        now = time.monotonic()
+        if now - started > timeout:
             raise SectokenError(
-                f"{waiting} transaction(s) from {checksum} are still pending after {timeout:.0f} s",
+                f"{pending - mined} transaction(s) from {checksum} (nonce {mined} to "
+                f"{pending - 1}) are still pending after {timeout:.0f} s",
                 hint="wait for them to be mined (or replace them) and run the command again",
             )
+        if on_wait is not None and now - last_report >= report_every:
+            on_wait(pending - mined, now - started)
+            last_report = now
         time.sleep(poll)
     return waiting

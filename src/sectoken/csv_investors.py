@@ -44,11 +44,13 @@ from typing import TextIO
 from sectoken.addresses import ZERO_ADDRESS, AddressError, checked_address
 from sectoken.countries import UnknownCountryError, format_country, parse_country
 from sectoken.dates import DateError, format_timestamp, parse_timestamp
+from sectoken.errors import SectokenError
 from sectoken.records import InvestorRecord
 
 __all__ = [
     "COLUMNS",
     "FLAG_COLUMNS",
+    "MAX_LISTED_ISSUES",
     "REQUIRED_COLUMNS",
     "CsvIssue",
     "InvestorCsvError",
@@ -63,6 +65,9 @@ __all__ = [
 REQUIRED_COLUMNS = ("wallet", "country", "kyc_expiry")
 FLAG_COLUMNS = ("accredited", "qualified_purchaser", "affiliate", "withholding", "frozen")
 COLUMNS = (*REQUIRED_COLUMNS, "lockup_until", *FLAG_COLUMNS)
+
+# How many problems an error message lists before counting the rest.
+MAX_LISTED_ISSUES = 50
 
 _TRUE = frozenset({"true", "yes", "y", "1"})
 _FALSE = frozenset({"false", "no", "n", "0", ""})
@@ -118,16 +123,21 @@ class ParsedInvestors:
             raise InvestorCsvError(self.source, self.errors)
 
 
-class InvestorCsvError(ValueError):
-    """The file has errors; nothing may be sent. ``issues`` lists every one."""
+class InvestorCsvError(SectokenError, ValueError):
+    """The file has errors; nothing may be sent. ``issues`` lists every one; the message shows
+    the first MAX_LISTED_ISSUES and counts the rest (a file of garbage has one per line)."""
 
     def __init__(self, source: str, issues: list[CsvIssue]) -> None:
         self.source = source
         self.issues = issues
         count = len(issues)
+        lines = [f"  {issue}" for issue in issues[:MAX_LISTED_ISSUES]]
+        if count > MAX_LISTED_ISSUES:
+            lines.append(f"  … and {count - MAX_LISTED_ISSUES:,} more errors")
         super().__init__(
-            f"{source}: {count} error{'s' if count != 1 else ''}, nothing was sent:\n"
-            + "\n".join(f"  {issue}" for issue in issues)
+            f"{source}: {count:,} error{'s' if count != 1 else ''}, nothing was sent:\n"
+            + "\n".join(lines),
+            hint="fix the rows listed and run the command again",
         )
 
 
@@ -160,8 +170,15 @@ def read_investors_csv(
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         result = ParsedInvestors(source=file.name)
+        line = data.count(b"\n", 0, exc.start) + 1
         result.errors.append(
-            CsvIssue(1, None, f"the file is not UTF-8 (byte {exc.start}): save it as UTF-8 CSV")
+            CsvIssue(
+                line,
+                None,
+                f"the file is not UTF-8 (byte {exc.start}, value 0x{data[exc.start]:02x}): "
+                "save it as UTF-8 CSV",
+                file.name,
+            )
         )
         return result
     return parse_investors_text(

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+from sectoken.errors import SectokenError
+
 __all__ = ["DateError", "format_timestamp", "parse_timestamp"]
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -23,7 +25,7 @@ _DATETIME = re.compile(
 _MAX_UINT64 = (1 << 64) - 1
 
 
-class DateError(ValueError):
+class DateError(SectokenError, ValueError):
     """The text is not a date this tool accepts."""
 
 

@@ -136,12 +136,14 @@ def advance(w3: Web3, seconds: int) -> ChainClock:
     return travel_to(w3, now.timestamp + seconds)
 
 
-def chain_date(text: str, w3: Web3) -> int:
+def chain_date(text: str | int, w3: Web3) -> int:
     """Unix seconds for a date option: an ISO 8601 date (``2027-01-01``, ``...T17:00:00Z``), unix
     seconds, or ``+DURATION`` (``+7d``, ``+1d12h``) counted from the chain's latest block, which
     on a development node whose clock was moved is not today."""
     from sectoken.dates import parse_timestamp
 
+    if isinstance(text, int):
+        return text
     value = text.strip()
     if value.startswith("+"):
         now = int(w3.eth.get_block("latest")["timestamp"])

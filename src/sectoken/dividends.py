@@ -32,6 +32,7 @@ from sectoken.suite import Suite, require_role
 __all__ = [
     "DistributionStatus",
     "PushReport",
+    "check_can_claim",
     "claim_dividend",
     "create_distribution",
     "distribution_status",
@@ -321,12 +322,45 @@ def withdraw_withheld(suite: Suite, account: Any, dist_id: int) -> Done:
     )
 
 
+def check_can_claim(suite: Suite, holder: str, dist_id: int) -> int:
+    """The gross amount ``holder`` can claim now, read from the distributor's views before
+    anything is estimated; SectokenError when the claim would be refused (unknown or expired
+    distribution, excluded, already claimed or pushed, nothing due)."""
+    distributor = suite.require("dividends")
+    count = int(distributor.distributionCount())
+    if not 1 <= dist_id <= count:
+        raise SectokenError(
+            f"distribution {dist_id} does not exist ({count} so far)",
+            hint="`ape run dividends status ID` shows a distribution; ids start at 1",
+        )
+    expiry = int(distributor.distribution(dist_id)[4])
+    now = int(suite.w3.eth.get_block("latest")["timestamp"])
+    if now >= expiry:
+        raise SectokenError(
+            f"distribution {dist_id} expired at {format_timestamp(expiry)}; claims are closed",
+            hint="what was not claimed goes back to the issuer (`dividends reclaim`)",
+        )
+    if bool(distributor.isExcluded(dist_id, holder)):
+        raise SectokenError(f"{holder} is excluded from distribution {dist_id} (treasury)")
+    if bool(distributor.isPaid(dist_id, holder)):
+        raise SectokenError(
+            f"{holder} has already been paid its share of distribution {dist_id} "
+            "(claimed, or pushed by the issuer); nothing more is due",
+            hint=f"see the totals: `ape run dividends status {dist_id}`",
+        )
+    due = int(distributor.entitlementOf(dist_id, holder))
+    if due == 0:
+        raise SectokenError(
+            f"{holder} has nothing due in distribution {dist_id} (no tokens at its record date)",
+            hint="claim with the wallet that held tokens at the record date (--account)",
+        )
+    return due
+
+
 def claim_dividend(suite: Suite, account: Any, dist_id: int) -> Done:
     """A holder claims its share (what an investor's wallet would do)."""
     distributor = suite.require("dividends")
-    due = int(distributor.entitlementOf(dist_id, account.address))
-    if due == 0:
-        raise SectokenError(f"{account.address} has nothing due in distribution {dist_id}")
+    due = check_can_claim(suite, str(account.address), dist_id)
     receipt = send_tx(suite, distributor.claim, dist_id, sender=account)
     status = distribution_status(suite, dist_id)
     return Done(

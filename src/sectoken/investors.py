@@ -19,6 +19,7 @@ from rich.console import Console
 from sectoken.batching import (
     DEFAULT_BATCH_SIZE,
     Batch,
+    BatchFailed,
     SendReport,
     make_batches,
     send_batches,
@@ -27,11 +28,20 @@ from sectoken.batching import (
 from sectoken.csv_investors import ParsedInvestors, read_investors_csv, write_investors_csv
 from sectoken.errors import SectokenError
 from sectoken.logs import DEFAULT_PAGE_SIZE
-from sectoken.plan import RegistryPlan, compute_plan
+from sectoken.plan import Destructive, RegistryPlan, compute_plan
 from sectoken.records import RecordError, unpack
 from sectoken.registry import RegistryReader, RegistrySnapshot, TxResult
 
-__all__ = ["ImportOutcome", "export_investors", "import_investors", "plan_import"]
+__all__ = [
+    "DestructiveChangesRefused",
+    "ImportOutcome",
+    "export_investors",
+    "import_investors",
+    "plan_import",
+]
+
+# How often a nonce taken by another sender is met by re-planning before giving up.
+MAX_REPLANS = 3
 
 
 @dataclass(slots=True)
@@ -44,10 +54,26 @@ class ImportOutcome:
     batches: list[Batch] = field(default_factory=list)
     report: SendReport | None = None
     waited_for_pending: int = 0
+    replans: int = 0
 
     @property
     def transactions(self) -> int:
         return self.report.transactions if self.report else 0
+
+
+class DestructiveChangesRefused(SectokenError):
+    """The plan takes something away (unfreeze, removal, shorter KYC) and was not confirmed."""
+
+    def __init__(self, changes: list[Destructive], *, limit: int = 20) -> None:
+        self.changes = changes
+        lines = [f"  {d.describe()}" for d in changes[:limit]]
+        if len(changes) > limit:
+            lines.append(f"  … and {len(changes) - limit} more")
+        super().__init__(
+            f"the plan has {len(changes)} destructive change(s), not applied without "
+            "confirmation; nothing was sent:\n" + "\n".join(lines),
+            hint="check them; to apply them, run again with --yes (or answer yes at the prompt)",
+        )
 
 
 def plan_import(
@@ -87,13 +113,23 @@ def import_investors(
     progress: bool = True,
     describe_error: Callable[[BaseException], str] = str,
     on_plan: Callable[[ImportOutcome], None] | None = None,
+    confirm: Callable[[list[Destructive]], bool] | None = None,
+    on_wait: Callable[[int, float], None] | None = None,
+    wait_timeout: float = 180.0,
 ) -> ImportOutcome:
     """Check ``path``, plan against the registry and send the plan (unless ``dry_run``).
 
     Raises InvestorCsvError (listing every bad row) before anything is read or sent, and
     BatchFailed if a batch does not land (the batches before it did; run again to finish).
     ``on_plan`` is called with the outcome once the plan is known, before anything is sent.
+    Destructive changes (``RegistryPlan.destructive``) are sent only if ``confirm`` approves
+    them; without ``confirm`` they are refused (DestructiveChangesRefused, nothing sent).
+    ``on_wait(left, seconds)`` reports a wait for transactions an earlier run left pending.
+    A batch refused because another sender took the account's nonce is met by re-reading the
+    chain and re-planning (at most MAX_REPLANS times); the run then continues.
     """
+    from sectoken.explain import is_nonce_clash
+
     now = int(reader.w3.eth.get_block("latest")["timestamp"])
     parsed = read_investors_csv(
         path, reserved=reserved, allow_unchecksummed=allow_unchecksummed, now=now
@@ -101,7 +137,7 @@ def import_investors(
     parsed.raise_for_errors()
     waited = 0
     if sender_address is not None and not dry_run:
-        waited = wait_for_pending(reader.w3, sender_address)
+        waited = wait_for_pending(reader.w3, sender_address, timeout=wait_timeout, on_wait=on_wait)
     snapshot, plan = plan_import(
         parsed, reader, prune=prune, use_events=use_events, page_size=page_size
     )
@@ -118,14 +154,71 @@ def import_investors(
         return outcome
     if send is None:
         raise SectokenError("no account to send with", hint="pass --account")
-    outcome.report = send_batches(
-        outcome.batches,
-        send,
-        console=console,
-        progress=progress,
-        describe_error=describe_error,
-    )
-    return outcome
+    confirmed = _confirm(plan, confirm, set())
+    report = SendReport()
+    outcome.report = report
+    batches = outcome.batches
+    while True:
+        try:
+            part = send_batches(
+                batches,
+                send,
+                console=console,
+                progress=progress,
+                describe_error=describe_error,
+                landed=lambda batch: _landed(reader, batch),
+                earlier=report.transactions,
+            )
+        except BatchFailed as failure:
+            _merge(report, failure.report)
+            failure.report = report
+            cause = failure.__cause__
+            if cause is None or not is_nonce_clash(cause) or outcome.replans >= MAX_REPLANS:
+                raise
+            outcome.replans += 1
+            if console is not None:
+                console.print(
+                    f"[yellow]{failure.batch.describe()}: the account's nonce was taken by "
+                    "another transaction; re-reading the registry and re-planning[/yellow]"
+                )
+            if sender_address is not None:
+                wait_for_pending(reader.w3, sender_address, timeout=wait_timeout, on_wait=on_wait)
+            outcome.snapshot, plan = plan_import(
+                parsed, reader, prune=prune, use_events=use_events, page_size=page_size
+            )
+            outcome.plan = plan
+            confirmed = _confirm(plan, confirm, confirmed)
+            batches = make_batches(plan, batch_size)
+            outcome.batches.extend(batches)
+            continue
+        _merge(report, part)
+        return outcome
+
+
+def _confirm(
+    plan: RegistryPlan,
+    confirm: Callable[[list[Destructive]], bool] | None,
+    already: set[tuple[str, int]],
+) -> set[tuple[str, int]]:
+    """Ask about destructive changes not confirmed yet; the set of confirmed (wallet, after)."""
+    changes = [d for d in plan.destructive() if (d.change.wallet, d.change.after) not in already]
+    if not changes:
+        return already
+    if confirm is None or not confirm(changes):
+        raise DestructiveChangesRefused(changes)
+    return already | {(d.change.wallet, d.change.after) for d in changes}
+
+
+def _landed(reader: RegistryReader, batch: Batch) -> bool:
+    """Whether every change of ``batch`` is on chain (its transaction landed)."""
+    words = reader.records_of(batch.wallets)
+    return all(words.get(c.wallet, 0) == c.after for c in batch.changes)
+
+
+def _merge(total: SendReport, part: SendReport) -> None:
+    total.results.extend(part.results)
+    total.investors += part.investors
+    total.seconds += part.seconds
 
 
 def export_investors(

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sectoken.records import InvestorRecord, pack
+from sectoken.dates import format_timestamp
+from sectoken.records import InvestorRecord, RecordError, pack, unpack
 
-__all__ = ["Change", "RegistryPlan", "compute_plan"]
+__all__ = ["Change", "Destructive", "RegistryPlan", "compute_plan", "destructive_changes"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,10 @@ class RegistryPlan:
             raise ValueError("batch size must be at least 1")
         upserts = len(self.add) + len(self.update)
         return -(-upserts // batch_size) + -(-len(self.remove) // batch_size)
+
+    def destructive(self) -> list[Destructive]:
+        """The changes that take something away from an investor (see ``destructive_changes``)."""
+        return destructive_changes(self)
 
     def summary(self) -> str:
         text = (
@@ -99,3 +104,41 @@ def compute_plan(
         else:
             plan.kept.append(wallet)
     return plan
+
+
+@dataclass(frozen=True, slots=True)
+class Destructive:
+    """A change that takes something away: applied only when the operator confirms it."""
+
+    change: Change
+    reasons: tuple[str, ...]
+
+    def describe(self) -> str:
+        return f"{self.change.wallet}: {', '.join(self.reasons)}"
+
+
+def destructive_changes(plan: RegistryPlan) -> list[Destructive]:
+    """Removals (``--prune``), unfreezes of a frozen investor and shortened KYC expiries.
+
+    These are what re-importing an older file does silently: an investor frozen with
+    ``investors freeze`` since the file was written would be unfrozen, a renewed KYC cut back.
+    """
+    found: list[Destructive] = []
+    for change in plan.update:
+        try:
+            before, after = unpack(change.before), unpack(change.after)
+        except RecordError:
+            found.append(Destructive(change, ("replaces a record that cannot be decoded",)))
+            continue
+        reasons = []
+        if before.frozen and not after.frozen:
+            reasons.append("unfreezes a frozen investor")
+        if after.kyc_expiry < before.kyc_expiry:
+            reasons.append(
+                "shortens the KYC expiry "
+                f"({format_timestamp(before.kyc_expiry)} → {format_timestamp(after.kyc_expiry)})"
+            )
+        if reasons:
+            found.append(Destructive(change, tuple(reasons)))
+    found.extend(Destructive(change, ("removed from the registry",)) for change in plan.remove)
+    return found

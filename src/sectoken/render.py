@@ -8,7 +8,7 @@ from rich.table import Table
 
 from sectoken.batching import SendReport
 from sectoken.countries import format_country
-from sectoken.csv_investors import CsvIssue, ParsedInvestors
+from sectoken.csv_investors import MAX_LISTED_ISSUES, CsvIssue, ParsedInvestors
 from sectoken.dates import format_timestamp
 from sectoken.plan import Change, RegistryPlan
 from sectoken.records import InvestorRecord, RecordError, unpack
@@ -21,12 +21,17 @@ __all__ = [
 ]
 
 
-def print_csv_issues(console: Console, parsed: ParsedInvestors) -> None:
-    """Every error (and warning) of a CSV file, one per line."""
-    for issue in parsed.errors:
-        console.print(f"[red]error[/red]   {escape(_issue(issue))}", highlight=False)
-    for issue in parsed.warnings:
-        console.print(f"[yellow]warning[/yellow] {escape(_issue(issue))}", highlight=False)
+def print_csv_issues(
+    console: Console, parsed: ParsedInvestors, *, limit: int = MAX_LISTED_ISSUES
+) -> None:
+    """The errors (and warnings) of a CSV file, one per line: the first ``limit`` of each kind,
+    then how many more."""
+    kinds = (("[red]error[/red]  ", parsed.errors), ("[yellow]warning[/yellow]", parsed.warnings))
+    for label, issues in kinds:
+        for issue in issues[:limit]:
+            console.print(f"{label} {escape(_issue(issue))}", highlight=False)
+        if len(issues) > limit:
+            console.print(f"{label} … and {len(issues) - limit:,} more", highlight=False)
     if parsed.errors:
         count = len(parsed.errors)
         console.print(

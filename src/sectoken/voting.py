@@ -27,6 +27,7 @@ __all__ = [
     "BallotResults",
     "ballot_results",
     "cast_vote",
+    "check_can_vote",
     "create_ballot",
     "option_index",
     "print_results",
@@ -125,8 +126,63 @@ def create_ballot(
     )
 
 
+def check_can_vote(suite: Suite, voter: str, ballot_id: int, option: int) -> None:
+    """Refuse, from the contracts' views and before anything is estimated, a vote the ballot
+    would reject: unknown ballot, not open (yet or any more), no such option, a wallet replaced by
+    a recovery, excluded, already voted (itself or through its proxy), or no weight."""
+    token = suite.require("token")
+    voting = suite.require("voting")
+    count = int(voting.ballotCount())
+    if not 1 <= ballot_id <= count:
+        raise SectokenError(
+            f"ballot {ballot_id} does not exist ({count} so far)",
+            hint="`ape run vote results ID` shows a ballot; ids start at 1",
+        )
+    info = voting.ballot(ballot_id)
+    record_date_id, start, end, option_count = (int(info[i]) for i in range(4))
+    now = int(suite.w3.eth.get_block("latest")["timestamp"])
+    if now < start:
+        raise SectokenError(
+            f"ballot {ballot_id} opens at {format_timestamp(start)} "
+            f"(chain time {format_timestamp(now)})",
+            hint="vote once it has opened",
+        )
+    if now >= end:
+        raise SectokenError(
+            f"ballot {ballot_id} closed at {format_timestamp(end)}; no more votes are counted",
+            hint=f"see the outcome: `ape run vote results {ballot_id}`",
+        )
+    if not 0 <= option < option_count:
+        raise SectokenError(
+            f"ballot {ballot_id} has options 0 to {option_count - 1}; {option} is not one of them",
+            hint=f"`ape run vote results {ballot_id}` lists the options with their numbers",
+        )
+    successor = str(token.successorOf(voter))
+    if successor.lower() != voter.lower():
+        raise SectokenError(
+            f"{voter} was replaced by {successor} in a wallet recovery",
+            hint=f"vote from {successor} instead",
+        )
+    if bool(voting.hasVoted(ballot_id, voter)):
+        if bool(voting.isExcluded(ballot_id, voter)):
+            raise SectokenError(f"{voter} is excluded from ballot {ballot_id} (treasury)")
+        proxy = str(voting.proxyOf(ballot_id, voter))
+        by_proxy = "" if int(proxy, 16) == 0 else f" (or its proxy {proxy} did)"
+        raise SectokenError(
+            f"{voter} has already voted on ballot {ballot_id}{by_proxy}; a vote cannot be changed",
+            hint=f"see the tally: `ape run vote results {ballot_id}`",
+        )
+    if int(token.balanceOfAt(voter, record_date_id)) == 0:
+        raise SectokenError(
+            f"{voter} held no tokens at record date {record_date_id}, so it has no vote on "
+            f"ballot {ballot_id}",
+            hint="vote with a wallet that held tokens at the record date (--account)",
+        )
+
+
 def cast_vote(suite: Suite, account: Any, ballot_id: int, option: int) -> Done:
     voting = suite.require("voting")
+    check_can_vote(suite, str(account.address), ballot_id, option)
     receipt = send_tx(suite, voting.vote, ballot_id, option, sender=account)
     return Done(
         summary=f"{account.address} voted option {option} on ballot {ballot_id}",

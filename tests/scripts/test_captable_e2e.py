@@ -102,9 +102,9 @@ def test_record_date_not_passed_is_explained(
 ) -> None:
     now = int(suite.w3.eth.get_block("latest")["timestamp"])
     schedule_record_date(suite, deployer, now + 1000)
-    result = run("captable", "--record-date", 1, "--deployments", deployments, expect=1)
+    result = run("captable", "--record-date", 1, "--deployments", deployments, expect=2)
     assert "has not passed yet" in result.output
-    missing = run("captable", "--record-date", 7, "--deployments", deployments, expect=1)
+    missing = run("captable", "--record-date", 7, "--deployments", deployments, expect=2)
     assert "does not exist" in missing.output
 
 

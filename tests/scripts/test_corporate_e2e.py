@@ -65,10 +65,13 @@ def test_dividend_create_claim_push_status_reclaim(
     before = alice.balance
     run("dividends", "claim", 1, "--deployments", deployments, "--account", "TEST::4")
     assert alice.balance > before
+    alice_nonce = alice.nonce
     again = run(
-        "dividends", "claim", 1, "--deployments", deployments, "--account", "TEST::4", expect=1
+        "dividends", "claim", 1, "--deployments", deployments, "--account", "TEST::4", expect=2
     )
-    assert "AlreadyPaid" in again.output
+    assert "has already been paid its share of distribution 1" in again.output
+    assert "Traceback" not in again.output
+    assert alice.nonce == alice_nonce  # refused by the pre-check: nothing estimated, nothing sent
 
     partial = push_dividends(suite, deployer, 1, batch_size=4, max_batches=1)
     assert partial.pushed_to == 4 and partial.already_paid == 1
@@ -90,10 +93,10 @@ def test_dividend_create_claim_push_status_reclaim(
     tax_before = tax.balance
     run("dividends", "withdraw-withheld", 1, "--deployments", deployments)
     assert tax.balance == tax_before + status.withheld
-    nothing = run("dividends", "withdraw-withheld", 1, "--deployments", deployments, expect=1)
+    nothing = run("dividends", "withdraw-withheld", 1, "--deployments", deployments, expect=2)
     assert "no withheld tax waiting" in nothing.output
 
-    early = run("dividends", "reclaim", 1, "--deployments", deployments, expect=1)
+    early = run("dividends", "reclaim", 1, "--deployments", deployments, expect=2)
     assert "reclaiming starts after expiry" in early.output
     chain.mine(timestamp=4070908800 + 1)  # 2099-01-01
     run("dividends", "reclaim", 1, "--deployments", deployments)
@@ -161,9 +164,10 @@ def test_vote_create_cast_results(
     run("vote", "cast", 1, 0, "--deployments", deployments, "--account", "TEST::4")
     run("vote", "cast", 1, 1, "--deployments", deployments, "--account", "TEST::5")
     twice = run(
-        "vote", "cast", 1, 1, "--deployments", deployments, "--account", "TEST::5", expect=1
+        "vote", "cast", 1, 1, "--deployments", deployments, "--account", "TEST::5", expect=2
     )
-    assert "AlreadyVoted" in twice.output
+    assert "has already voted on ballot 1" in twice.output
+    assert "Traceback" not in twice.output
     results = ballot_results(suite, 1)
     assert results.options == ["For", "Against"] and results.title == "Approve the merger"
     assert results.tallies == [600, 300] and results.turnout == 900

@@ -111,7 +111,7 @@ def test_a_change_that_needs_a_new_token_is_refused(
     run("deploy", SPEC, "--deployments", deployments, "--account", "TEST::0")
     renamed = _spec_copy(tmp_path, token__symbol="ACME2", token__decimals=2)
     nonce = deployer.nonce
-    result = run("deploy", renamed, "--deployments", deployments, "--account", "TEST::0", expect=1)
+    result = run("deploy", renamed, "--deployments", deployments, "--account", "TEST::0", expect=2)
     assert "cannot change" in result.output
     assert "symbol: 'ACMEP' → 'ACME2'" in result.output and "decimals: 0 → 2" in result.output
     assert "--fresh" in result.output
@@ -219,7 +219,7 @@ def test_bad_spec_lists_every_problem(run: Any, deployments: Path, tmp_path: Pat
         "token: {name: X, decimals: 99}\nrules: {max_holders: -1, holding_period: soon}\n"
         "countries: {XX: {listed: true}}\nroles: {issuer: [0x123]}\n"
     )
-    result = run("deploy", bad, "--deployments", deployments, expect=1)
+    result = run("deploy", bad, "--deployments", deployments, expect=2)
     for text in (
         "token.symbol is required",
         "token.decimals",

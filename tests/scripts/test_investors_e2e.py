@@ -11,7 +11,7 @@ from e2e_support import HEADER, investor_csv, wallet
 
 from sectoken.batching import Batch, BatchFailed, registry_sender
 from sectoken.csv_investors import InvestorCsvError
-from sectoken.investors import export_investors, import_investors
+from sectoken.investors import DestructiveChangesRefused, export_investors, import_investors
 from sectoken.records import unpack
 from sectoken.registry import INVESTOR_ADDED, INVESTOR_UPDATED, TxResult
 from sectoken.suite import Suite
@@ -95,7 +95,7 @@ def test_bad_rows_are_all_reported_and_nothing_is_sent(
         deployments,
         "--account",
         "TEST::0",
-        expect=1,
+        expect=2,
     )
     out = result.output
     for expected in (
@@ -169,10 +169,13 @@ def test_batch_landed_but_answer_lost(suite: Suite, deployer: Any, tmp_path: Pat
         return result
 
     nonce = deployer.nonce
-    with pytest.raises(BatchFailed):
+    with pytest.raises(BatchFailed) as caught:
         import_investors(
             csv_file, suite.reader(), answer_lost_on_second, batch_size=10, progress=False
         )
+    # The chain shows batch 2 landed although its reply was lost: 2 landed, not 1.
+    assert caught.value.sent == 2 and caught.value.landed_itself
+    assert "2 of 3 batches landed" in str(caught.value)
     outcome = import_investors(csv_file, suite.reader(), real, batch_size=10, progress=False)
     assert len(outcome.plan.unchanged) == 20
     assert outcome.transactions == 1
@@ -188,7 +191,12 @@ def test_update_and_prune(suite: Suite, deployer: Any, tmp_path: Path) -> None:
     kept = import_investors(second, suite.reader(), send, progress=False)
     assert len(kept.plan.update) == 4 and len(kept.plan.kept) == 2
     assert int(suite.registry.recordOf(wallet(5))) != 0
-    pruned = import_investors(second, suite.reader(), send, prune=True, progress=False)
+    with pytest.raises(DestructiveChangesRefused, match="2 destructive change"):
+        import_investors(second, suite.reader(), send, prune=True, progress=False)
+    assert int(suite.registry.recordOf(wallet(5))) != 0
+    pruned = import_investors(
+        second, suite.reader(), send, prune=True, progress=False, confirm=lambda changes: True
+    )
     assert [c.wallet for c in pruned.plan.remove] == [wallet(4), wallet(5)]
     assert int(suite.registry.recordOf(wallet(5))) == 0
     assert unpack(int(suite.registry.recordOf(wallet(0)))).country == 276
@@ -224,7 +232,7 @@ def test_account_without_compliance_role(
         deployments,
         "--account",
         "TEST::4",
-        expect=1,
+        expect=2,
     )
     assert "does not hold COMPLIANCE_ROLE on the investor registry" in result.output
     assert "what to do:" in result.output
@@ -233,7 +241,7 @@ def test_account_without_compliance_role(
 
 def test_missing_deployment_file(run: Any, tmp_path: Path) -> None:
     csv_file = investor_csv(tmp_path / "investors.csv", [wallet(1)])
-    result = run("investors", "import", csv_file, "--deployments", tmp_path / "nowhere", expect=1)
+    result = run("investors", "import", csv_file, "--deployments", tmp_path / "nowhere", expect=2)
     assert "no deployment file" in result.output
     assert "deploy first" in result.output
 
@@ -246,7 +254,7 @@ def test_freeze_and_unfreeze_investor(
     assert unpack(int(suite.registry.recordOf(wallet(1)))).frozen
     run("investors", "unfreeze", wallet(1), "--deployments", deployments)
     assert not unpack(int(suite.registry.recordOf(wallet(1)))).frozen
-    result = run("investors", "freeze", wallet(2), "--deployments", deployments, expect=1)
+    result = run("investors", "freeze", wallet(2), "--deployments", deployments, expect=2)
     assert "has no record in the investor registry" in result.output
 
 
@@ -301,8 +309,137 @@ def test_waits_for_transactions_left_pending(suite: Suite, deployer: Any) -> Non
         )
         timer = threading.Timer(0.5, lambda: provider.make_request("evm_mine", []))  # type: ignore[arg-type]
         timer.start()
-        assert wait_for_pending(suite.w3, deployer.address, timeout=20, poll=0.1) == 1
+        reports: list[tuple[int, float]] = []
+        waited = wait_for_pending(
+            suite.w3,
+            deployer.address,
+            timeout=20,
+            poll=0.1,
+            report_every=0.2,
+            on_wait=lambda left, seconds: reports.append((left, seconds)),
+        )
+        assert waited == 1
+        assert reports[0] == (1, 0.0) and len(reports) >= 2  # said at once, then while waiting
         timer.join()
     finally:
         provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
     assert wait_for_pending(suite.w3, deployer.address) == 0
+
+
+def test_garbage_file_prints_fifty_errors_and_a_count(
+    run: Any, suite: Suite, deployer: Any, deployments: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "junk.csv"
+    garbage = "\n".join(f"#{i} nonsense,{'x' * 20}" for i in range(40_000))
+    path.write_text(HEADER + "\n" + garbage[: 1 << 20] + "\n", encoding="utf-8")
+    nonce = deployer.nonce
+    result = run("investors", "import", path, "--deployments", deployments, expect=2)
+    lines = result.output.splitlines()
+    assert len(lines) < 60, len(lines)
+    assert sum(line.startswith("error junk.csv:") for line in lines) == 50
+    assert "more errors" in result.output and "nothing was sent" in result.output
+    assert "Traceback" not in result.output
+    assert deployer.nonce == nonce
+
+
+def test_non_utf8_file_is_named(run: Any, suite: Suite, deployments: Path, tmp_path: Path) -> None:
+    path = tmp_path / "latin1.csv"
+    path.write_bytes((HEADER + "\n" + f"{wallet(1)},CI,2030-12-31,,,,,,\nCôte").encode("latin-1"))
+    result = run("investors", "import", path, "--deployments", deployments, expect=2)
+    assert "latin1.csv:3: the file is not UTF-8" in result.output
+    assert "<csv>" not in result.output
+
+
+def test_reimporting_an_older_file_does_not_silently_unfreeze(
+    run: Any, suite: Suite, deployer: Any, deployments: Path, tmp_path: Path
+) -> None:
+    """Import, freeze one investor by command, import the same (older) file again: the plan
+    would unfreeze it, so without a TTY and without --yes nothing is sent."""
+    wallets = [wallet(i) for i in range(3)]
+    csv_file = investor_csv(tmp_path / "investors.csv", wallets)
+    run("investors", "import", csv_file, "--deployments", deployments)
+    run("investors", "freeze", wallets[1], "--deployments", deployments)
+    nonce = deployer.nonce
+    refused = run("investors", "import", csv_file, "--deployments", deployments, expect=2)
+    out = refused.output
+    assert f"{wallets[1]}: unfreezes a frozen investor" in out
+    assert "--yes" in out and "nothing was sent" in out and "Traceback" not in out
+    assert deployer.nonce == nonce
+    assert unpack(int(suite.registry.recordOf(wallets[1]))).frozen
+
+    shorter = tmp_path / "shorter.csv"
+    shorter.write_text(
+        csv_file.read_text().replace("2030-12-31", "2029-06-30", 1), encoding="utf-8"
+    )
+    cut = run("investors", "import", shorter, "--prune", "--deployments", deployments, expect=2)
+    assert f"{wallets[0]}: shortens the KYC expiry (2030-12-31 → 2029-06-30)" in cut.output
+    assert deployer.nonce == nonce
+
+    applied = run("investors", "import", csv_file, "--yes", "--deployments", deployments)
+    assert "destructive:" in applied.output
+    assert not unpack(int(suite.registry.recordOf(wallets[1]))).frozen
+    assert deployer.nonce == nonce + 1
+
+
+def test_nonce_taken_by_another_sender_is_replanned_and_the_run_continues(
+    suite: Suite, deployer: Any, tmp_path: Path
+) -> None:
+    """While batch 2 is being sent, another program using the same account sends a transaction
+    with the nonce the import was about to use (here: it writes batch 2's wallets itself). The
+    import re-reads the chain, re-plans, and finishes instead of stopping."""
+    wallets = [wallet(i) for i in range(30)]
+    csv_file = investor_csv(tmp_path / "investors.csv", wallets)
+    real = registry_sender(suite.registry_writer(deployer))
+    clashed: list[int] = []
+
+    def other_sender_takes_the_nonce(batch: Batch) -> TxResult:
+        if batch.index == 2 and not clashed:
+            nonce = deployer.nonce
+            suite.registry.setInvestors(batch.wallets, batch.records, sender=deployer)
+            clashed.append(nonce)
+            writer = suite.registry_writer(deployer)
+            writer.tx_kwargs["nonce"] = nonce  # the nonce this run had read: taken now
+            return registry_sender(writer)(batch)
+        return real(batch)
+
+    nonce = deployer.nonce
+    outcome = import_investors(
+        csv_file,
+        suite.reader(),
+        other_sender_takes_the_nonce,
+        sender_address=deployer.address,
+        batch_size=10,
+        progress=False,
+    )
+    assert clashed and outcome.replans == 1
+    assert outcome.plan.unchanged and len(outcome.plan.add) == 10  # only batch 3 was left
+    assert outcome.transactions == 2  # batch 1, then the re-planned last batch
+    assert deployer.nonce == nonce + 3  # ours 2, the other program's 1
+    assert _events(suite, INVESTOR_ADDED) == 30
+
+
+def test_reverted_batch_shows_its_transaction_hash(
+    suite: Suite, deployer: Any, tmp_path: Path
+) -> None:
+    """A batch mined with status 0 (sent with a fixed gas limit, no estimate): the failure
+    names its transaction so the operator can look it up."""
+    csv_file = investor_csv(tmp_path / "investors.csv", [wallet(i) for i in range(5)])
+    writer = suite.registry_writer(deployer)
+    writer.tx_kwargs["gas"] = 400_000
+
+    def corrupt(batch: Batch) -> TxResult:
+        return writer.set_investors(batch.wallets, [1] * len(batch.wallets))
+
+    with pytest.raises(BatchFailed) as caught:
+        import_investors(
+            csv_file,
+            suite.reader(),
+            corrupt,
+            progress=False,
+            describe_error=suite.decoder.explain,
+        )
+    tx_hash = caught.value.tx_hash
+    assert tx_hash is not None and tx_hash.startswith("0x") and len(tx_hash) == 66
+    assert f"(transaction {tx_hash})" in str(caught.value)
+    assert suite.w3.eth.get_transaction_receipt(tx_hash)["status"] == 0
+    assert "0 of 1 batches landed" in str(caught.value)

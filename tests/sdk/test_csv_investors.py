@@ -12,12 +12,14 @@ from hypothesis import strategies as st
 
 from sectoken.csv_investors import (
     COLUMNS,
+    MAX_LISTED_ISSUES,
     InvestorCsvError,
     parse_flag,
     parse_investors_text,
     read_investors_csv,
     write_investors_csv,
 )
+from sectoken.errors import SectokenError
 from sectoken.records import MAX_UINT64, InvestorRecord
 
 HEADER = ",".join(COLUMNS)
@@ -297,3 +299,31 @@ def test_write_to_path(tmp_path: Path) -> None:
     assert read_investors_csv(path).records() == {
         wallet(1): InvestorRecord(kyc_expiry=Y2027, country=36)
     }
+
+
+def test_not_utf8_is_labelled_with_the_file_name_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.csv"
+    path.write_bytes((HEADER + "\n" + row(wallet(1)) + "\nCôte").encode("latin-1"))
+    parsed = read_investors_csv(path)
+    (issue,) = parsed.errors
+    assert issue.source == "latin1.csv" and issue.line == 3
+    assert str(issue).startswith("latin1.csv:3: the file is not UTF-8")
+    assert "<csv>" not in str(issue)
+
+
+def test_garbage_after_a_valid_header_is_counted_not_listed() -> None:
+    """A valid header followed by 1 MB of garbage: every line is an error, the message lists
+    the first MAX_LISTED_ISSUES and counts the rest."""
+    garbage = "\n".join(f"#{i} nonsense,{'x' * 20}" for i in range(40_000))
+    text = HEADER + "\n" + garbage[: 1 << 20]
+    parsed = parse_investors_text(text, source="junk.csv")
+    count = len(parsed.errors)
+    assert count > 25_000
+    with pytest.raises(InvestorCsvError) as caught:
+        parsed.raise_for_errors()
+    message = str(caught.value)
+    assert len(message.splitlines()) == 1 + MAX_LISTED_ISSUES + 1
+    assert f"… and {count - MAX_LISTED_ISSUES:,} more errors" in message
+    assert message.startswith(f"junk.csv: {count:,} errors, nothing was sent")
+    assert caught.value.issues == parsed.errors  # every one is still there for callers
+    assert isinstance(caught.value, SectokenError) and isinstance(caught.value, ValueError)

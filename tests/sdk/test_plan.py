@@ -7,7 +7,7 @@ from eth_utils import keccak, to_checksum_address
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sectoken.plan import Change, compute_plan
+from sectoken.plan import Change, compute_plan, destructive_changes
 from sectoken.records import InvestorRecord
 
 
@@ -87,3 +87,42 @@ def test_applying_the_plan_reaches_the_desired_state(
         expected.update({w: v for w, v in current.items() if w not in expected})
     assert state == expected
     assert compute_plan(desired, state, prune=prune).is_empty
+
+
+def test_destructive_changes_are_named() -> None:
+    frozen = InvestorRecord(kyc_expiry=2000, country=840, frozen=True)
+    current = {
+        wallet(1): frozen.pack(),  # the file unfreezes it
+        wallet(2): rec(kyc=2000).pack(),  # the file cuts its KYC back
+        wallet(3): rec(kyc=1000).pack(),  # the file renews its KYC: not destructive
+        wallet(4): rec().pack(),  # missing from the file: removed with prune
+        wallet(5): InvestorRecord(kyc_expiry=2000, country=840, frozen=True).pack(),
+    }
+    desired = {
+        wallet(1): rec(kyc=2000),
+        wallet(2): rec(kyc=1000),
+        wallet(3): rec(kyc=3000),
+        wallet(5): InvestorRecord(kyc_expiry=1000, country=276),
+    }
+    plan = compute_plan(desired, current, prune=True)
+    found = {d.change.wallet: d.reasons for d in plan.destructive()}
+    assert found == {
+        wallet(1): ("unfreezes a frozen investor",),
+        wallet(2): ("shortens the KYC expiry (1970-01-01T00:33:20Z → 1970-01-01T00:16:40Z)",),
+        wallet(4): ("removed from the registry",),
+        wallet(5): (
+            "unfreezes a frozen investor",
+            "shortens the KYC expiry (1970-01-01T00:33:20Z → 1970-01-01T00:16:40Z)",
+        ),
+    }
+    assert destructive_changes(compute_plan(desired, current)) == [
+        d for d in plan.destructive() if d.change.wallet != wallet(4)
+    ]
+    assert plan.destructive()[0].describe().startswith(f"{wallet(1)}: unfreezes")
+
+
+def test_adds_and_harmless_updates_are_not_destructive() -> None:
+    current = {wallet(1): rec(kyc=1000).pack()}
+    frozen = InvestorRecord(kyc_expiry=1000, country=840, frozen=True)
+    desired = {wallet(1): frozen, wallet(2): rec()}
+    assert compute_plan(desired, current).destructive() == []
