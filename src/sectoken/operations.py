@@ -13,21 +13,26 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_utils.crypto import keccak
+from rich.console import Console
 
 from sectoken.addresses import ZERO_ADDRESS, checked_address
 from sectoken.amounts import format_units, to_units
 from sectoken.errors import SectokenError
+from sectoken.journal import Journal, journal_path
 from sectoken.restrictions import RESTRICTIONS
+from sectoken.sending import Sent, TxSender
 from sectoken.suite import Suite, require_role
 
 __all__ = [
     "Done",
     "TransferRefused",
     "close_issuance",
+    "done_from",
     "force_redeem",
     "force_transfer",
     "freeze_amount",
     "freeze_wallet",
+    "indexed_id",
     "issue",
     "list_documents",
     "preflight",
@@ -39,7 +44,9 @@ __all__ = [
     "set_document",
     "set_investor_frozen",
     "set_paused",
+    "settle_earlier",
     "transfer",
+    "tx_sender",
 ]
 
 
@@ -50,6 +57,8 @@ class Done:
     summary: str
     tx_hash: str
     gas_used: int
+    block: int = 0
+    earlier: bool = False
 
 
 class TransferRefused(SectokenError):
@@ -89,15 +98,66 @@ def _wallet(text: str, what: str) -> str:
     return address
 
 
-def _done(summary: str, receipt: Any) -> Done:
-    return Done(summary=summary, tx_hash=str(receipt.txn_hash), gas_used=int(receipt.gas_used))
+def done_from(summary: str, receipt: Any) -> Done:
+    """What a command reports; "already done" when an earlier run's transaction was found."""
+    if getattr(receipt, "earlier", False):
+        summary = f"already done in tx {receipt.txn_hash} (block {receipt.block_number}): {summary}"
+    return Done(
+        summary=summary,
+        tx_hash=str(receipt.txn_hash),
+        gas_used=int(receipt.gas_used),
+        block=int(getattr(receipt, "block_number", 0)),
+        earlier=bool(getattr(receipt, "earlier", False)),
+    )
+
+
+_notices = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _notify(text: str) -> None:
+    _notices.print(text, markup=False, style="yellow")
+
+
+def tx_sender(suite: Suite) -> TxSender:
+    """The journaled sender of the suite's network (journal beside the deployment file)."""
+    return TxSender(suite.w3, Journal(journal_path(suite.deployment.path)), notify=_notify)
+
+
+def _plan(suite: Suite, sender: TxSender, call: Any, args: tuple[Any, ...], kwargs: Any) -> Any:
+    account = kwargs["sender"]
+    key = kwargs.get("key")
+    return sender.plan(
+        call,
+        args,
+        sender=str(getattr(account, "address", account)),
+        value=int(kwargs.get("value", 0)),
+        key_material=repr(key).encode() if key is not None else None,
+    )
+
+
+def settle_earlier(suite: Suite, call: Any, *args: Any, **kwargs: Any) -> Sent | None:
+    """The operation's transaction left open by an earlier run, once settled (None if there is
+    none, or it never landed). Same arguments as ``send_tx``; nothing new is signed."""
+    sender = tx_sender(suite)
+    planned = _plan(suite, sender, call, args, kwargs)
+    with sender.journal.locked():
+        return sender.settle(planned)
 
 
 def send_tx(suite: Suite, call: Any, *args: Any, **kwargs: Any) -> Any:
-    """Send through an Ape contract call; a revert becomes TransferRefused (a rule's refusal)
-    or a SectokenError naming the decoded custom error."""
+    """Send an Ape contract call through the journal (``sectoken.sending``): safe to run again.
+
+    Keywords: ``sender`` (the account), ``value`` (wei), ``check`` (pre-checks run after an
+    earlier run's transaction is settled: raise to refuse, return False when nothing is
+    needed, then None is returned), ``key`` (what identifies the operation when the arguments
+    hold something a re-run computes differently). Returns a ``Sent`` (``earlier`` when an
+    earlier run's transaction was found landed). A revert found while estimating becomes
+    TransferRefused (a rule's refusal) or a SectokenError naming the decoded custom error.
+    """
+    sender = tx_sender(suite)
     try:
-        return call(*args, **kwargs)
+        planned = _plan(suite, sender, call, args, kwargs)
+        return sender.send(planned, kwargs["sender"], check=kwargs.get("check"))
     except SectokenError:
         raise
     except Exception as exc:
@@ -107,6 +167,23 @@ def send_tx(suite: Suite, call: Any, *args: Any, **kwargs: Any) -> Any:
         if decoded is not None:
             raise SectokenError(f"the transaction reverted: {decoded}") from exc
         raise
+
+
+RECORD_DATE_SCHEDULED = "0x" + keccak(text="RecordDateScheduled(uint256,uint64)").hex()
+
+
+def indexed_id(receipt: Any, topic: str, address: str) -> int:
+    """The first indexed argument of the event ``topic`` that ``address`` emitted in ``receipt``
+    (the id of what the transaction created)."""
+    for log in receipt.logs:
+        topics = log["topics"]
+        if (
+            str(log["address"]).lower() == str(address).lower()
+            and topics
+            and "0x" + bytes(topics[0]).hex() == topic
+        ):
+            return int.from_bytes(bytes(topics[1]), "big")
+    raise SectokenError(f"transaction {receipt.txn_hash} did not emit the expected event")
 
 
 def _amount(suite: Suite, amount: str | int) -> tuple[int, int]:
@@ -132,20 +209,29 @@ def issue(suite: Suite, account: Any, to: str, amount: str | int, *, data: bytes
     require_role(token, "ISSUER_ROLE", account, what="token")
     receiver = _wallet(to, "receiver")
     units, decimals = _amount(suite, amount)
-    if not token.isIssuable():
-        raise SectokenError("issuance is closed for good on this token")
-    preflight(suite, ZERO_ADDRESS, receiver, units)
-    receipt = send_tx(suite, token.issue, receiver, units, data, sender=account)
-    return _done(f"issued {format_units(units, decimals)} to {receiver}", receipt)
+
+    def check() -> None:
+        if not token.isIssuable():
+            raise SectokenError("issuance is closed for good on this token")
+        preflight(suite, ZERO_ADDRESS, receiver, units)
+
+    receipt = send_tx(suite, token.issue, receiver, units, data, sender=account, check=check)
+    return done_from(f"issued {format_units(units, decimals)} to {receiver}", receipt)
 
 
 def transfer(suite: Suite, account: Any, to: str, amount: str | int) -> Done:
     token = suite.require("token")
     receiver = _wallet(to, "receiver")
     units, decimals = _amount(suite, amount)
-    preflight(suite, account.address, receiver, units)
-    receipt = send_tx(suite, token.transfer, receiver, units, sender=account)
-    return _done(
+    receipt = send_tx(
+        suite,
+        token.transfer,
+        receiver,
+        units,
+        sender=account,
+        check=lambda: preflight(suite, account.address, receiver, units),
+    )
+    return done_from(
         f"transferred {format_units(units, decimals)} from {account.address} to {receiver}",
         receipt,
     )
@@ -154,14 +240,17 @@ def transfer(suite: Suite, account: Any, to: str, amount: str | int) -> Done:
 def redeem(suite: Suite, account: Any, amount: str | int, *, data: bytes = b"") -> Done:
     token = suite.require("token")
     units, decimals = _amount(suite, amount)
-    balance = int(token.balanceOf(account.address))
-    if balance < units:
-        raise SectokenError(
-            f"{account.address} holds {format_units(balance, decimals)}, "
-            f"cannot redeem {format_units(units, decimals)}"
-        )
-    receipt = send_tx(suite, token.redeem, units, data, sender=account)
-    return _done(f"redeemed {format_units(units, decimals)} from {account.address}", receipt)
+
+    def check() -> None:
+        balance = int(token.balanceOf(account.address))
+        if balance < units:
+            raise SectokenError(
+                f"{account.address} holds {format_units(balance, decimals)}, "
+                f"cannot redeem {format_units(units, decimals)}"
+            )
+
+    receipt = send_tx(suite, token.redeem, units, data, sender=account, check=check)
+    return done_from(f"redeemed {format_units(units, decimals)} from {account.address}", receipt)
 
 
 def _reason(reason: str) -> bytes:
@@ -181,13 +270,24 @@ def force_transfer(
     require_role(token, "CONTROLLER_ROLE", account, what="token")
     src, dst = _wallet(source, "source"), _wallet(to, "receiver")
     units, decimals = _amount(suite, amount)
-    balance = int(token.balanceOf(src))
-    if balance < units:
-        raise SectokenError(f"{src} holds only {format_units(balance, decimals)}")
+
+    def check() -> None:
+        balance = int(token.balanceOf(src))
+        if balance < units:
+            raise SectokenError(f"{src} holds only {format_units(balance, decimals)}")
+
     receipt = send_tx(
-        suite, token.controllerTransfer, src, dst, units, b"", _reason(reason), sender=account
+        suite,
+        token.controllerTransfer,
+        src,
+        dst,
+        units,
+        b"",
+        _reason(reason),
+        sender=account,
+        check=check,
     )
-    return _done(
+    return done_from(
         f"forced transfer of {format_units(units, decimals)} from {src} to {dst} ({reason})",
         receipt,
     )
@@ -203,7 +303,7 @@ def force_redeem(
     receipt = send_tx(
         suite, token.controllerRedeem, wallet, units, b"", _reason(reason), sender=account
     )
-    return _done(f"forced redemption of {format_units(units, decimals)} from {wallet}", receipt)
+    return done_from(f"forced redemption of {format_units(units, decimals)} from {wallet}", receipt)
 
 
 def recover_wallet(suite: Suite, account: Any, lost: str, new: str, *, reason: str) -> Done:
@@ -216,7 +316,7 @@ def recover_wallet(suite: Suite, account: Any, lost: str, new: str, *, reason: s
             hint="import its record (same investor, valid KYC) first: `ape run investors import`",
         )
     receipt = send_tx(suite, token.recoverWallet, old, target, _reason(reason), sender=account)
-    return _done(f"recovered {old} to {target} ({reason})", receipt)
+    return done_from(f"recovered {old} to {target} ({reason})", receipt)
 
 
 def freeze_wallet(suite: Suite, account: Any, wallet: str, *, frozen: bool = True) -> Done:
@@ -224,7 +324,7 @@ def freeze_wallet(suite: Suite, account: Any, wallet: str, *, frozen: bool = Tru
     require_role(token, "COMPLIANCE_ROLE", account, what="token")
     target = _wallet(wallet, "wallet")
     receipt = send_tx(suite, token.setWalletFrozen, target, frozen, sender=account)
-    return _done(f"{'froze' if frozen else 'unfroze'} {target} on this token", receipt)
+    return done_from(f"{'froze' if frozen else 'unfroze'} {target} on this token", receipt)
 
 
 def freeze_amount(
@@ -237,7 +337,7 @@ def freeze_amount(
     call = token.unfreezePartial if unfreeze else token.freezePartial
     receipt = send_tx(suite, call, target, units, sender=account)
     verb = "unfroze" if unfreeze else "froze"
-    return _done(f"{verb} {format_units(units, decimals)} of {target}", receipt)
+    return done_from(f"{verb} {format_units(units, decimals)} of {target}", receipt)
 
 
 def set_investor_frozen(suite: Suite, account: Any, wallet: str, *, frozen: bool = True) -> Done:
@@ -250,23 +350,26 @@ def set_investor_frozen(suite: Suite, account: Any, wallet: str, *, frozen: bool
             hint="import it first: `ape run investors import`",
         )
     receipt = send_tx(suite, suite.registry.setFrozen, target, frozen, sender=account)
-    return _done(f"{'froze' if frozen else 'unfroze'} investor {target} (all tokens)", receipt)
+    return done_from(f"{'froze' if frozen else 'unfroze'} investor {target} (all tokens)", receipt)
 
 
 def set_paused(suite: Suite, account: Any, *, paused: bool) -> Done:
     token = suite.require("token")
     require_role(token, "PAUSER_ROLE", account, what="token")
-    if bool(token.paused()) == paused:
-        raise SectokenError(f"the token is already {'paused' if paused else 'running'}")
-    receipt = send_tx(suite, token.pause if paused else token.unpause, sender=account)
-    return _done("paused every transfer" if paused else "unpaused transfers", receipt)
+
+    def check() -> None:
+        if bool(token.paused()) == paused:
+            raise SectokenError(f"the token is already {'paused' if paused else 'running'}")
+
+    receipt = send_tx(suite, token.pause if paused else token.unpause, sender=account, check=check)
+    return done_from("paused every transfer" if paused else "unpaused transfers", receipt)
 
 
 def close_issuance(suite: Suite, account: Any) -> Done:
     token = suite.require("token")
     require_role(token, "ISSUER_ROLE", account, what="token")
     receipt = send_tx(suite, token.closeIssuance, sender=account)
-    return _done("closed issuance for good", receipt)
+    return done_from("closed issuance for good", receipt)
 
 
 def _doc_key(name: str) -> bytes:
@@ -296,14 +399,14 @@ def set_document(
             raise SectokenError("the document hash must be 32 bytes (64 hex digits)")
         value = bytes.fromhex(text)
     receipt = send_tx(suite, token.setDocument, _doc_key(name), uri, value, sender=account)
-    return _done(f"published document {name!r} at {uri} (hash 0x{value.hex()})", receipt)
+    return done_from(f"published document {name!r} at {uri} (hash 0x{value.hex()})", receipt)
 
 
 def remove_document(suite: Suite, account: Any, name: str) -> Done:
     token = suite.require("token")
     require_role(token, "ISSUER_ROLE", account, what="token")
     receipt = send_tx(suite, token.removeDocument, _doc_key(name), sender=account)
-    return _done(f"removed document {name!r}", receipt)
+    return done_from(f"removed document {name!r}", receipt)
 
 
 def list_documents(suite: Suite) -> list[tuple[str, str, str, int]]:
@@ -328,11 +431,14 @@ def schedule_record_date(suite: Suite, account: Any, timestamp: int) -> tuple[in
     """Fix a record date (strictly in the future); returns its id."""
     token = suite.require("token")
     require_role(token, "ISSUER_ROLE", account, what="token")
-    now = int(suite.w3.eth.get_block("latest")["timestamp"])
-    if timestamp <= now:
-        raise SectokenError(
-            f"the record date must lie in the future (chain time is {now}, got {timestamp})"
-        )
-    receipt = send_tx(suite, token.scheduleRecordDate, timestamp, sender=account)
-    record_id = int(token.latestRecordDateId())
-    return record_id, _done(f"scheduled record date {record_id} at {timestamp}", receipt)
+
+    def check() -> None:
+        now = int(suite.w3.eth.get_block("latest")["timestamp"])
+        if timestamp <= now:
+            raise SectokenError(
+                f"the record date must lie in the future (chain time is {now}, got {timestamp})"
+            )
+
+    receipt = send_tx(suite, token.scheduleRecordDate, timestamp, sender=account, check=check)
+    record_id = indexed_id(receipt, RECORD_DATE_SCHEDULED, token.address)
+    return record_id, done_from(f"scheduled record date {record_id} at {timestamp}", receipt)
