@@ -373,7 +373,7 @@ class TxSender:
             )
         self.journal.record_closed(entry, "landed", block=block)
         if earlier:
-            self.notify(f"already done in tx {entry.tx_hash} (block {block}); nothing sent")
+            self.notify(f"an earlier run's transaction {entry.tx_hash} landed in block {block}")
         return Sent(
             txn_hash=entry.tx_hash,
             block_number=block,

@@ -78,7 +78,7 @@ def test_lost_reply_then_rerun_reports_the_landed_issue_once(
     assert again.earlier and again.summary.startswith("already done in tx")
     assert again.tx_hash == unknown.value.entry.tx_hash
     assert ready.token.balanceOf(alice) == 1000 and deployer.nonce == nonce
-    assert "already done" in capsys.readouterr().err
+    assert "landed in block" in capsys.readouterr().err
     assert _open(ready) == []
 
     # The entry is closed: the same command once more is the user asking for a second issuance.
