@@ -100,6 +100,17 @@ class Journal:
                 sent.pop(str(item.get("id")), None)
         return list(sent.values())
 
+    def history(self, key: str) -> tuple[int, int]:
+        """(entries ever sent, entries landed) for the operation ``key``."""
+        sent: dict[str, str] = {}
+        landed = 0
+        for item in self._lines():
+            if item.get("event") == "sent" and item.get("key") == key:
+                sent[str(item.get("id"))] = key
+            elif item.get("event") == "closed" and str(item.get("id")) in sent:
+                landed += item.get("outcome") == "landed"
+        return len(sent), landed
+
     def find_open(self, key: str) -> JournalEntry | None:
         """The latest open entry of the operation ``key``."""
         matching = [e for e in self.open_entries() if e.key == key]

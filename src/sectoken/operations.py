@@ -19,6 +19,7 @@ from sectoken.addresses import ZERO_ADDRESS, checked_address
 from sectoken.amounts import format_units, to_units
 from sectoken.errors import SectokenError
 from sectoken.journal import Journal, journal_path
+from sectoken.logs import event_topic, iter_logs
 from sectoken.restrictions import RESTRICTIONS
 from sectoken.sending import Sent, TxSender
 from sectoken.suite import Suite, require_role
@@ -135,6 +136,50 @@ def _plan(suite: Suite, sender: TxSender, call: Any, args: tuple[Any, ...], kwar
     )
 
 
+@dataclass(frozen=True, slots=True)
+class OnChainReference:
+    """Where an operation carries its reference: the argument (an ERC-1594 ``data`` or
+    ERC-1644 ``data`` bytes) and the event topics that find it again."""
+
+    argument: int
+    topics: tuple[str | None, ...]
+
+
+def _with_reference(
+    suite: Suite, sender: TxSender, call: Any, args: tuple[Any, ...], kwargs: Any
+) -> tuple[Any, Any]:
+    """The planned call with its reference in place, and the search for that reference."""
+    where: OnChainReference = kwargs["reference"]
+    blank = tuple(b"" if i == where.argument else a for i, a in enumerate(args))
+    key = _plan(suite, sender, call, blank, kwargs).key
+    reference = sender.reference(key)
+    filled = tuple(reference if i == where.argument else a for i, a in enumerate(args))
+    planned = _plan(suite, sender, call, filled, {**kwargs, "key": None})
+    planned = type(planned)(
+        to=planned.to,
+        data=planned.data,
+        value=planned.value,
+        sender=planned.sender,
+        key=key,
+        what=planned.what,
+    )
+
+    def recognise() -> str | None:
+        record = suite.deployment.contracts["token"]
+        for log in iter_logs(
+            suite.w3,
+            address=planned.to,
+            topics=list(where.topics),
+            from_block=record.block,
+            to_block=int(suite.w3.eth.block_number),
+        ):
+            if reference in log.data:
+                return log.transaction_hash
+        return None
+
+    return planned, recognise
+
+
 def settle_earlier(suite: Suite, call: Any, *args: Any, **kwargs: Any) -> Sent | None:
     """The operation's transaction left open by an earlier run, once settled (None if there is
     none, or it never landed). Same arguments as ``send_tx``; nothing new is signed."""
@@ -156,8 +201,14 @@ def send_tx(suite: Suite, call: Any, *args: Any, **kwargs: Any) -> Any:
     """
     sender = tx_sender(suite)
     try:
-        planned = _plan(suite, sender, call, args, kwargs)
-        return sender.send(planned, kwargs["sender"], check=kwargs.get("check"))
+        recognise = None
+        if kwargs.get("reference") is not None:
+            planned, recognise = _with_reference(suite, sender, call, args, kwargs)
+        else:
+            planned = _plan(suite, sender, call, args, kwargs)
+        return sender.send(
+            planned, kwargs["sender"], check=kwargs.get("check"), recognise=recognise
+        )
     except SectokenError:
         raise
     except Exception as exc:
@@ -167,6 +218,19 @@ def send_tx(suite: Suite, call: Any, *args: Any, **kwargs: Any) -> Any:
         if decoded is not None:
             raise SectokenError(f"the transaction reverted: {decoded}") from exc
         raise
+
+
+ISSUED = event_topic("Issued(address,address,uint256,bytes)")
+REDEEMED = event_topic("Redeemed(address,address,uint256,bytes)")
+CONTROLLER_TRANSFER = event_topic("ControllerTransfer(address,address,address,uint256,bytes,bytes)")
+CONTROLLER_REDEMPTION = event_topic("ControllerRedemption(address,address,uint256,bytes,bytes)")
+
+
+def _ref(argument: int, topic: str, *indexed: str | None) -> OnChainReference:
+    """The reference goes in argument ``argument``; the event ``topic`` with these indexed
+    addresses (None: the first argument is not indexed) finds it again."""
+    words = [None if a is None else "0x" + bytes(12).hex() + a[2:].lower() for a in indexed]
+    return OnChainReference(argument, (topic, *[w for w in words if w is not None]))
 
 
 RECORD_DATE_SCHEDULED = "0x" + keccak(text="RecordDateScheduled(uint256,uint64)").hex()
@@ -215,7 +279,16 @@ def issue(suite: Suite, account: Any, to: str, amount: str | int, *, data: bytes
             raise SectokenError("issuance is closed for good on this token")
         preflight(suite, ZERO_ADDRESS, receiver, units)
 
-    receipt = send_tx(suite, token.issue, receiver, units, data, sender=account, check=check)
+    receipt = send_tx(
+        suite,
+        token.issue,
+        receiver,
+        units,
+        data,
+        sender=account,
+        check=check,
+        reference=None if data else _ref(2, ISSUED, account.address, receiver),
+    )
     return done_from(f"issued {format_units(units, decimals)} to {receiver}", receipt)
 
 
@@ -249,7 +322,15 @@ def redeem(suite: Suite, account: Any, amount: str | int, *, data: bytes = b"") 
                 f"cannot redeem {format_units(units, decimals)}"
             )
 
-    receipt = send_tx(suite, token.redeem, units, data, sender=account, check=check)
+    receipt = send_tx(
+        suite,
+        token.redeem,
+        units,
+        data,
+        sender=account,
+        check=check,
+        reference=None if data else _ref(1, REDEEMED, account.address, account.address),
+    )
     return done_from(f"redeemed {format_units(units, decimals)} from {account.address}", receipt)
 
 
@@ -286,6 +367,7 @@ def force_transfer(
         _reason(reason),
         sender=account,
         check=check,
+        reference=_ref(3, CONTROLLER_TRANSFER, None, src, dst),
     )
     return done_from(
         f"forced transfer of {format_units(units, decimals)} from {src} to {dst} ({reason})",
@@ -301,7 +383,14 @@ def force_redeem(
     wallet = _wallet(holder, "holder")
     units, decimals = _amount(suite, amount)
     receipt = send_tx(
-        suite, token.controllerRedeem, wallet, units, b"", _reason(reason), sender=account
+        suite,
+        token.controllerRedeem,
+        wallet,
+        units,
+        b"",
+        _reason(reason),
+        sender=account,
+        reference=_ref(2, CONTROLLER_REDEMPTION, None, wallet),
     )
     return done_from(f"forced redemption of {format_units(units, decimals)} from {wallet}", receipt)
 

@@ -38,6 +38,7 @@ from sectoken.journal import Journal, JournalEntry, new_entry_id, operation_key,
 __all__ = [
     "GAS_MARGIN_EXTRA",
     "GAS_MARGIN_PERCENT",
+    "REFERENCE_PREFIX",
     "NotEnoughFunds",
     "OutcomeUnknown",
     "Planned",
@@ -52,6 +53,7 @@ RECEIPT_TIMEOUT_ENV = "SECTOKEN_RECEIPT_TIMEOUT"
 SEND_TIMEOUT_ENV = "SECTOKEN_SEND_TIMEOUT"
 DEFAULT_RECEIPT_TIMEOUT = 120.0
 DEFAULT_SEND_TIMEOUT = 60.0
+REFERENCE_PREFIX = "sectoken-op:"
 
 
 def gas_limit_with_margin(estimate: int, block_gas_limit: int) -> int:
@@ -220,22 +222,37 @@ class TxSender:
 
     # ------------------------------------------------------------------ sending
 
+    def reference(self, key: str) -> bytes:
+        """The operation reference carried on chain (ERC-1594 ``data``) by the next occurrence
+        of the operation ``key``: it changes once an occurrence has landed."""
+        _sent, landed = self.journal.history(key)
+        digest = keccak(text=f"{key}|{landed}")[:8].hex()
+        return f"{REFERENCE_PREFIX}{digest}".encode()
+
     def send(
         self,
         planned: Planned,
         account: Any,
         *,
         check: Callable[[], object] | None = None,
+        recognise: Callable[[], str | None] | None = None,
     ) -> Sent | None:
         """Settle, check, estimate, sign, journal, broadcast, wait (module docstring).
 
         ``check`` runs after settling and before estimating; it raises to refuse, or returns
-        ``False`` when nothing needs sending (then ``send`` returns None).
+        ``False`` when nothing needs sending (then ``send`` returns None). ``recognise`` looks
+        for the operation's reference on chain and returns the hash of the transaction that
+        carried it; it is asked only when the journal has no record of the operation at all
+        (a journal lost, or kept on another machine).
         """
         with self.journal.locked():
             earlier = self.settle(planned)
             if earlier is not None:
                 return earlier
+            if recognise is not None and self.journal.history(planned.key) == (0, 0):
+                found = recognise()
+                if found is not None:
+                    return self._adopt(planned, found)
             if check is not None and check() is False:
                 return None
             return self._send_new(planned, account)
@@ -292,6 +309,30 @@ class TxSender:
         self.journal.record_sent(entry)
         self._broadcast(entry)
         return self._finish(entry, self._wait(entry), earlier=False)
+
+    def _adopt(self, planned: Planned, tx_hash: str) -> Sent:
+        """Record a landed transaction found on chain by its reference, and report it."""
+        tx = self.w3.eth.get_transaction(tx_hash)  # type: ignore[arg-type]
+        receipt = self.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
+        entry = JournalEntry(
+            id=new_entry_id(),
+            key=planned.key,
+            what=planned.what,
+            chain_id=int(self.w3.eth.chain_id),
+            sender=planned.sender,
+            to=planned.to,
+            nonce=int(tx["nonce"]),
+            tx_hash=tx_hash,
+            raw="",
+            gas_limit=int(tx["gas"]),
+            sent_at=stamp(),
+        )
+        self.journal.record_sent(entry)
+        self.notify(
+            f"this network's journal has no record of {planned.what}, but its reference is on "
+            f"chain in tx {tx_hash}: an earlier run (on this machine or another) sent it"
+        )
+        return self._finish(entry, receipt, earlier=True)
 
     # ------------------------------------------------------------------ node access
 

@@ -20,7 +20,8 @@ from e2e_support import register
 from web3.eth import Eth
 
 from sectoken.journal import Journal, journal_path
-from sectoken.operations import issue, transfer
+from sectoken.logs import iter_logs
+from sectoken.operations import ISSUED, issue, transfer
 from sectoken.sending import NotEnoughFunds, OutcomeUnknown
 from sectoken.suite import Suite
 
@@ -28,6 +29,18 @@ from sectoken.suite import Suite
 def _journal_lines(suite: Suite) -> list[dict[str, Any]]:
     path = journal_path(suite.deployment.path)
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def _issued_data(suite: Suite) -> list[bytes]:
+    """The raw data of every Issued event of the token (amount, then the ERC-1594 data)."""
+    logs = iter_logs(
+        suite.w3,
+        address=suite.token.address,
+        topics=[ISSUED],
+        from_block=0,
+        to_block=int(suite.w3.eth.block_number),
+    )
+    return [log.data for log in logs]
 
 
 def _open(suite: Suite) -> list[Any]:
@@ -168,3 +181,35 @@ def test_an_account_without_eth_is_refused_before_signing(
         assert _open(ready) == []
     finally:
         provider.make_request("anvil_setBalance", [alice.address, hex(balance)])
+
+
+def test_lost_journal_the_reference_on_chain_recognises_the_issue(
+    ready: Suite,
+    deployer: Any,
+    alice: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    original = Eth.send_raw_transaction
+
+    def delivered_but_reply_lost(self: Eth, raw: Any) -> Any:
+        original(self, raw)
+        raise requests.exceptions.ConnectionError("connection reset by peer")
+
+    monkeypatch.setattr(Eth, "send_raw_transaction", delivered_but_reply_lost)
+    with pytest.raises(OutcomeUnknown):
+        issue(ready, deployer, alice.address, 40)
+    monkeypatch.setattr(Eth, "send_raw_transaction", original)
+    assert b"sectoken-op:" in _issued_data(ready)[-1]  # the reference travels in ERC-1594 data
+    journal_path(ready.deployment.path).unlink()  # the journal is lost (another machine, a wipe)
+
+    nonce = deployer.nonce
+    again = issue(ready, deployer, alice.address, 40)
+    assert again.earlier and deployer.nonce == nonce
+    assert "its reference is on chain" in capsys.readouterr().err
+    assert ready.token.balanceOf(alice) == 40
+    # Recorded now: the next identical command is a new issuance, with a new reference.
+    issue(ready, deployer, alice.address, 40)
+    assert ready.token.balanceOf(alice) == 80
+    data = _issued_data(ready)
+    assert len(data) == 2 and len(set(data)) == 2  # the second issuance has its own reference
