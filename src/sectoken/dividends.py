@@ -25,7 +25,7 @@ from sectoken.captable import build_cap_table
 from sectoken.dates import format_timestamp
 from sectoken.errors import SectokenError
 from sectoken.logs import event_topic, iter_logs
-from sectoken.operations import Done, send_tx
+from sectoken.operations import Done, done_from, indexed_id, send_tx, settle_earlier
 from sectoken.rpc import batch_calls
 from sectoken.suite import Suite, require_role
 
@@ -46,6 +46,9 @@ __all__ = [
 ETH = "ETH"
 _IS_PAID = keccak(text="isPaid(uint256,address)")[:4]
 CLAIMED = event_topic("Claimed(uint256,address,address,uint256,uint256)")
+DISTRIBUTION_CREATED = event_topic(
+    "DistributionCreated(uint256,uint256,address,uint256,uint256,uint64,uint16,address,address[])"
+)
 
 
 @dataclass(slots=True)
@@ -171,22 +174,28 @@ def create_distribution(
         checked_address(tax_wallet, allow_unchecksummed=True) if tax_wallet else ZERO_ADDRESS,
         excluded_list,
     )
-    if asset_address == ZERO_ADDRESS:
-        receipt = send_tx(
-            suite, distributor.createDistribution, params, sender=account, value=units
-        )
-    else:
+    value = units if asset_address == ZERO_ADDRESS else 0
+    create = distributor.createDistribution
+    # The deposit's transaction of an earlier run is settled first: if it landed, the allowance
+    # it consumed must not be approved again.
+    receipt = settle_earlier(suite, create, params, sender=account, value=value)
+    if receipt is None and asset_address != ZERO_ADDRESS:
         erc20 = _erc20(asset_address)
         if int(erc20.balanceOf(account.address)) < units:
             raise SectokenError(f"{account.address} holds less than {amount} {symbol}")
-        if int(erc20.allowance(account.address, distributor.address)) < units:
-            send_tx(suite, erc20.approve, distributor.address, units, sender=account)
-        receipt = send_tx(suite, distributor.createDistribution, params, sender=account)
-    dist_id = int(distributor.distributionCount())
-    return dist_id, Done(
-        summary=f"distribution {dist_id}: {amount} {symbol} for record date {record_date_id}",
-        tx_hash=str(receipt.txn_hash),
-        gas_used=int(receipt.gas_used),
+        send_tx(
+            suite,
+            erc20.approve,
+            distributor.address,
+            units,
+            sender=account,
+            check=lambda: int(erc20.allowance(account.address, distributor.address)) < units,
+        )
+    if receipt is None:
+        receipt = send_tx(suite, create, params, sender=account, value=value)
+    dist_id = indexed_id(receipt, DISTRIBUTION_CREATED, distributor.address)
+    return dist_id, done_from(
+        f"distribution {dist_id}: {amount} {symbol} for record date {record_date_id}", receipt
     )
 
 
@@ -298,11 +307,10 @@ def reclaim_dividend(suite: Suite, account: Any, dist_id: int) -> Done:
             "starts after expiry"
         )
     receipt = send_tx(suite, distributor.reclaim, dist_id, sender=account)
-    return Done(
-        summary=f"reclaimed {format_units(status.unclaimed, status.asset_decimals)} "
+    return done_from(
+        f"reclaimed {format_units(status.unclaimed, status.asset_decimals)} "
         f"{status.asset_symbol} from distribution {dist_id}",
-        tx_hash=str(receipt.txn_hash),
-        gas_used=int(receipt.gas_used),
+        receipt,
     )
 
 
@@ -311,14 +319,16 @@ def withdraw_withheld(suite: Suite, account: Any, dist_id: int) -> Done:
     distributor = suite.require("dividends")
     status = distribution_status(suite, dist_id)
     due = status.withheld - status.withheld_withdrawn
-    if due == 0:
-        raise SectokenError(f"distribution {dist_id} has no withheld tax waiting")
-    receipt = send_tx(suite, distributor.withdrawWithheld, dist_id, sender=account)
-    return Done(
-        summary=f"sent {format_units(due, status.asset_decimals)} {status.asset_symbol} "
+
+    def check() -> None:
+        if due == 0:
+            raise SectokenError(f"distribution {dist_id} has no withheld tax waiting")
+
+    receipt = send_tx(suite, distributor.withdrawWithheld, dist_id, sender=account, check=check)
+    return done_from(
+        f"sent {format_units(due, status.asset_decimals)} {status.asset_symbol} "
         f"withheld from distribution {dist_id} to {status.tax_wallet}",
-        tx_hash=str(receipt.txn_hash),
-        gas_used=int(receipt.gas_used),
+        receipt,
     )
 
 
@@ -360,14 +370,18 @@ def check_can_claim(suite: Suite, holder: str, dist_id: int) -> int:
 def claim_dividend(suite: Suite, account: Any, dist_id: int) -> Done:
     """A holder claims its share (what an investor's wallet would do)."""
     distributor = suite.require("dividends")
-    due = check_can_claim(suite, str(account.address), dist_id)
-    receipt = send_tx(suite, distributor.claim, dist_id, sender=account)
+    holder = str(account.address)
+
+    def check() -> None:
+        check_can_claim(suite, holder, dist_id)
+
+    receipt = send_tx(suite, distributor.claim, dist_id, sender=account, check=check)
+    due = int(distributor.entitlementOf(dist_id, holder))
     status = distribution_status(suite, dist_id)
-    return Done(
-        summary=f"{account.address} claimed distribution {dist_id} "
+    return done_from(
+        f"{account.address} claimed distribution {dist_id} "
         f"({format_units(due, status.asset_decimals)} {status.asset_symbol} before withholding)",
-        tx_hash=str(receipt.txn_hash),
-        gas_used=int(receipt.gas_used),
+        receipt,
     )
 
 

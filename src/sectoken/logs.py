@@ -38,6 +38,7 @@ class Log:
     data: bytes
     block_number: int
     log_index: int
+    transaction_hash: str = ""
 
 
 def iter_logs(
@@ -105,6 +106,7 @@ def _get_logs(
             data=bytes.fromhex(str(item["data"])[2:]),
             block_number=int(item["blockNumber"], 16),
             log_index=int(item["logIndex"], 16),
+            transaction_hash=str(item.get("transactionHash") or ""),
         )
         for item in response["result"]
     ]

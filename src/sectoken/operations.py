@@ -13,22 +13,28 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_utils.crypto import keccak
+from rich.console import Console
 
 from sectoken.addresses import ZERO_ADDRESS, checked_address
 from sectoken.amounts import format_units, to_units
 from sectoken.dates import format_timestamp
 from sectoken.errors import SectokenError
+from sectoken.journal import Journal, journal_path
+from sectoken.logs import event_topic, iter_logs
 from sectoken.restrictions import RESTRICTIONS
+from sectoken.sending import Sent, TxSender
 from sectoken.suite import Suite, require_role
 
 __all__ = [
     "Done",
     "TransferRefused",
     "close_issuance",
+    "done_from",
     "force_redeem",
     "force_transfer",
     "freeze_amount",
     "freeze_wallet",
+    "indexed_id",
     "issue",
     "list_documents",
     "preflight",
@@ -40,7 +46,9 @@ __all__ = [
     "set_document",
     "set_investor_frozen",
     "set_paused",
+    "settle_earlier",
     "transfer",
+    "tx_sender",
 ]
 
 
@@ -51,6 +59,8 @@ class Done:
     summary: str
     tx_hash: str
     gas_used: int
+    block: int = 0
+    earlier: bool = False
 
 
 class TransferRefused(SectokenError):
@@ -90,15 +100,116 @@ def _wallet(text: str, what: str) -> str:
     return address
 
 
-def _done(summary: str, receipt: Any) -> Done:
-    return Done(summary=summary, tx_hash=str(receipt.txn_hash), gas_used=int(receipt.gas_used))
+def done_from(summary: str, receipt: Any) -> Done:
+    """What a command reports; "already done" when an earlier run's transaction was found."""
+    if getattr(receipt, "earlier", False):
+        summary = f"already done in tx {receipt.txn_hash} (block {receipt.block_number}): {summary}"
+    return Done(
+        summary=summary,
+        tx_hash=str(receipt.txn_hash),
+        gas_used=int(receipt.gas_used),
+        block=int(getattr(receipt, "block_number", 0)),
+        earlier=bool(getattr(receipt, "earlier", False)),
+    )
+
+
+_notices = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _notify(text: str) -> None:
+    _notices.print(text, markup=False, style="yellow")
+
+
+def tx_sender(suite: Suite) -> TxSender:
+    """The journaled sender of the suite's network (journal beside the deployment file)."""
+    return TxSender(suite.w3, Journal(journal_path(suite.deployment.path)), notify=_notify)
+
+
+def _plan(suite: Suite, sender: TxSender, call: Any, args: tuple[Any, ...], kwargs: Any) -> Any:
+    account = kwargs["sender"]
+    key = kwargs.get("key")
+    return sender.plan(
+        call,
+        args,
+        sender=str(getattr(account, "address", account)),
+        value=int(kwargs.get("value", 0)),
+        key_material=repr(key).encode() if key is not None else None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class OnChainReference:
+    """Where an operation carries its reference: the argument (an ERC-1594 ``data`` or
+    ERC-1644 ``data`` bytes) and the event topics that find it again."""
+
+    argument: int
+    topics: tuple[str | None, ...]
+
+
+def _with_reference(
+    suite: Suite, sender: TxSender, call: Any, args: tuple[Any, ...], kwargs: Any
+) -> tuple[Any, Any]:
+    """The planned call with its reference in place, and the search for that reference."""
+    where: OnChainReference = kwargs["reference"]
+    blank = tuple(b"" if i == where.argument else a for i, a in enumerate(args))
+    key = _plan(suite, sender, call, blank, kwargs).key
+    reference = sender.reference(key)
+    filled = tuple(reference if i == where.argument else a for i, a in enumerate(args))
+    planned = _plan(suite, sender, call, filled, {**kwargs, "key": None})
+    planned = type(planned)(
+        to=planned.to,
+        data=planned.data,
+        value=planned.value,
+        sender=planned.sender,
+        key=key,
+        what=planned.what,
+    )
+
+    def recognise() -> str | None:
+        record = suite.deployment.contracts["token"]
+        for log in iter_logs(
+            suite.w3,
+            address=planned.to,
+            topics=list(where.topics),
+            from_block=record.block,
+            to_block=int(suite.w3.eth.block_number),
+        ):
+            if reference in log.data:
+                return log.transaction_hash
+        return None
+
+    return planned, recognise
+
+
+def settle_earlier(suite: Suite, call: Any, *args: Any, **kwargs: Any) -> Sent | None:
+    """The operation's transaction left open by an earlier run, once settled (None if there is
+    none, or it never landed). Same arguments as ``send_tx``; nothing new is signed."""
+    sender = tx_sender(suite)
+    planned = _plan(suite, sender, call, args, kwargs)
+    with sender.journal.locked():
+        return sender.settle(planned)
 
 
 def send_tx(suite: Suite, call: Any, *args: Any, **kwargs: Any) -> Any:
-    """Send through an Ape contract call; a revert becomes TransferRefused (a rule's refusal)
-    or a SectokenError naming the decoded custom error."""
+    """Send an Ape contract call through the journal (``sectoken.sending``): safe to run again.
+
+    Keywords: ``sender`` (the account), ``value`` (wei), ``check`` (pre-checks run after an
+    earlier run's transaction is settled: raise to refuse, return False when nothing is
+    needed, then None is returned), ``key`` (what identifies the operation when the arguments
+    hold something a re-run computes differently). Returns a ``Sent`` (``earlier`` when an
+    earlier run's transaction was found landed). A revert found while estimating becomes
+    TransferRefused (a rule's refusal) or a SectokenError naming the decoded custom error.
+    """
+    sender = tx_sender(suite)
     try:
-        return call(*args, **kwargs)
+        recognise = None
+        if kwargs.get("reference") is not None:
+            planned, recognise = _with_reference(suite, sender, call, args, kwargs)
+        else:
+            planned = _plan(suite, sender, call, args, kwargs)
+        return sender.send(
+            planned, kwargs["sender"], check=kwargs.get("check"), recognise=recognise
+        )
     except SectokenError:
         raise
     except Exception as exc:
@@ -108,6 +219,36 @@ def send_tx(suite: Suite, call: Any, *args: Any, **kwargs: Any) -> Any:
         if decoded is not None:
             raise SectokenError(f"the transaction reverted: {decoded}") from exc
         raise
+
+
+ISSUED = event_topic("Issued(address,address,uint256,bytes)")
+REDEEMED = event_topic("Redeemed(address,address,uint256,bytes)")
+CONTROLLER_TRANSFER = event_topic("ControllerTransfer(address,address,address,uint256,bytes,bytes)")
+CONTROLLER_REDEMPTION = event_topic("ControllerRedemption(address,address,uint256,bytes,bytes)")
+
+
+def _ref(argument: int, topic: str, *indexed: str | None) -> OnChainReference:
+    """The reference goes in argument ``argument``; the event ``topic`` with these indexed
+    addresses (None: the first argument is not indexed) finds it again."""
+    words = [None if a is None else "0x" + bytes(12).hex() + a[2:].lower() for a in indexed]
+    return OnChainReference(argument, (topic, *[w for w in words if w is not None]))
+
+
+RECORD_DATE_SCHEDULED = "0x" + keccak(text="RecordDateScheduled(uint256,uint64)").hex()
+
+
+def indexed_id(receipt: Any, topic: str, address: str) -> int:
+    """The first indexed argument of the event ``topic`` that ``address`` emitted in ``receipt``
+    (the id of what the transaction created)."""
+    for log in receipt.logs:
+        topics = log["topics"]
+        if (
+            str(log["address"]).lower() == str(address).lower()
+            and topics
+            and "0x" + bytes(topics[0]).hex() == topic
+        ):
+            return int.from_bytes(bytes(topics[1]), "big")
+    raise SectokenError(f"transaction {receipt.txn_hash} did not emit the expected event")
 
 
 def _amount(suite: Suite, amount: str | int) -> tuple[int, int]:
@@ -133,20 +274,38 @@ def issue(suite: Suite, account: Any, to: str, amount: str | int, *, data: bytes
     require_role(token, "ISSUER_ROLE", account, what="token")
     receiver = _wallet(to, "receiver")
     units, decimals = _amount(suite, amount)
-    if not token.isIssuable():
-        raise SectokenError("issuance is closed for good on this token")
-    preflight(suite, ZERO_ADDRESS, receiver, units)
-    receipt = send_tx(suite, token.issue, receiver, units, data, sender=account)
-    return _done(f"issued {format_units(units, decimals)} to {receiver}", receipt)
+
+    def check() -> None:
+        if not token.isIssuable():
+            raise SectokenError("issuance is closed for good on this token")
+        preflight(suite, ZERO_ADDRESS, receiver, units)
+
+    receipt = send_tx(
+        suite,
+        token.issue,
+        receiver,
+        units,
+        data,
+        sender=account,
+        check=check,
+        reference=None if data else _ref(2, ISSUED, account.address, receiver),
+    )
+    return done_from(f"issued {format_units(units, decimals)} to {receiver}", receipt)
 
 
 def transfer(suite: Suite, account: Any, to: str, amount: str | int) -> Done:
     token = suite.require("token")
     receiver = _wallet(to, "receiver")
     units, decimals = _amount(suite, amount)
-    preflight(suite, account.address, receiver, units)
-    receipt = send_tx(suite, token.transfer, receiver, units, sender=account)
-    return _done(
+    receipt = send_tx(
+        suite,
+        token.transfer,
+        receiver,
+        units,
+        sender=account,
+        check=lambda: preflight(suite, account.address, receiver, units),
+    )
+    return done_from(
         f"transferred {format_units(units, decimals)} from {account.address} to {receiver}",
         receipt,
     )
@@ -155,14 +314,25 @@ def transfer(suite: Suite, account: Any, to: str, amount: str | int) -> Done:
 def redeem(suite: Suite, account: Any, amount: str | int, *, data: bytes = b"") -> Done:
     token = suite.require("token")
     units, decimals = _amount(suite, amount)
-    balance = int(token.balanceOf(account.address))
-    if balance < units:
-        raise SectokenError(
-            f"{account.address} holds {format_units(balance, decimals)}, "
-            f"cannot redeem {format_units(units, decimals)}"
-        )
-    receipt = send_tx(suite, token.redeem, units, data, sender=account)
-    return _done(f"redeemed {format_units(units, decimals)} from {account.address}", receipt)
+
+    def check() -> None:
+        balance = int(token.balanceOf(account.address))
+        if balance < units:
+            raise SectokenError(
+                f"{account.address} holds {format_units(balance, decimals)}, "
+                f"cannot redeem {format_units(units, decimals)}"
+            )
+
+    receipt = send_tx(
+        suite,
+        token.redeem,
+        units,
+        data,
+        sender=account,
+        check=check,
+        reference=None if data else _ref(1, REDEEMED, account.address, account.address),
+    )
+    return done_from(f"redeemed {format_units(units, decimals)} from {account.address}", receipt)
 
 
 def _reason(reason: str) -> bytes:
@@ -182,13 +352,25 @@ def force_transfer(
     require_role(token, "CONTROLLER_ROLE", account, what="token")
     src, dst = _wallet(source, "source"), _wallet(to, "receiver")
     units, decimals = _amount(suite, amount)
-    balance = int(token.balanceOf(src))
-    if balance < units:
-        raise SectokenError(f"{src} holds only {format_units(balance, decimals)}")
+
+    def check() -> None:
+        balance = int(token.balanceOf(src))
+        if balance < units:
+            raise SectokenError(f"{src} holds only {format_units(balance, decimals)}")
+
     receipt = send_tx(
-        suite, token.controllerTransfer, src, dst, units, b"", _reason(reason), sender=account
+        suite,
+        token.controllerTransfer,
+        src,
+        dst,
+        units,
+        b"",
+        _reason(reason),
+        sender=account,
+        check=check,
+        reference=_ref(3, CONTROLLER_TRANSFER, None, src, dst),
     )
-    return _done(
+    return done_from(
         f"forced transfer of {format_units(units, decimals)} from {src} to {dst} ({reason})",
         receipt,
     )
@@ -202,9 +384,16 @@ def force_redeem(
     wallet = _wallet(holder, "holder")
     units, decimals = _amount(suite, amount)
     receipt = send_tx(
-        suite, token.controllerRedeem, wallet, units, b"", _reason(reason), sender=account
+        suite,
+        token.controllerRedeem,
+        wallet,
+        units,
+        b"",
+        _reason(reason),
+        sender=account,
+        reference=_ref(2, CONTROLLER_REDEMPTION, None, wallet),
     )
-    return _done(f"forced redemption of {format_units(units, decimals)} from {wallet}", receipt)
+    return done_from(f"forced redemption of {format_units(units, decimals)} from {wallet}", receipt)
 
 
 def recover_wallet(suite: Suite, account: Any, lost: str, new: str, *, reason: str) -> Done:
@@ -217,7 +406,7 @@ def recover_wallet(suite: Suite, account: Any, lost: str, new: str, *, reason: s
             hint="import its record (same investor, valid KYC) first: `ape run investors import`",
         )
     receipt = send_tx(suite, token.recoverWallet, old, target, _reason(reason), sender=account)
-    return _done(f"recovered {old} to {target} ({reason})", receipt)
+    return done_from(f"recovered {old} to {target} ({reason})", receipt)
 
 
 def freeze_wallet(suite: Suite, account: Any, wallet: str, *, frozen: bool = True) -> Done:
@@ -225,7 +414,7 @@ def freeze_wallet(suite: Suite, account: Any, wallet: str, *, frozen: bool = Tru
     require_role(token, "COMPLIANCE_ROLE", account, what="token")
     target = _wallet(wallet, "wallet")
     receipt = send_tx(suite, token.setWalletFrozen, target, frozen, sender=account)
-    return _done(f"{'froze' if frozen else 'unfroze'} {target} on this token", receipt)
+    return done_from(f"{'froze' if frozen else 'unfroze'} {target} on this token", receipt)
 
 
 def freeze_amount(
@@ -238,7 +427,7 @@ def freeze_amount(
     call = token.unfreezePartial if unfreeze else token.freezePartial
     receipt = send_tx(suite, call, target, units, sender=account)
     verb = "unfroze" if unfreeze else "froze"
-    return _done(f"{verb} {format_units(units, decimals)} of {target}", receipt)
+    return done_from(f"{verb} {format_units(units, decimals)} of {target}", receipt)
 
 
 def set_investor_frozen(suite: Suite, account: Any, wallet: str, *, frozen: bool = True) -> Done:
@@ -251,23 +440,26 @@ def set_investor_frozen(suite: Suite, account: Any, wallet: str, *, frozen: bool
             hint="import it first: `ape run investors import`",
         )
     receipt = send_tx(suite, suite.registry.setFrozen, target, frozen, sender=account)
-    return _done(f"{'froze' if frozen else 'unfroze'} investor {target} (all tokens)", receipt)
+    return done_from(f"{'froze' if frozen else 'unfroze'} investor {target} (all tokens)", receipt)
 
 
 def set_paused(suite: Suite, account: Any, *, paused: bool) -> Done:
     token = suite.require("token")
     require_role(token, "PAUSER_ROLE", account, what="token")
-    if bool(token.paused()) == paused:
-        raise SectokenError(f"the token is already {'paused' if paused else 'running'}")
-    receipt = send_tx(suite, token.pause if paused else token.unpause, sender=account)
-    return _done("paused every transfer" if paused else "unpaused transfers", receipt)
+
+    def check() -> None:
+        if bool(token.paused()) == paused:
+            raise SectokenError(f"the token is already {'paused' if paused else 'running'}")
+
+    receipt = send_tx(suite, token.pause if paused else token.unpause, sender=account, check=check)
+    return done_from("paused every transfer" if paused else "unpaused transfers", receipt)
 
 
 def close_issuance(suite: Suite, account: Any) -> Done:
     token = suite.require("token")
     require_role(token, "ISSUER_ROLE", account, what="token")
     receipt = send_tx(suite, token.closeIssuance, sender=account)
-    return _done("closed issuance for good", receipt)
+    return done_from("closed issuance for good", receipt)
 
 
 def _doc_key(name: str) -> bytes:
@@ -297,14 +489,14 @@ def set_document(
             raise SectokenError("the document hash must be 32 bytes (64 hex digits)")
         value = bytes.fromhex(text)
     receipt = send_tx(suite, token.setDocument, _doc_key(name), uri, value, sender=account)
-    return _done(f"published document {name!r} at {uri} (hash 0x{value.hex()})", receipt)
+    return done_from(f"published document {name!r} at {uri} (hash 0x{value.hex()})", receipt)
 
 
 def remove_document(suite: Suite, account: Any, name: str) -> Done:
     token = suite.require("token")
     require_role(token, "ISSUER_ROLE", account, what="token")
     receipt = send_tx(suite, token.removeDocument, _doc_key(name), sender=account)
-    return _done(f"removed document {name!r}", receipt)
+    return done_from(f"removed document {name!r}", receipt)
 
 
 def list_documents(suite: Suite) -> list[tuple[str, str, str, int]]:
@@ -329,15 +521,18 @@ def schedule_record_date(suite: Suite, account: Any, timestamp: int) -> tuple[in
     """Fix a record date (strictly in the future); returns its id."""
     token = suite.require("token")
     require_role(token, "ISSUER_ROLE", account, what="token")
-    now = int(suite.w3.eth.get_block("latest")["timestamp"])
-    if timestamp <= now:
-        raise SectokenError(
-            f"the record date must lie in the future: {format_timestamp(timestamp)} is not after "
-            f"the chain's time {format_timestamp(now)}",
-            hint="give a later date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, UTC)",
-        )
-    receipt = send_tx(suite, token.scheduleRecordDate, timestamp, sender=account)
-    record_id = int(token.latestRecordDateId())
-    return record_id, _done(
+
+    def check() -> None:
+        now = int(suite.w3.eth.get_block("latest")["timestamp"])
+        if timestamp <= now:
+            raise SectokenError(
+                f"the record date must lie in the future: {format_timestamp(timestamp)} is not "
+                f"after the chain's time {format_timestamp(now)}",
+                hint="give a later date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, UTC, or +7d)",
+            )
+
+    receipt = send_tx(suite, token.scheduleRecordDate, timestamp, sender=account, check=check)
+    record_id = indexed_id(receipt, RECORD_DATE_SCHEDULED, token.address)
+    return record_id, done_from(
         f"scheduled record date {record_id} at {format_timestamp(timestamp)}", receipt
     )

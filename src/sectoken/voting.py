@@ -20,7 +20,7 @@ from sectoken.amounts import format_units
 from sectoken.dates import format_timestamp
 from sectoken.errors import SectokenError
 from sectoken.logs import event_topic, iter_logs
-from sectoken.operations import Done, send_tx
+from sectoken.operations import Done, done_from, indexed_id, send_tx
 from sectoken.suite import Suite, require_role
 
 __all__ = [
@@ -116,13 +116,14 @@ def create_ballot(
         threshold_bps,
         [checked_address(a, allow_unchecksummed=True) for a in excluded],
     )
-    receipt = send_tx(suite, voting.createBallot, params, sender=account)
-    ballot_id = int(voting.ballotCount())
-    return ballot_id, Done(
-        summary=f"ballot {ballot_id}: {title!r} ({len(options)} options, record date "
-        f"{record_date_id})",
-        tx_hash=str(receipt.txn_hash),
-        gas_used=int(receipt.gas_used),
+    # The start often defaults to "now", which a re-run computes differently: the operation is
+    # identified by everything else.
+    key = ("createBallot", params[:5], params[6:])
+    receipt = send_tx(suite, voting.createBallot, params, sender=account, key=key)
+    ballot_id = indexed_id(receipt, BALLOT_CREATED, voting.address)
+    return ballot_id, done_from(
+        f"ballot {ballot_id}: {title!r} ({len(options)} options, record date {record_date_id})",
+        receipt,
     )
 
 
@@ -182,13 +183,12 @@ def check_can_vote(suite: Suite, voter: str, ballot_id: int, option: int) -> Non
 
 def cast_vote(suite: Suite, account: Any, ballot_id: int, option: int) -> Done:
     voting = suite.require("voting")
-    check_can_vote(suite, str(account.address), ballot_id, option)
-    receipt = send_tx(suite, voting.vote, ballot_id, option, sender=account)
-    return Done(
-        summary=f"{account.address} voted option {option} on ballot {ballot_id}",
-        tx_hash=str(receipt.txn_hash),
-        gas_used=int(receipt.gas_used),
-    )
+
+    def check() -> None:
+        check_can_vote(suite, str(account.address), ballot_id, option)
+
+    receipt = send_tx(suite, voting.vote, ballot_id, option, sender=account, check=check)
+    return done_from(f"{account.address} voted option {option} on ballot {ballot_id}", receipt)
 
 
 def ballot_results(suite: Suite, ballot_id: int) -> BallotResults:
