@@ -78,6 +78,8 @@ def _hint_for(code: int) -> str | None:
         "RECEIVER_FROZEN": "unfreeze the receiver first if that is intended",
         "SENDER_FROZEN": "unfreeze the sender first if that is intended",
         "COUNTRY_NOT_ALLOWED": "change the country rules in the spec, or choose another receiver",
+        "BELOW_MIN_POSITION": "send at least the token's minimum position (rules.min_position)",
+        "REMAINDER_BELOW_MIN_POSITION": "move the whole balance, or keep at least the minimum",
     }
     return hints.get(known.name)
 
