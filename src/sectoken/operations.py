@@ -23,6 +23,7 @@ from sectoken.suite import Suite, require_role
 __all__ = [
     "Done",
     "TransferRefused",
+    "cancel_record_date",
     "close_issuance",
     "force_redeem",
     "force_transfer",
@@ -338,3 +339,34 @@ def schedule_record_date(suite: Suite, account: Any, timestamp: int) -> tuple[in
     receipt = send_tx(suite, token.scheduleRecordDate, timestamp, sender=account)
     record_id = int(token.latestRecordDateId())
     return record_id, _done(f"scheduled record date {record_id} at {timestamp}", receipt)
+
+
+def cancel_record_date(suite: Suite, account: Any, record_id: int) -> Done:
+    """Cancel the pending record date ``record_id`` (the latest one, not reached yet).
+
+    Safe to re-run: once cancelled, the id is no longer the latest, and a second run stops with
+    an error naming that instead of sending anything (unless a new record date has taken the id
+    meanwhile: the error then shows its timestamp, which the caller can compare)."""
+    token = suite.require("token")
+    require_role(token, "ISSUER_ROLE", account, what="token")
+    latest = int(token.latestRecordDateId())
+    if record_id < 1 or record_id > latest:
+        raise SectokenError(
+            f"record date {record_id} is not scheduled (the latest is {latest}): "
+            "nothing to cancel, perhaps it was cancelled already",
+            hint="list them with `ape run captable --record-dates`",
+        )
+    if record_id != latest:
+        raise SectokenError(
+            f"record date {record_id} is not the latest ({latest}): only the pending, latest "
+            "record date can be cancelled"
+        )
+    when = int(token.recordDate(record_id))
+    now = int(suite.w3.eth.get_block("latest")["timestamp"])
+    if when <= now:
+        raise SectokenError(
+            f"record date {record_id} ({when}) has passed (chain time {now}): its balances are "
+            "history and cannot be cancelled"
+        )
+    receipt = send_tx(suite, token.cancelRecordDate, record_id, sender=account)
+    return _done(f"cancelled record date {record_id} (was at {when})", receipt)
