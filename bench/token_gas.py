@@ -29,6 +29,7 @@ SIZE_LIMIT = 24_576  # EIP-170
 # made the figures differ by 12-24 gas between runs). Far enough ahead of any real date.
 CLOCK = 3_000_000_000  # 2065-01-24
 DAY = 86_400
+MIN_POSITION = 10  # token units (the bench token has 0 decimals)
 
 
 def word(country: int = US, accredited: bool = True, kyc_expiry: int = FAR_FUTURE) -> int:
@@ -78,8 +79,9 @@ def measure(ape: Any) -> dict[str, Any]:
     token.issue(alice, 10**6, b"", sender=admin)
     token.issue(bob, 10**6, b"", sender=admin)
     # every rule configured: accreditation, block-list with a blocked country, holder limits
-    # (token and per country), holding period, absolute and relative balance caps
-    token.setRules((True, False, 1000, 60, 10**9, 9000), sender=admin)
+    # (token and per country), holding period, absolute and relative balance caps, minimum
+    # position (10 units: the transfers below move 10, so every one is checked against it)
+    token.setRules((True, False, 1000, 60, 10**9, 9000, MIN_POSITION), sender=admin)
     token.setCountryRules([KP, US, DE], [True, False, False], [0, 500, 500], sender=admin)
     rows["issue to a new holder"] = token.issue(spender, 1000, b"", sender=admin).gas_used
     chain.mine(timestamp=chain.pending_timestamp + 120)  # past the holding period

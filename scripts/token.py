@@ -190,6 +190,16 @@ def record_date_cmd(when: int | str, deployments_dir: Path, account: Any) -> Non
     _print(done)
 
 
+@_command("cancel-record-date")
+@click.argument("record_id", metavar="ID", type=int)
+def cancel_record_date_cmd(record_id: int, deployments_dir: Path, account: Any) -> None:
+    """Cancel the pending record date ID (the latest one, not reached yet)."""
+    from sectoken.operations import cancel_record_date
+
+    suite = open_suite_here(deployments_dir)
+    _print(cancel_record_date(suite, resolve_account(account), record_id))
+
+
 @_command("set-document")
 @click.argument("name")
 @click.argument("uri")

@@ -10,6 +10,7 @@ library InvestorRecords {
     uint256 internal constant FLAG_WITHHOLDING = 8;
 
     uint256 internal constant MAX_COUNTRY = 999;
+    uint256 internal constant FROZEN_SHIFT = 152;
     uint256 private constant _FROZEN_BIT = 1 << 152;
     /// @dev kycExpiry, lockupUntil, country, the four defined flags and the frozen bit.
     uint256 internal constant USED_BITS = ((1 << 148) - 1) | _FROZEN_BIT;
@@ -48,9 +49,12 @@ library InvestorRecords {
         return uint16(r >> 128) != 0 && nowTs < uint64(r) && r & _FROZEN_BIT == 0;
     }
 
-    /// @dev Present and KYC not expired (the frozen flag is checked apart).
-    function hasValidKyc(uint256 r, uint256 nowTs) internal pure returns (bool) {
-        return uint16(r >> 128) != 0 && nowTs < uint64(r);
+    /// @dev Present and KYC not expired (the frozen flag is checked apart). Read twice by every
+    ///      transfer: evaluated without branches.
+    function hasValidKyc(uint256 r, uint256 nowTs) internal pure returns (bool valid) {
+        assembly ("memory-safe") {
+            valid := and(iszero(iszero(and(shr(128, r), 0xffff))), lt(nowTs, and(r, 0xffffffffffffffff)))
+        }
     }
 
     /// @dev A storable record: a country in 1..999 and no reserved bit set.

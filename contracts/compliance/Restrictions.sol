@@ -26,7 +26,10 @@ library Restrictions {
     uint8 internal constant ISSUANCE_CLOSED = 18;
     uint8 internal constant SUPPLY_LIMIT = 19;
     uint8 internal constant ZERO_ISSUANCE = 20;
-    uint8 internal constant LAST_CODE = 20;
+    uint8 internal constant BELOW_MIN_POSITION = 21;
+    uint8 internal constant REMAINDER_BELOW_MIN_POSITION = 22;
+    uint8 internal constant SPENDER_FROZEN = 23;
+    uint8 internal constant LAST_CODE = 23;
 
     /// @dev ERC-1066 status bytes used by ERC-1400.
     bytes1 internal constant STATUS_FAILURE = 0x50;
@@ -42,7 +45,7 @@ library Restrictions {
     function status(uint8 code) internal pure returns (bytes1) {
         if (code == SUCCESS) return STATUS_SUCCESS;
         if (code == PAUSED) return STATUS_HALTED;
-        if (code == SENDER_NOT_VERIFIED || code == SENDER_FROZEN || code == INVALID_SENDER) {
+        if (code == SENDER_NOT_VERIFIED || code == SENDER_FROZEN || code == INVALID_SENDER || code == SPENDER_FROZEN) {
             return STATUS_INVALID_SENDER;
         }
         if (code == INSUFFICIENT_BALANCE) return STATUS_INSUFFICIENT_BALANCE;
@@ -76,8 +79,13 @@ library Restrictions {
         if (code == INSUFFICIENT_ALLOWANCE) return "Spender allowance is insufficient";
         if (code == INVALID_SENDER) return "Sender is the zero address";
         if (code == ISSUANCE_CLOSED) return "Issuance is closed for good";
-        if (code == SUPPLY_LIMIT) return "Total supply would exceed 2^224 - 1";
+        if (code == SUPPLY_LIMIT) return "Total supply would exceed 2^208 - 1";
         if (code == ZERO_ISSUANCE) return "Nothing to issue: the amount is zero";
+        if (code == BELOW_MIN_POSITION) return "A wallet that holds none must receive at least the minimum position";
+        if (code == REMAINDER_BELOW_MIN_POSITION) {
+            return "Sender would keep less than the minimum position: move all of it or keep the minimum";
+        }
+        if (code == SPENDER_FROZEN) return "Spender is frozen or recovered on this token";
         return "Unknown restriction code";
     }
 }

@@ -6,6 +6,7 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 
 import {GuardedAccessControl} from "../access/GuardedAccessControl.sol";
 import {IInvestorRegistry} from "../interfaces/IInvestorRegistry.sol";
@@ -16,7 +17,7 @@ import {IRecordDates} from "../interfaces/IRecordDates.sol";
 import {InvestorRecords} from "../compliance/InvestorRecords.sol";
 import {Restrictions} from "../compliance/Restrictions.sol";
 import {TokenDocuments} from "./TokenDocuments.sol";
-import {HolderWords, CountryWords, ConfigWords, BalanceCap} from "./TokenWords.sol";
+import {HolderWords, CountryWords, ConfigWords} from "./TokenWords.sol";
 
 /// @title SecurityToken
 /// @notice An ERC-20 security token of the ERC-1400 family: issuance and redemption (ERC-1594),
@@ -78,6 +79,11 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
     error RecoveryTargetInvalid(address wallet);
     /// @notice `wallet` was already recovered to another wallet.
     error AlreadyRecovered(address wallet, address successor);
+    /// @notice A recovered wallet stays frozen for good: its balance, dividends and votes follow
+    ///         `successor` (see recoverWallet).
+    error RecoveredWalletStaysFrozen(address wallet, address successor);
+    /// @notice Record date `id` is not the latest one or has already passed: it cannot be cancelled.
+    error RecordDateNotPending(uint256 id);
 
     // ------------------------------------------------------------------ events
 
@@ -89,12 +95,11 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
     event WalletFrozen(address indexed operator, address indexed wallet, bool frozen);
     /// @notice The frozen part of `wallet`'s balance changed to `frozenAmount`.
     event FrozenAmountChanged(address indexed operator, address indexed wallet, uint256 frozenAmount);
-    /// @notice Every non-controller movement was paused.
-    event Paused(address indexed operator);
-    /// @notice Movements were allowed again.
-    event Unpaused(address indexed operator);
     /// @notice Issuance was closed for good.
     event IssuanceFinalized(address indexed operator);
+    /// @notice The pending record date `id` (at `timestamp`) was cancelled; the next one scheduled
+    ///         takes its id.
+    event RecordDateCancelled(uint256 indexed id, uint64 timestamp);
     /// @notice The controller moved the whole balance of a lost wallet to its investor's new wallet.
     event WalletRecovered(
         address indexed controller,
@@ -114,6 +119,9 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
     /// @param holdingPeriod Seconds after the last issuance to a wallet before it may transfer (0 = none).
     /// @param maxBalance Maximum balance of one wallet (0 = no limit).
     /// @param maxBalanceBps Maximum balance of one wallet as basis points of supply (0 = no limit).
+    /// @param minPosition Minimum position in token units (0 = none): a wallet that holds nothing
+    ///        must receive at least this much, and a movement out of a wallet may not leave it a
+    ///        non-zero balance below it. Must be m x 10^e with m <= 32,767 and e <= 31.
     struct Rules {
         bool requireAccreditation;
         bool countryAllowList;
@@ -121,6 +129,7 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
         uint32 holdingPeriod;
         uint256 maxBalance;
         uint16 maxBalanceBps;
+        uint256 minPosition;
     }
 
     uint256 private constant _PAUSED = 1;
@@ -128,6 +137,10 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
     uint256 private constant _ALLOW_LIST = 4;
     uint256 private constant _ISSUANCE_CLOSED = 8;
     uint256 private constant _HAS_CAP = 16;
+
+    /// @notice The largest total supply: 2^208 - 1, the limit the corporate actions share (their
+    ///         per-holder arithmetic multiplies a balance by a deposit or a weight).
+    uint256 internal constant MAX_SUPPLY = type(uint208).max;
 
     IInvestorRegistry private immutable _registry;
     uint8 private immutable _decimals;
@@ -202,6 +215,7 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
         r.holdingPeriod = uint32(c.holdingPeriod());
         r.maxBalance = _maxBalance;
         r.maxBalanceBps = uint16(c.maxBalanceBps());
+        r.minPosition = c.minPosition();
     }
 
     /// @notice Whether every non-controller movement is paused.
@@ -238,6 +252,7 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
         returns (bool, bytes1, bytes32)
     {
         if (from == address(0)) return _verdict(Restrictions.INVALID_SENDER);
+        if (_holders[msg.sender] & HolderWords.FROZEN_OR_RECOVERED != 0) return _verdict(Restrictions.SPENDER_FROZEN);
         if (allowance(from, msg.sender) < value) return _verdict(Restrictions.INSUFFICIENT_ALLOWANCE);
         return _verdict(_detect(from, to, value));
     }
@@ -307,8 +322,15 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
         _transfer(msg.sender, to, value);
     }
 
+    /// @notice ERC-20 transferFrom; the spender must not be frozen on this token nor recovered.
+    function transferFrom(address from, address to, uint256 value) public override returns (bool) {
+        _checkSpender();
+        return super.transferFrom(from, to, value);
+    }
+
     /// @inheritdoc IERC1594
     function transferFromWithData(address from, address to, uint256 value, bytes calldata) external {
+        _checkSpender();
         _spendAllowance(from, msg.sender, value);
         _transfer(from, to, value);
     }
@@ -341,6 +363,7 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
     /// @inheritdoc IERC1594
     function redeemFrom(address from, uint256 value, bytes calldata data) external {
         if (value == 0) revert ZeroAmount();
+        _checkSpender();
         _spendAllowance(from, msg.sender, value);
         _burn(from, value);
         emit Redeemed(msg.sender, from, value, data);
@@ -394,15 +417,16 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
         uint256 amount = balanceOf(lost);
         if (amount != 0) _forcedMove(lost, newWallet, amount);
         // The transfer released the lost wallet's frozen part; it follows the balance instead.
-        uint256 lostState = _holders[lost].set(HolderWords.FROZEN_SHIFT, 1, 1);
-        _holders[lost] = lostState.set(HolderWords.RECOVERED_SHIFT, 1, 1);
+        _holders[lost] = _holders[lost].withWalletFrozen(true).withRecovered();
         uint256 target = _holders[newWallet];
         if (old.frozenAmount() != 0) {
+            // Both parts are below 2^128 but their sum need not be: the checked writer reverts
+            // (PackedFieldOverflow) rather than spill into the holding-period clock.
             uint256 frozenNow = target.frozenAmount() + old.frozenAmount();
-            target = target.set(0, 128, frozenNow);
+            target = target.withFrozenAmount(frozenNow);
             emit FrozenAmountChanged(msg.sender, newWallet, frozenNow);
         }
-        if (old.acquiredAt() > target.acquiredAt()) target = target.set(HolderWords.ACQUIRED_SHIFT, 40, old.acquiredAt());
+        if (old.acquiredAt() > target.acquiredAt()) target = target.withAcquiredAt(old.acquiredAt());
         _holders[newWallet] = target;
         _successors[lost] = newWallet;
         emit WalletFrozen(msg.sender, lost, true);
@@ -419,10 +443,8 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
         uint256 flags = (c & (_PAUSED | _ISSUANCE_CLOSED)) | (r.requireAccreditation ? _REQUIRE_ACCREDITATION : 0)
             | (r.countryAllowList ? _ALLOW_LIST : 0)
             | (r.maxBalance != 0 || r.maxBalanceBps != 0 ? _HAS_CAP : 0);
-        c = HolderWords.set(c, 0, 8, flags);
-        c = HolderWords.set(c, ConfigWords.MAX_HOLDERS_SHIFT, 24, r.maxHolders);
-        c = HolderWords.set(c, ConfigWords.HOLDING_SHIFT, 32, r.holdingPeriod);
-        c = HolderWords.set(c, ConfigWords.BPS_SHIFT, 16, r.maxBalanceBps);
+        c = c.withFlags(flags).withMaxHolders(r.maxHolders).withHoldingPeriod(r.holdingPeriod);
+        c = c.withMaxBalanceBps(r.maxBalanceBps).withMinPosition(r.minPosition);
         _config = c.withBalanceCap(_capFor(totalSupply(), r.maxBalance, r.maxBalanceBps));
         _maxBalance = r.maxBalance;
         emit RulesUpdated(msg.sender, r);
@@ -452,7 +474,9 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
     /// @notice Freeze (or unfreeze) `wallet` fully on this token; only the controller can move it then.
     function setWalletFrozen(address wallet, bool frozen) external onlyRole(COMPLIANCE_ROLE) {
         if (wallet == address(0)) revert ZeroAddress();
-        _holders[wallet] = _holders[wallet].set(HolderWords.FROZEN_SHIFT, 1, frozen ? 1 : 0);
+        uint256 h = _holders[wallet];
+        if (!frozen && h.isRecovered()) revert RecoveredWalletStaysFrozen(wallet, _successorOf(wallet, h));
+        _holders[wallet] = h.withWalletFrozen(frozen);
         emit WalletFrozen(msg.sender, wallet, frozen);
     }
 
@@ -463,7 +487,7 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
         uint256 frozenNow = h.frozenAmount();
         uint256 balance = balanceOf(wallet);
         if (frozenNow + amount > balance) revert FreezeExceedsBalance(wallet, amount, balance - frozenNow);
-        _holders[wallet] = h.set(0, 128, SafeCast.toUint128(frozenNow + amount));
+        _holders[wallet] = h.withFrozenAmount(frozenNow + amount);
         emit FrozenAmountChanged(msg.sender, wallet, frozenNow + amount);
     }
 
@@ -473,7 +497,7 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
         uint256 h = _holders[wallet];
         uint256 frozenNow = h.frozenAmount();
         if (amount > frozenNow) revert UnfreezeExceedsFrozen(wallet, amount, frozenNow);
-        _holders[wallet] = h.set(0, 128, frozenNow - amount);
+        _holders[wallet] = h.withFrozenAmount(frozenNow - amount);
         emit FrozenAmountChanged(msg.sender, wallet, frozenNow - amount);
     }
 
@@ -481,14 +505,14 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
     function pause() external onlyRole(PAUSER_ROLE) {
         if (_config.hasFlag(_PAUSED)) revert PauseUnchanged(true);
         _config |= _PAUSED;
-        emit Paused(msg.sender);
+        emit Pausable.Paused(msg.sender);
     }
 
     /// @notice Lift the pause.
     function unpause() external onlyRole(PAUSER_ROLE) {
         if (!_config.hasFlag(_PAUSED)) revert PauseUnchanged(false);
         _config &= ~_PAUSED;
-        emit Unpaused(msg.sender);
+        emit Pausable.Unpaused(msg.sender);
     }
 
     /// @notice Fix a record date at `timestamp` (strictly in the future). Balances at it are those
@@ -499,16 +523,35 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
         uint256 c = _config;
         if (c.passedRecordId(block.timestamp) != c.recordId()) revert RecordDatePending(c.recordId(), c.recordTime());
         id = c.recordId() + 1;
-        c = HolderWords.set(c, ConfigWords.RECORD_ID_SHIFT, 24, SafeCast.toUint24(id));
-        _config = HolderWords.set(c, ConfigWords.RECORD_TIME_SHIFT, 40, SafeCast.toUint40(timestamp));
+        _config = c.withRecord(id, timestamp);
         _recordDates[id] = timestamp;
         emit RecordDateScheduled(id, timestamp);
+    }
+
+    /// @notice Cancel the pending record date `id` (the latest one, not yet reached). Nothing was
+    ///         saved for it: balances are saved only for passed record dates. The next record date
+    ///         scheduled takes the same id.
+    function cancelRecordDate(uint256 id) external onlyRole(ISSUER_ROLE) {
+        uint256 c = _config;
+        if (id == 0 || id != c.recordId() || block.timestamp >= c.recordTime()) revert RecordDateNotPending(id);
+        uint64 timestamp = _recordDates[id];
+        delete _recordDates[id];
+        uint256 previous = id - 1;
+        _config = c.withRecord(previous, _recordDates[previous]); // passed (or none when id was 1)
+        emit RecordDateCancelled(id, timestamp);
     }
 
     // ================================================================== internals
 
     function _checkDocumentManager() internal view override {
         _checkRole(ISSUER_ROLE);
+    }
+
+    /// @dev A frozen or recovered wallet may not move other holders' tokens with their allowances.
+    function _checkSpender() private view {
+        if (_holders[msg.sender] & HolderWords.FROZEN_OR_RECOVERED != 0) {
+            revert TransferRestricted(Restrictions.SPENDER_FROZEN, Restrictions.message(Restrictions.SPENDER_FROZEN));
+        }
     }
 
     function _verdict(uint8 code) private pure returns (bool, bytes1, bytes32) {
@@ -549,7 +592,7 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
 
     /// @dev Invalidate every cached country verdict (wraps after 2^24 listing changes).
     function _bumpEpoch(uint256 c) private pure returns (uint256) {
-        return HolderWords.set(c, ConfigWords.EPOCH_SHIFT, 24, (c.countryEpoch() + 1) & type(uint24).max);
+        return c.withCountryEpoch((c.countryEpoch() + 1) & type(uint24).max);
     }
 
     /// @dev The tag a cached country verdict carries: the current epoch + 1 (0 means no verdict).
@@ -607,6 +650,11 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
         }
     }
 
+    /// @dev Frozen on this token (state word `h`) or in the registry (record `r`), without a branch.
+    function _eitherFrozen(uint256 h, uint256 r) private pure returns (bool) {
+        return ((h >> HolderWords.FROZEN_SHIFT) | (r >> InvestorRecords.FROZEN_SHIFT)) & 1 != 0;
+    }
+
     /// @dev The compliance decision for a public query (from == 0 means issuance).
     function _detect(address from, address to, uint256 value) private view returns (uint8) {
         if (to == address(0)) return Restrictions.INVALID_RECEIVER;
@@ -617,7 +665,7 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
     /// @dev The one compliance decision. Checks run in a fixed order; the first failing rule wins.
     ///      Issuance is `from == 0`, redemption `to == 0` (only sender-side rules apply to it).
     ///      Arithmetic is unchecked where it cannot overflow: balances and values are at most the
-    ///      supply (< 2^224), timestamps and periods fit 40 and 32 bits.
+    ///      supply (< 2^208), timestamps and periods fit 40 and 32 bits.
     function _restriction(uint256 c, Move memory m, address from, address to, uint256 value)
         private
         view
@@ -626,9 +674,23 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
         unchecked {
             if (c.hasFlag(_PAUSED)) return Restrictions.PAUSED;
             if (from != address(0)) {
-                if (m.sender.isWalletFrozen() || m.fromRecord.isFrozen()) return Restrictions.SENDER_FROZEN;
+                if (_eitherFrozen(m.sender, m.fromRecord)) return Restrictions.SENDER_FROZEN;
                 if (m.fromBalance < value) return Restrictions.INSUFFICIENT_BALANCE;
-                if (m.fromBalance - value < m.sender.frozenAmount()) return Restrictions.FROZEN_BALANCE;
+                uint256 left = m.fromBalance - value;
+                if (left < m.sender.frozenAmount()) return Restrictions.FROZEN_BALANCE;
+                // Minimum position: no movement leaves a non-zero remainder below it (a self-transfer
+                // moves nothing). This runs on every transfer, so ConfigWords.minPosition is inlined
+                // and 0 < left < minimum is one unsigned comparison, left - 1 < minimum - 1
+                // (minimum >= 1 whenever the field is set).
+                bool remainderBelowMinimum;
+                assembly ("memory-safe") {
+                    let f := and(shr(200, c), 0xfffff)
+                    if f {
+                        let minimum := mul(and(f, 0x7fff), exp(10, shr(15, f)))
+                        remainderBelowMinimum := and(lt(sub(left, 1), sub(minimum, 1)), iszero(eq(from, to)))
+                    }
+                }
+                if (remainderBelowMinimum) return Restrictions.REMAINDER_BELOW_MIN_POSITION;
                 if (to == address(0)) return Restrictions.SUCCESS;
                 if (!m.fromRecord.hasValidKyc(block.timestamp)) return Restrictions.SENDER_NOT_VERIFIED;
                 if (block.timestamp < m.fromRecord.lockupUntil()) return Restrictions.SENDER_LOCKED;
@@ -640,9 +702,9 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
                 if (to == address(0)) return Restrictions.INVALID_SENDER;
                 if (c.hasFlag(_ISSUANCE_CLOSED)) return Restrictions.ISSUANCE_CLOSED;
                 if (value == 0) return Restrictions.ZERO_ISSUANCE;
-                if (value > type(uint224).max - totalSupply()) return Restrictions.SUPPLY_LIMIT;
+                if (value > MAX_SUPPLY - totalSupply()) return Restrictions.SUPPLY_LIMIT;
             }
-            if (m.receiver.isWalletFrozen() || m.toRecord.isFrozen()) return Restrictions.RECEIVER_FROZEN;
+            if (_eitherFrozen(m.receiver, m.toRecord)) return Restrictions.RECEIVER_FROZEN;
             if (!m.toRecord.hasValidKyc(block.timestamp)) return Restrictions.RECEIVER_NOT_VERIFIED;
             if (c.hasFlag(_REQUIRE_ACCREDITATION) && m.toRecord.flags() & InvestorRecords.FLAG_ACCREDITED == 0) {
                 return Restrictions.NOT_ACCREDITED;
@@ -650,6 +712,10 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
             if (!m.countryAllowed) return Restrictions.COUNTRY_NOT_ALLOWED;
             if (from == to) return Restrictions.SUCCESS;
             if (m.toBalance == 0 && value != 0) {
+                // A wallet that holds nothing must receive at least the minimum position.
+                if (c & ConfigWords.MIN_POSITION_MASK != 0 && value < c.minPosition()) {
+                    return Restrictions.BELOW_MIN_POSITION;
+                }
                 bool senderLeaves = from != address(0) && m.fromBalance == value;
                 uint256 maxHolders = c.maxHolders();
                 if (!senderLeaves && maxHolders != 0 && c.holderCount() >= maxHolders) return Restrictions.MAX_HOLDERS;
@@ -705,11 +771,11 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
             if (rid != 0) {
                 if (from != address(0) && sender.savedRecordId() < rid) {
                     _balanceHistory[from].push(uint32(rid), SafeCast.toUint224(m.fromBalance));
-                    sender = sender.set(HolderWords.RECORD_SHIFT, 32, rid);
+                    sender = sender.withSavedRecordId(rid);
                 }
                 if (to != address(0) && to != from && receiver.savedRecordId() < rid) {
                     _balanceHistory[to].push(uint32(rid), SafeCast.toUint224(m.toBalance));
-                    receiver = receiver.set(HolderWords.RECORD_SHIFT, 32, rid);
+                    receiver = receiver.withSavedRecordId(rid);
                 }
                 if ((from == address(0) || to == address(0)) && _supplyRecordId < rid) {
                     _supplyHistory.push(uint32(rid), SafeCast.toUint224(totalSupply()));
@@ -723,25 +789,25 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
                     if (to != address(0)) {
                         if (m.toBalance == 0) {
                             uint16 country = m.toRecord.country();
-                            receiver = receiver.set(HolderWords.COUNTRY_SHIFT, 16, country);
+                            receiver = receiver.withCountedCountry(country);
                             _countries[country] = m.receiverCountry.moveHolders(true);
-                            c += 1 << ConfigWords.HOLDER_COUNT_SHIFT;
+                            c = c.withHolderCount(c.holderCount() + 1);
                             configChanged = true;
                         }
-                        if (from == address(0)) receiver = receiver.set(HolderWords.ACQUIRED_SHIFT, 40, block.timestamp);
+                        if (from == address(0)) receiver = receiver.withAcquiredAt(block.timestamp);
                     }
                     if (from != address(0)) {
                         if (m.fromBalance == value) {
                             uint16 country = sender.countedCountry();
                             _countries[country] = _countries[country].moveHolders(false);
-                            sender = sender.set(HolderWords.COUNTRY_SHIFT, 16, 0);
-                            c -= 1 << ConfigWords.HOLDER_COUNT_SHIFT;
+                            sender = sender.withCountedCountry(0);
+                            c = c.withHolderCount(c.holderCount() - 1);
                             configChanged = true;
                         }
                         // A controller may move frozen tokens: the frozen part never exceeds the balance.
                         uint256 left = m.fromBalance - value;
                         if (sender.frozenAmount() > left) {
-                            sender = sender.set(0, 128, left);
+                            sender = sender.withFrozenAmount(left);
                             emit FrozenAmountChanged(msg.sender, from, left);
                         }
                     }

@@ -3,24 +3,54 @@ pragma solidity ^0.8.30;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
+/// @notice A value does not fit the packed field it is written to (`bits` wide at `shift`).
+error PackedFieldOverflow(uint256 shift, uint256 bits, uint256 value);
+
+/// @title PackedField
+/// @notice The one checked writer of every packed field below: a value wider than its field
+///         reverts instead of spilling into the neighbouring field. Writers run off the hot path
+///         (a transfer between existing holders with nothing to record writes no word).
+library PackedField {
+    /// @dev Replace the `bits`-wide field at `shift` of `w` with `value`; revert if it does not fit.
+    function put(uint256 w, uint256 shift, uint256 bits, uint256 value) internal pure returns (uint256) {
+        if (value >> bits != 0) revert PackedFieldOverflow(shift, bits, value);
+        unchecked {
+            uint256 mask = ((1 << bits) - 1) << shift; // bits >= 1: no underflow
+            return (w & ~mask) | (value << shift);
+        }
+    }
+}
+
 /// @title HolderWords
 /// @notice The token's per-wallet state packed in one word, so a transfer reads one slot per wallet.
-/// @dev bits   0..127 frozenAmount (part of the balance only the controller can move)
-///      bits 128..167 acquiredAt   (time of the last issuance to the wallet: holding period)
-///      bits 168..199 recordId     (latest record date whose balance is saved for the wallet)
-///      bits 200..215 country      (country the wallet is counted under while it holds tokens)
-///      bit  216      frozen       (full freeze on this token)
-///      bits 217..241 cacheEpoch   (country-rule epoch + 1 when the verdict below was cached; 0 = none)
-///      bit  242      countryAllowed (cached verdict of the block/allow list for `country`)
-///      bit  243      recovered    (the controller recovered this wallet: see successorOf)
+/// @dev field           bits      width
+///      frozenAmount    0..127    128  part of the balance only the controller can move
+///      acquiredAt      128..167   40  time of the last issuance to the wallet: holding period
+///      recordId        168..199   32  latest record date whose balance is saved for the wallet
+///      country         200..215   16  country the wallet is counted under while it holds tokens
+///      frozen          216         1  full freeze on this token
+///      cacheEpoch      217..241   25  country-rule epoch + 1 when the verdict was cached; 0 = none
+///      countryAllowed  242         1  cached verdict of the block/allow list for `country`
+///      recovered       243         1  the controller recovered this wallet: see successorOf
+///      Every field is written through a named writer below, which checks the width (PackedField).
 library HolderWords {
+    uint256 internal constant FROZEN_AMOUNT_BITS = 128;
     uint256 internal constant ACQUIRED_SHIFT = 128;
+    uint256 internal constant ACQUIRED_BITS = 40;
     uint256 internal constant RECORD_SHIFT = 168;
+    uint256 internal constant RECORD_BITS = 32;
     uint256 internal constant COUNTRY_SHIFT = 200;
+    uint256 internal constant COUNTRY_BITS = 16;
     uint256 internal constant FROZEN_SHIFT = 216;
     uint256 internal constant CACHE_SHIFT = 217;
+    uint256 internal constant CACHE_BITS = 25;
+    /// @dev Masks are literal expressions so that the compiler folds them (a mask derived from a
+    ///      typed constant is computed, with an overflow check, on every read).
+    uint256 internal constant CACHE_MASK = (1 << 25) - 1;
     uint256 internal constant ALLOWED_SHIFT = 242;
     uint256 internal constant RECOVERED_SHIFT = 243;
+    /// @dev A wallet that may not act as a spender: frozen on this token or recovered.
+    uint256 internal constant FROZEN_OR_RECOVERED = (1 << 216) | (1 << 243);
 
     function frozenAmount(uint256 h) internal pure returns (uint256) {
         return uint128(h);
@@ -43,7 +73,7 @@ library HolderWords {
     }
 
     function cacheEpoch(uint256 h) internal pure returns (uint256) {
-        return (h >> CACHE_SHIFT) & ((1 << 25) - 1);
+        return (h >> CACHE_SHIFT) & CACHE_MASK;
     }
 
     function isRecovered(uint256 h) internal pure returns (bool) {
@@ -54,24 +84,46 @@ library HolderWords {
         return (h >> ALLOWED_SHIFT) & 1 != 0;
     }
 
-    function withCountryCache(uint256 h, uint256 epochPlusOne, bool allowed) internal pure returns (uint256) {
-        return set(set(h, CACHE_SHIFT, 25, epochPlusOne), ALLOWED_SHIFT, 1, allowed ? 1 : 0);
+    function withFrozenAmount(uint256 h, uint256 amount) internal pure returns (uint256) {
+        return PackedField.put(h, 0, FROZEN_AMOUNT_BITS, amount);
     }
 
-    /// @dev Replace the `bits`-wide field at `shift` with `value` (which must fit).
-    function set(uint256 h, uint256 shift, uint256 bits, uint256 value) internal pure returns (uint256) {
-        uint256 mask = ((1 << bits) - 1) << shift;
-        return (h & ~mask) | (value << shift);
+    function withAcquiredAt(uint256 h, uint256 timestamp) internal pure returns (uint256) {
+        return PackedField.put(h, ACQUIRED_SHIFT, ACQUIRED_BITS, timestamp);
+    }
+
+    function withSavedRecordId(uint256 h, uint256 id) internal pure returns (uint256) {
+        return PackedField.put(h, RECORD_SHIFT, RECORD_BITS, id);
+    }
+
+    function withCountedCountry(uint256 h, uint256 country) internal pure returns (uint256) {
+        return PackedField.put(h, COUNTRY_SHIFT, COUNTRY_BITS, country);
+    }
+
+    function withWalletFrozen(uint256 h, bool frozen) internal pure returns (uint256) {
+        return frozen ? h | (1 << FROZEN_SHIFT) : h & ~uint256(1 << FROZEN_SHIFT);
+    }
+
+    function withRecovered(uint256 h) internal pure returns (uint256) {
+        return h | (1 << RECOVERED_SHIFT);
+    }
+
+    function withCountryCache(uint256 h, uint256 epochPlusOne, bool allowed) internal pure returns (uint256) {
+        h = PackedField.put(h, CACHE_SHIFT, CACHE_BITS, epochPlusOne);
+        return allowed ? h | (1 << ALLOWED_SHIFT) : h & ~uint256(1 << ALLOWED_SHIFT);
     }
 }
 
 /// @title CountryWords
 /// @notice A country's rule and holder count packed in one word.
-/// @dev bit 0 listed (blocked in block-list mode, allowed in allow-list mode);
-///      bits 8..39 maxHolders (0 = no limit); bits 40..71 holders.
+/// @dev field       bits     width
+///      listed      0         1  blocked in block-list mode, allowed in allow-list mode
+///      maxHolders  8..39    32  0 = no limit
+///      holders     40..71   32  holders counted under the country
 library CountryWords {
     uint256 internal constant MAX_HOLDERS_SHIFT = 8;
     uint256 internal constant HOLDERS_SHIFT = 40;
+    uint256 internal constant HOLDERS_BITS = 32;
 
     function listed(uint256 c) internal pure returns (bool) {
         return c & 1 != 0;
@@ -85,52 +137,103 @@ library CountryWords {
         return uint32(c >> HOLDERS_SHIFT);
     }
 
+    /// @dev The limit is a uint32 and the flag a bool: both fit their fields by type.
     function withRule(uint256 c, bool isListed, uint32 limit) internal pure returns (uint256) {
         return (c & (uint256(type(uint32).max) << HOLDERS_SHIFT)) | (uint256(limit) << MAX_HOLDERS_SHIFT)
             | (isListed ? 1 : 0);
     }
 
-    /// @dev Add one holder (`up`) or remove one.
+    /// @dev Add one holder (`up`) or remove one; the count neither wraps nor spills.
     function moveHolders(uint256 c, bool up) internal pure returns (uint256) {
-        return up ? c + (1 << HOLDERS_SHIFT) : c - (1 << HOLDERS_SHIFT);
+        uint256 n = holdersCounted(c);
+        return PackedField.put(c, HOLDERS_SHIFT, HOLDERS_BITS, up ? n + 1 : n - 1);
     }
 }
 
 /// @title BalanceCap
-/// @notice A balance cap stored as 48 significant bits and an 8-bit exponent, rounded down
-///         (never looser than configured; at most 2^-48 stricter), so it fits the config slot.
+/// @notice A balance cap stored as 28 significant bits and an 8-bit exponent, rounded down
+///         (never looser than configured; at most 2^-28 stricter), so it fits the config slot.
 library BalanceCap {
-    function encode(uint256 cap) internal pure returns (uint48 mantissa, uint8 exponent) {
-        if (cap < 1 << 48) return (uint48(cap), 0);
-        uint256 e = Math.log2(cap) + 1 - 48;
-        return (uint48(cap >> e), uint8(e));
+    uint256 internal constant MANTISSA_BITS = 28;
+    uint256 internal constant MANTISSA_MASK = (1 << 28) - 1;
+
+    function encode(uint256 cap) internal pure returns (uint256 mantissa, uint256 exponent) {
+        if (cap < 1 << MANTISSA_BITS) return (cap, 0);
+        exponent = Math.log2(cap) + 1 - MANTISSA_BITS; // at most 228: fits 8 bits
+        mantissa = cap >> exponent;
+    }
+}
+
+/// @notice A minimum position that is not m x 10^e with m <= 32,767 and e <= 31.
+error MinPositionNotRepresentable(uint256 minPosition);
+
+/// @title MinPosition
+/// @notice The minimum position kept in 20 bits of the config slot, exactly: a 15-bit mantissa and
+///         a 5-bit decimal exponent (m x 10^e, m <= 32,767, e <= 31). Round figures such as
+///         25,000 whole tokens of an 18-decimal token (25 x 10^21) are exact; other values revert.
+library MinPosition {
+    uint256 internal constant MANTISSA_BITS = 15;
+    uint256 internal constant EXPONENT_BITS = 5;
+    uint256 internal constant MANTISSA_MASK = (1 << 15) - 1;
+    uint256 internal constant MAX_EXPONENT = (1 << 5) - 1;
+
+    function encode(uint256 value) internal pure returns (uint256) {
+        uint256 mantissa = value;
+        uint256 exponent;
+        while (mantissa != 0 && mantissa % 10 == 0 && exponent < MAX_EXPONENT) {
+            mantissa /= 10;
+            ++exponent;
+        }
+        if (mantissa >> MANTISSA_BITS != 0) revert MinPositionNotRepresentable(value);
+        return mantissa | (exponent << MANTISSA_BITS);
     }
 
-    function decode(uint48 mantissa, uint8 exponent) internal pure returns (uint256) {
-        return uint256(mantissa) << exponent;
+    function decode(uint256 field) internal pure returns (uint256) {
+        unchecked {
+            // at most 32,767 x 10^31 < 2^120: cannot overflow
+            return (field & MANTISSA_MASK) * 10 ** (field >> MANTISSA_BITS);
+        }
     }
 }
 
 /// @title ConfigWords
 /// @notice The token-wide configuration read by every transfer, packed in one word.
-/// @dev bits   0..7   flags (see SecurityToken: paused, accreditation, allow-list, issuance closed, cap)
-///      bits   8..31  maxHolders      (0 = no limit)
-///      bits  32..63  holderCount
-///      bits  64..95  holdingPeriod   (seconds after the last issuance to a wallet)
-///      bits  96..119 recordId        (latest record date scheduled)
-///      bits 120..159 recordTime      (its timestamp)
-///      bits 160..175 maxBalanceBps
-///      bits 176..199 countryEpoch    (bumped when a country's listing or the list mode changes)
-///      bits 200..247 cap mantissa, bits 248..255 cap exponent (see BalanceCap)
+/// @dev field          bits      width
+///      flags          0..7        8  see SecurityToken: paused, accreditation, allow-list, issuance closed, cap
+///      maxHolders     8..31      24  0 = no limit
+///      holderCount    32..63     32
+///      holdingPeriod  64..95     32  seconds after the last issuance to a wallet
+///      recordId       96..119    24  latest record date scheduled
+///      recordTime     120..159   40  its timestamp
+///      maxBalanceBps  160..175   16
+///      countryEpoch   176..199   24  bumped when a country's listing or the list mode changes
+///      minPosition    200..219   20  15-bit mantissa, 5-bit decimal exponent (see MinPosition); 0 = off
+///      cap            220..255   36  28-bit mantissa, 8-bit binary exponent (see BalanceCap)
+///      Every field is written through a named writer below, which checks the width (PackedField);
+///      the holder count moves by one through `withHolderCount`.
 library ConfigWords {
+    uint256 internal constant FLAGS_BITS = 8;
     uint256 internal constant MAX_HOLDERS_SHIFT = 8;
+    uint256 internal constant MAX_HOLDERS_BITS = 24;
     uint256 internal constant HOLDER_COUNT_SHIFT = 32;
+    uint256 internal constant HOLDER_COUNT_BITS = 32;
     uint256 internal constant HOLDING_SHIFT = 64;
+    uint256 internal constant HOLDING_BITS = 32;
     uint256 internal constant RECORD_ID_SHIFT = 96;
+    uint256 internal constant RECORD_ID_BITS = 24;
     uint256 internal constant RECORD_TIME_SHIFT = 120;
+    uint256 internal constant RECORD_TIME_BITS = 40;
     uint256 internal constant BPS_SHIFT = 160;
+    uint256 internal constant BPS_BITS = 16;
     uint256 internal constant EPOCH_SHIFT = 176;
-    uint256 internal constant CAP_SHIFT = 200;
+    uint256 internal constant EPOCH_BITS = 24;
+    uint256 internal constant MIN_POSITION_SHIFT = 200;
+    uint256 internal constant MIN_POSITION_BITS = 20;
+    uint256 internal constant CAP_SHIFT = 220;
+    uint256 internal constant CAP_EXPONENT_SHIFT = 248;
+    uint256 internal constant CAP_BITS = 36;
+    /// @dev The minimum-position field in place: a non-zero AND means the rule is on.
+    uint256 internal constant MIN_POSITION_MASK = ((1 << 20) - 1) << 200;
 
     function hasFlag(uint256 c, uint256 flag) internal pure returns (bool) {
         return c & flag != 0;
@@ -164,13 +267,51 @@ library ConfigWords {
         return uint24(c >> EPOCH_SHIFT);
     }
 
+    /// @dev The minimum position in token units (0 = no minimum).
+    function minPosition(uint256 c) internal pure returns (uint256) {
+        return MinPosition.decode((c >> MIN_POSITION_SHIFT) & ((1 << 20) - 1));
+    }
+
     function balanceCap(uint256 c) internal pure returns (uint256) {
-        return uint256(uint48(c >> CAP_SHIFT)) << (c >> 248);
+        return ((c >> CAP_SHIFT) & BalanceCap.MANTISSA_MASK) << (c >> CAP_EXPONENT_SHIFT);
+    }
+
+    function withFlags(uint256 c, uint256 flags) internal pure returns (uint256) {
+        return PackedField.put(c, 0, FLAGS_BITS, flags);
+    }
+
+    function withMaxHolders(uint256 c, uint256 n) internal pure returns (uint256) {
+        return PackedField.put(c, MAX_HOLDERS_SHIFT, MAX_HOLDERS_BITS, n);
+    }
+
+    function withHolderCount(uint256 c, uint256 n) internal pure returns (uint256) {
+        return PackedField.put(c, HOLDER_COUNT_SHIFT, HOLDER_COUNT_BITS, n);
+    }
+
+    function withHoldingPeriod(uint256 c, uint256 seconds_) internal pure returns (uint256) {
+        return PackedField.put(c, HOLDING_SHIFT, HOLDING_BITS, seconds_);
+    }
+
+    function withRecord(uint256 c, uint256 id, uint256 timestamp) internal pure returns (uint256) {
+        c = PackedField.put(c, RECORD_ID_SHIFT, RECORD_ID_BITS, id);
+        return PackedField.put(c, RECORD_TIME_SHIFT, RECORD_TIME_BITS, timestamp);
+    }
+
+    function withMaxBalanceBps(uint256 c, uint256 bps) internal pure returns (uint256) {
+        return PackedField.put(c, BPS_SHIFT, BPS_BITS, bps);
+    }
+
+    function withCountryEpoch(uint256 c, uint256 epoch) internal pure returns (uint256) {
+        return PackedField.put(c, EPOCH_SHIFT, EPOCH_BITS, epoch);
+    }
+
+    function withMinPosition(uint256 c, uint256 value) internal pure returns (uint256) {
+        return PackedField.put(c, MIN_POSITION_SHIFT, MIN_POSITION_BITS, MinPosition.encode(value));
     }
 
     function withBalanceCap(uint256 c, uint256 cap) internal pure returns (uint256) {
-        (uint48 mantissa, uint8 exponent) = BalanceCap.encode(cap);
-        return HolderWords.set(c, CAP_SHIFT, 56, uint256(mantissa) | (uint256(exponent) << 48));
+        (uint256 mantissa, uint256 exponent) = BalanceCap.encode(cap);
+        return PackedField.put(c, CAP_SHIFT, CAP_BITS, mantissa | (exponent << BalanceCap.MANTISSA_BITS));
     }
 
     /// @dev The id of the latest record date that has passed at `nowTs` (0 if none).

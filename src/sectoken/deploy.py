@@ -490,6 +490,7 @@ def _read_rules(token: Any) -> Rules:
         holding_period=int(r[3]),
         max_balance=int(r[4]),
         max_balance_bps=int(r[5]),
+        min_position=int(r[6]),
     )
 
 

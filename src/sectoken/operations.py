@@ -28,6 +28,7 @@ from sectoken.suite import Suite, require_role
 __all__ = [
     "Done",
     "TransferRefused",
+    "cancel_record_date",
     "close_issuance",
     "done_from",
     "force_redeem",
@@ -89,6 +90,8 @@ def _hint_for(code: int) -> str | None:
         "RECEIVER_FROZEN": "unfreeze the receiver first if that is intended",
         "SENDER_FROZEN": "unfreeze the sender first if that is intended",
         "COUNTRY_NOT_ALLOWED": "change the country rules in the spec, or choose another receiver",
+        "BELOW_MIN_POSITION": "send at least the token's minimum position (rules.min_position)",
+        "REMAINDER_BELOW_MIN_POSITION": "move the whole balance, or keep at least the minimum",
     }
     return hints.get(known.name)
 
@@ -536,3 +539,39 @@ def schedule_record_date(suite: Suite, account: Any, timestamp: int) -> tuple[in
     return record_id, done_from(
         f"scheduled record date {record_id} at {format_timestamp(timestamp)}", receipt
     )
+
+
+def cancel_record_date(suite: Suite, account: Any, record_id: int) -> Done:
+    """Cancel the pending record date ``record_id`` (the latest one, not reached yet).
+
+    Safe to re-run: the journal settles an earlier run's transaction first; once cancelled, the
+    id is no longer the latest, and a new run stops with an error naming that instead of sending
+    anything."""
+    token = suite.require("token")
+    require_role(token, "ISSUER_ROLE", account, what="token")
+    when = 0
+
+    def check() -> None:
+        nonlocal when
+        latest = int(token.latestRecordDateId())
+        if record_id < 1 or record_id > latest:
+            raise SectokenError(
+                f"record date {record_id} is not scheduled (the latest is {latest}): "
+                "nothing to cancel, perhaps it was cancelled already",
+            )
+        if record_id != latest:
+            raise SectokenError(
+                f"record date {record_id} is not the latest ({latest}): only the pending, latest "
+                "record date can be cancelled"
+            )
+        when = int(token.recordDate(record_id))
+        now = int(suite.w3.eth.get_block("latest")["timestamp"])
+        if when <= now:
+            raise SectokenError(
+                f"record date {record_id} ({format_timestamp(when)}) has passed (chain time "
+                f"{format_timestamp(now)}): its balances are history and cannot be cancelled"
+            )
+
+    receipt = send_tx(suite, token.cancelRecordDate, record_id, sender=account, check=check)
+    at = f" (was at {format_timestamp(when)})" if when else ""
+    return done_from(f"cancelled record date {record_id}{at}", receipt)

@@ -96,8 +96,23 @@ RESTRICTIONS: dict[int, Restriction] = {
         ),
         Restriction(17, "INVALID_SENDER", _S_SENDER, "Sender is the zero address"),
         Restriction(18, "ISSUANCE_CLOSED", _S_FAILURE, "Issuance is closed for good"),
-        Restriction(19, "SUPPLY_LIMIT", _S_FAILURE, "Total supply would exceed 2^224 - 1"),
+        Restriction(19, "SUPPLY_LIMIT", _S_FAILURE, "Total supply would exceed 2^208 - 1"),
         Restriction(20, "ZERO_ISSUANCE", _S_FAILURE, "Nothing to issue: the amount is zero"),
+        Restriction(
+            21,
+            "BELOW_MIN_POSITION",
+            _S_FAILURE,
+            "A wallet that holds none must receive at least the minimum position",
+        ),
+        Restriction(
+            22,
+            "REMAINDER_BELOW_MIN_POSITION",
+            _S_FAILURE,
+            "Sender would keep less than the minimum position: move all of it or keep the minimum",
+        ),
+        Restriction(
+            23, "SPENDER_FROZEN", _S_SENDER, "Spender is frozen or recovered on this token"
+        ),
     )
 }
 

@@ -17,6 +17,7 @@ Example::
       holding_period: 90d         # seconds or 30m / 12h / 90d / 52w; 0 = none
       max_balance: 0              # whole tokens; 0 = no limit
       max_balance_bps: 0          # share of supply in basis points; 0 = no limit
+      min_position: 0             # whole tokens: least a holder may newly hold or keep; 0 = none
     countries:                    # ISO alpha-2 or numeric
       KP: {listed: true}
       US: {max_holders: 1999}
@@ -60,6 +61,7 @@ __all__ = [
     "Spec",
     "SpecError",
     "load_spec",
+    "min_position_fits",
     "parse_duration",
     "parse_spec",
 ]
@@ -76,6 +78,17 @@ IMMUTABLE_KEYS = ("name", "symbol", "decimals", "registry", "dividends", "voting
 _DURATION = re.compile(r"(\d+)\s*([smhdw]?)")
 _UNIT = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _UINT32 = (1 << 32) - 1
+_MIN_MANTISSA, _MIN_EXPONENT = (1 << 15) - 1, (1 << 5) - 1  # the token's MinPosition encoding
+
+
+def min_position_fits(units: int) -> bool:
+    """Whether the token can store ``units`` as its minimum position: m x 10^e with
+    m <= 32,767 and e <= 31 (round figures such as 25,000 tokens of 18 decimals are)."""
+    mantissa, exponent = units, 0
+    while mantissa and mantissa % 10 == 0 and exponent < _MIN_EXPONENT:
+        mantissa //= 10
+        exponent += 1
+    return 0 <= mantissa <= _MIN_MANTISSA
 
 
 class SpecError(SectokenError):
@@ -98,8 +111,9 @@ class Rules:
     holding_period: int = 0
     max_balance: int = 0
     max_balance_bps: int = 0
+    min_position: int = 0
 
-    def as_tuple(self) -> tuple[bool, bool, int, int, int, int]:
+    def as_tuple(self) -> tuple[bool, bool, int, int, int, int, int]:
         return (
             self.require_accreditation,
             self.country_allow_list,
@@ -107,6 +121,7 @@ class Rules:
             self.holding_period,
             self.max_balance,
             self.max_balance_bps,
+            self.min_position,
         )
 
 
@@ -152,6 +167,7 @@ class Spec:
                 "holding_period": self.rules.holding_period,
                 "max_balance": str(self.rules.max_balance),
                 "max_balance_bps": self.rules.max_balance_bps,
+                "min_position": str(self.rules.min_position),
             },
             "countries": {
                 str(c): {"listed": r.listed, "max_holders": r.max_holders}
@@ -290,6 +306,7 @@ def _rules(raw: dict[str, Any], decimals: int, problems: list[str]) -> Rules:
         "holding_period",
         "max_balance",
         "max_balance_bps",
+        "min_position",
     }
     for key in raw:
         if key not in keys:
@@ -307,6 +324,17 @@ def _rules(raw: dict[str, Any], decimals: int, problems: list[str]) -> Rules:
         max_balance = to_units(raw.get("max_balance", 0), decimals)
     except AmountError as exc:
         problems.append(f"rules.max_balance: {exc}")
+    min_position = 0
+    try:
+        min_position = to_units(raw.get("min_position", 0), decimals)
+    except AmountError as exc:
+        problems.append(f"rules.min_position: {exc}")
+    if not min_position_fits(min_position):
+        problems.append(
+            f"rules.min_position {raw.get('min_position')} is {min_position} units: the token "
+            "stores m x 10^e units with m <= 32,767 (use a rounder figure, e.g. 25000 or 1500)"
+        )
+        min_position = 0
     return Rules(
         require_accreditation=_flag(
             raw.get("require_accreditation", False), "rules.require_accreditation", problems
@@ -320,6 +348,7 @@ def _rules(raw: dict[str, Any], decimals: int, problems: list[str]) -> Rules:
         max_balance_bps=_int(
             raw.get("max_balance_bps", 0), "rules.max_balance_bps", problems, maximum=10_000
         ),
+        min_position=min_position,
     )
 
 

@@ -259,16 +259,18 @@ class Run:
 
     def record_date(self) -> None:
         at = self.chain.pending_timestamp + self.rng.randint(2, 120)
-        if (
-            self.send("record date", "token", "scheduleRecordDate", [at], self.issuer)
-            and self.rng.random() < 0.8
-        ):
-            self.chain.mine(timestamp=at + self.rng.randint(0, 5))
+        if self.send("record date", "token", "scheduleRecordDate", [at], self.issuer):
+            roll = self.rng.random()
+            if roll < 0.7:
+                self.chain.mine(timestamp=at + self.rng.randint(0, 5))
+            elif roll < 0.85:  # a pending record date set by mistake is cancelled
+                latest = self.c["token"].latestRecordDateId()
+                self.send("cancel record date", "token", "cancelRecordDate", [latest], self.issuer)
 
     def rules(self) -> None:
         token = self.c["token"]
         if self.rng.random() < 0.5:
-            args = [(self.rng.random() < 0.1, False, 0, self.rng.choice([0, 0, 30]), 0, 0)]
+            args = [(self.rng.random() < 0.1, False, 0, self.rng.choice([0, 0, 30]), 0, 0, 0)]
             self.send("rules", "token", "setRules", args, self.officer)
         else:
             args = [
@@ -395,7 +397,7 @@ class Run:
         token = self.c["token"]
         if token.paused():
             self.send("unpause", "token", "unpause", [], self.officer)
-        self.send("rules", "token", "setRules", [(False, False, 0, 0, 0, 0)], self.officer)
+        self.send("rules", "token", "setRules", [(False, False, 0, 0, 0, 0, 0)], self.officer)
         self.send("country rule", "token", "setCountryRule", [US, False, 0], self.officer)
         holder, proxy = self.current(), self.current()
         for wallet, taxed in ((holder, True), (proxy, False)):
@@ -622,9 +624,13 @@ def replay_and_compare(run: Run, events: list[Event], start_block: int) -> None:
         assert tuple(token.getDocument(name)) == (uri, doc_hash, ts)
 
     # record dates, rules, pause, roles
-    scheduled = {
-        e.args["id"]: e.args["timestamp"] for e in events if e.name == "RecordDateScheduled"
-    }
+    # a cancelled record date frees its id for the next one scheduled
+    scheduled: dict[int, int] = {}
+    for e in events:
+        if e.name == "RecordDateScheduled":
+            scheduled[e.args["id"]] = e.args["timestamp"]
+        elif e.name == "RecordDateCancelled":
+            assert scheduled.pop(e.args["id"]) == e.args["timestamp"]
     assert token.latestRecordDateId() == len(scheduled)
     for rid, ts in scheduled.items():
         assert token.recordDate(rid) == ts
@@ -638,8 +644,10 @@ def replay_and_compare(run: Run, events: list[Event], start_block: int) -> None:
     for country, (listed, max_holders) in countries.items():
         assert tuple(token.countryRule(country))[:2] == (listed, max_holders)
     assert token.isIssuable() == ("IssuanceFinalized" not in {e.name for e in events})
-    pauses = [e.name for e in events if e.name in ("Paused", "Unpaused")]
-    assert token.paused() == (bool(pauses) and pauses[-1] == "Paused")
+    pauses = [e for e in events if e.name in ("Paused", "Unpaused")]
+    assert token.paused() == (bool(pauses) and pauses[-1].name == "Paused")
+    # OpenZeppelin Pausable's layout: one non-indexed `address account` (the pauser)
+    assert all(set(e.args) == {"account"} for e in pauses)
     roles: dict[tuple[str, bytes, str], bool] = {}
     for e in events:
         if e.name in ("RoleGranted", "RoleRevoked"):
@@ -726,6 +734,7 @@ EXPECTED_EVENTS = {
     "WalletFrozen",
     "FrozenAmountChanged",
     "RecordDateScheduled",
+    "RecordDateCancelled",
     "RulesUpdated",
     "CountryRuleUpdated",
     "IssuanceFinalized",

@@ -68,7 +68,7 @@ def test_holding_period_ends_exactly_at_acquisition_plus_period(
 ) -> None:
     raw = Raw(chain)
     period = 3600
-    suite.setRules((False, False, 0, period, 0, 0), sender=compliance_officer)
+    suite.setRules((False, False, 0, period, 0, 0, 0), sender=compliance_officer)
     receipt = suite.issue(alice, 100, b"", sender=issuer)
     acquired = chain.blocks[receipt.block_number].timestamp
     assert suite.walletState(alice).acquiredAt == acquired

@@ -41,9 +41,9 @@ def record(
     ).pack()
 
 
-def no_rules() -> tuple[bool, bool, int, int, int, int]:
-    """Rules tuple with every limit off (block-list mode, nothing listed)."""
-    return (False, False, 0, 0, 0, 0)
+def no_rules() -> tuple[bool, bool, int, int, int, int, int]:
+    """Rules tuple with every limit off (block-list mode, nothing listed, no minimum position)."""
+    return (False, False, 0, 0, 0, 0, 0)
 
 
 @pytest.fixture

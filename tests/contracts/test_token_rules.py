@@ -29,6 +29,7 @@ def rules(**overrides: Any) -> tuple[Any, ...]:
         "holdingPeriod",
         "maxBalance",
         "maxBalanceBps",
+        "minPosition",
     ]
     values = dict(zip(names, no_rules(), strict=True))
     values.update(overrides)
@@ -60,8 +61,8 @@ def test_transfer_between_verified_holders(funded: Any, alice: Any, bob: Any) ->
 
 
 def test_every_code_has_a_distinct_message(token: Any) -> None:
-    messages = [token.messageForTransferRestriction(code) for code in range(21)]
-    assert len(set(messages)) == 21
+    messages = [token.messageForTransferRestriction(code) for code in range(24)]
+    assert len(set(messages)) == 24
     assert token.messageForTransferRestriction(200) == "Unknown restriction code"
 
 
@@ -274,6 +275,7 @@ def test_rules_view_and_event(token: Any, compliance_officer: Any) -> None:
         holdingPeriod=60,
         maxBalance=10**6,
         maxBalanceBps=2500,
+        minPosition=25 * 10**21,
     )
     receipt = token.setRules(wanted, sender=compliance_officer)
     assert tuple(token.rules()) == wanted

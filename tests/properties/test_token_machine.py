@@ -2,7 +2,7 @@
 
 Random steps: registry edits (add/update with a random country, KYC expiry in the past, exactly
 now, next second, within the hour/day or far away, accredited flag, lockup, investor-level
-freeze; removal), issuance (up to the balance cap, past 48 bits, past the supply limit; closing
+freeze; removal), issuance (up to the balance cap, past 28 bits, past the supply limit; closing
 it), transfers and their *WithData variants, approvals and transferFrom, token-level freezes and
 partial freezes, pause, redeem/redeemFrom, controller transfers and redemptions (also to
 unverified wallets), wallet recovery, rule changes (holders, balance caps, basis points, holding
@@ -30,7 +30,8 @@ issue) must equal whether the transaction succeeded, and a refused transaction m
 when that code is INSUFFICIENT_ALLOWANCE). The model predicts the same outcome and the same code:
 the first failing rule in the order docs/CONTRACTS.md documents (with its policies: redemption
 checks no KYC, issuance is held to the absolute balance cap only, the cap on transfers is kept
-with 48 significant bits, rounded down).
+with 28 significant bits, rounded down; the minimum position binds new holders and what a
+movement leaves its sender, redemptions included; a frozen or recovered spender is refused first).
 Redemptions have no pre-flight view: the model predicts their outcome and error. Controller
 operations, recovery and every admin call are predicted by the model too (success or revert).
 
@@ -80,6 +81,7 @@ from hypothesis.stateful import (
 from sectoken.records import InvestorRecord
 from sectoken.restrictions import RESTRICTIONS
 from sectoken.spec import Rules as SpecRules
+from sectoken.spec import min_position_fits
 
 # ------------------------------------------------------------------ constants
 
@@ -99,7 +101,9 @@ SENDER_LOCKED, HOLDING_PERIOD, COUNTRY_NOT_ALLOWED, NOT_ACCREDITED = 8, 9, 10, 1
 MAX_HOLDERS, MAX_HOLDERS_COUNTRY, MAX_BALANCE, INVALID_RECEIVER = 12, 13, 14, 15
 INSUFFICIENT_ALLOWANCE, INVALID_SENDER = 16, 17
 ISSUANCE_CLOSED, SUPPLY_LIMIT, ZERO_ISSUANCE = 18, 19, 20
-SUPPLY_MAX = 2**224 - 1  # what record dates can store
+BELOW_MIN_POSITION, REMAINDER_BELOW_MIN_POSITION, SPENDER_FROZEN = 21, 22, 23
+SUPPLY_MAX = 2**208 - 1  # the token's MAX_SUPPLY, shared with the corporate actions
+CAP_BITS = 28  # significant bits the token keeps of the balance cap on transfers
 
 
 def code_name(code: int) -> str:
@@ -285,22 +289,22 @@ class Rules(SpecRules):
     def transfer_cap(self, supply: int) -> int | None:
         """Largest balance a transfer may bring a wallet to at `supply` (None: no cap). As
         docs/CONTRACTS.md says: the absolute cap and the share of supply, the smaller one kept
-        with 48 significant bits, rounded down."""
+        with 28 significant bits, rounded down."""
         if self.max_balance == 0 and self.max_balance_bps == 0:
             return None
         cap = self.max_balance or MAX_UINT
         if self.max_balance_bps:
             cap = min(cap, supply * self.max_balance_bps // 10_000)
-        return round_down_48(cap)
+        return round_down_cap(cap)
 
     def issue_cap(self) -> int | None:
         """Issuance is held to the absolute cap only (docs/CONTRACTS.md)."""
         return self.max_balance or None
 
 
-def round_down_48(value: int) -> int:
-    """`value` kept with 48 significant bits, rounded down (the token's BalanceCap encoding)."""
-    shift = max(value.bit_length() - 48, 0)
+def round_down_cap(value: int) -> int:
+    """`value` kept with CAP_BITS significant bits, rounded down (the token's BalanceCap)."""
+    shift = max(value.bit_length() - CAP_BITS, 0)
     return (value >> shift) << shift
 
 
@@ -356,6 +360,10 @@ class Model:
     def listed(self, country: int) -> bool:
         return self.country_rules.get(country, (False, 0))[0]
 
+    def spender_blocked(self, spender: str) -> bool:
+        """Frozen on the token or recovered: may not spend allowances."""
+        return spender in self.token_frozen or spender in self.successors
+
     def successor_of(self, wallet: str) -> str:
         while wallet in self.successors:
             wallet = self.successors[wallet]
@@ -383,6 +391,9 @@ class Model:
                 codes.append(INSUFFICIENT_BALANCE)
             elif balance - value < self.frozen_of(sender):
                 codes.append(FROZEN_BALANCE)
+            minimum = self.rules.min_position
+            if balance >= value and 0 < balance - value < minimum and sender != receiver:
+                codes.append(REMAINDER_BELOW_MIN_POSITION)
             if receiver is None:  # redemption: only the sender-side rules above apply
                 return codes
             if not self.verified(sender):
@@ -407,6 +418,8 @@ class Model:
             return codes
         to_balance = self.balance(receiver)
         if to_balance == 0 and value != 0:
+            if value < self.rules.min_position:  # a new holder takes at least the minimum
+                codes.append(BELOW_MIN_POSITION)
             # A sender moving its whole balance frees its holder slot (and its country's).
             leaves = sender is not None and self.balance(sender) == value
             limit = self.rules.max_holders
@@ -603,7 +616,7 @@ initial_investor_st = st.tuples(
 amount_st = st.one_of(
     st.integers(0, 400), st.sampled_from(["all", "free", "all+1", "free+1", "room", "room+1"])
 )
-# Issued amounts: small, the receiver's room under the cap, or beyond 48 bits (where the token
+# Issued amounts: small, the receiver's room under the cap, or beyond 28 bits (where the token
 # keeps its share-of-supply cap rounded).
 HUGE = 2**50 + 5
 issue_st = st.one_of(
@@ -620,6 +633,8 @@ rules_st = st.builds(
     holding_period=st.sampled_from([0, 0, 60, 3_600]),
     max_balance=st.sampled_from([0, 0, 100, 500, 2_000, 2**50 + 12_345]),
     max_balance_bps=st.sampled_from([0, 0, 2_500, 5_000, 10_000, 10_001]),
+    # 32,768 does not fit the token's encoding (m x 10^e, m <= 32,767): setRules reverts
+    min_position=st.sampled_from([0, 0, 0, 10, 100, 250, 32_768]),
 )
 jump_st = st.sampled_from([1, 59, 60, 3_599, 3_600, 86_400, 31 * 86_400])
 
@@ -797,11 +812,20 @@ class TokenMachine(RuleBasedStateMachine):
             )
 
     def expect_redemption(
-        self, what: str, amount: int, allowance_short: bool, codes: list[int], ok: bool, error: str
+        self,
+        what: str,
+        amount: int,
+        allowance_short: bool,
+        codes: list[int],
+        ok: bool,
+        error: str,
+        spender_blocked: bool = False,
     ) -> None:
         """Redemptions have no pre-flight view: the model predicts outcome and error."""
         if amount == 0:
             expected = "ZeroAmount"
+        elif spender_blocked:
+            expected = f"TransferRestricted({code_name(SPENDER_FROZEN)})"
         elif allowance_short:
             expected = "ERC20InsufficientAllowance"
         elif codes:
@@ -928,8 +952,8 @@ class TokenMachine(RuleBasedStateMachine):
         (answer, (detect,)), ok, error = self.attempt(sender, name, args, views)
         what = f"{name}({value}) w{sender_index} -> w{to_index}"
         cap = m.rules.transfer_cap(m.supply)
-        if isinstance(spec, str) and spec.startswith("room") and cap and cap >= 2**48:
-            self.stats.verdicts[f"{spec} under a cap of 48+ bits"] += 1
+        if isinstance(spec, str) and spec.startswith("room") and cap and cap >= 2**CAP_BITS:
+            self.stats.verdicts[f"{spec} under a cap of 28+ bits"] += 1
         view_ok, code = self.preflight(what, answer, detect)
         self.verdict(what, view_ok, code, ok, error, codes)
         if ok:
@@ -1038,9 +1062,12 @@ class TokenMachine(RuleBasedStateMachine):
         spender, owner, to = self.w(spender_index), self.w(owner_index), self.w(to_index)
         value = self.amount(spec, owner, to)
         allowance_short = m.allowances.get((owner, spender), 0) < value
+        spender_blocked = m.spender_blocked(spender)
         codes = m.restrictions(owner, to, value)
         if allowance_short:
             codes.insert(0, INSUFFICIENT_ALLOWANCE)
+        if spender_blocked:
+            codes.insert(0, SPENDER_FROZEN)
         views = [
             Call(self.env.token, "canTransferFrom", (owner, to, value, b""), spender),
             Call(self.env.token, "detectTransferRestriction", (owner, to, value)),
@@ -1049,8 +1076,10 @@ class TokenMachine(RuleBasedStateMachine):
         args = (owner, to, value, b"ref") if with_data else (owner, to, value)
         (answer, (detect,)), ok, error = self.attempt(spender, name, args, views)
         what = f"{name}({value}) w{owner_index} -> w{to_index} by w{spender_index}"
-        # With the allowance short, canTransferFrom answers that first; detect knows no spender.
-        view_ok, code = self.preflight(what, answer, None if allowance_short else detect)
+        # With the spender blocked or the allowance short, canTransferFrom answers that first;
+        # detect knows no spender.
+        spender_first = allowance_short or spender_blocked
+        view_ok, code = self.preflight(what, answer, None if spender_first else detect)
         self.verdict(what, view_ok, code, ok, error, codes)
         if ok:
             m.spend_allowance(owner, spender, value)
@@ -1087,7 +1116,8 @@ class TokenMachine(RuleBasedStateMachine):
         short = m.allowances.get((wallet, by), 0) < amount
         _, ok, error = self.attempt(by, "redeemFrom", (wallet, amount, b""))
         what = f"redeemFrom(w{holder}, {amount}) by w{spender}"
-        self.expect_redemption(what, amount, short, codes, ok, error)
+        blocked = m.spender_blocked(by)
+        self.expect_redemption(what, amount, short, codes, ok, error, blocked)
         if ok:
             m.spend_allowance(wallet, by, amount)
             m.move(wallet, None, amount)
@@ -1097,7 +1127,11 @@ class TokenMachine(RuleBasedStateMachine):
     def freeze_wallet(self, wallet: int, frozen: bool) -> None:
         self.begin("freeze_wallet")
         ok = self.send(self.env.officer, self.env.token, "setWalletFrozen", self.w(wallet), frozen)
-        self.expect(f"setWalletFrozen(w{wallet}, {frozen})", True, ok)
+        recovered = self.w(wallet) in self.model.successors  # stays frozen for good
+        expected = frozen or not recovered
+        self.expect(f"setWalletFrozen(w{wallet}, {frozen})", expected, ok, "recovered")
+        if not ok:
+            return
         if frozen:
             self.model.token_frozen.add(self.w(wallet))
         else:
@@ -1186,7 +1220,8 @@ class TokenMachine(RuleBasedStateMachine):
     # --- rules
     def do_set_rules(self, rules: Rules) -> None:
         ok = self.send(self.env.officer, self.env.token, "setRules", rules.as_tuple())
-        self.expect(f"setRules({rules})", rules.max_balance_bps <= 10_000, ok, "bps > 10,000")
+        valid = rules.max_balance_bps <= 10_000 and min_position_fits(rules.min_position)
+        self.expect(f"setRules({rules})", valid, ok, "bps > 10,000 or unstorable minimum")
         if ok:
             self.model.rules = rules
 

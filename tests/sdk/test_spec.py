@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 from sectoken.errors import SectokenError
-from sectoken.spec import CountryRule, SpecError, load_spec, parse_duration, parse_spec
+from sectoken.spec import (
+    CountryRule,
+    SpecError,
+    load_spec,
+    min_position_fits,
+    parse_duration,
+    parse_spec,
+)
 
 ALICE = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "spec.yaml"
@@ -105,3 +112,16 @@ def test_missing_file_and_bad_yaml(tmp_path: Path) -> None:
         load_spec(broken)
     with pytest.raises(SpecError, match="mapping"):
         parse_spec(["not", "a", "mapping"])
+
+
+def test_min_position_in_tokens_and_only_storable_values() -> None:
+    """The minimum position is given in whole tokens and must fit the token's exact encoding
+    (m x 10^e units, m <= 32,767): 25,000 tokens of 18 decimals do, 32,768 units do not."""
+    spec = parse_spec(minimal(rules={"min_position": 25_000}))
+    assert spec.rules.min_position == 25_000 * 10**2  # minimal() has 2 decimals
+    assert spec.rules.as_tuple()[-1] == 2_500_000
+    assert min_position_fits(25 * 10**21) and min_position_fits(0)
+    assert min_position_fits(32_767) and not min_position_fits(32_768)
+    with pytest.raises(SpecError) as caught:
+        parse_spec(minimal(rules={"min_position": "327.68"}))
+    assert "rules.min_position 327.68 is 32768 units" in str(caught.value)
