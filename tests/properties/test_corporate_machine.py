@@ -501,12 +501,13 @@ class CorporateMachine(RuleBasedStateMachine):
         self.expect(err, None, "setInvestor")
         self.frozen[a], self.withholding[a] = frozen, withholding
 
-    @rule(who=st.integers(0, HOLDERS + SPARES - 1), frozen=st.booleans())
-    def set_wallet_frozen(self, who: int, frozen: bool) -> None:
-        """Token-level full freeze (never lifted from a recovered wallet here)."""
+    @rule(who=WHO)
+    def toggle_wallet_frozen(self, who: int) -> None:
+        """Token-level full freeze on or off (never lifted from a recovered wallet here)."""
         self.begin("wallet freeze")
         a = self.addr[who]
-        if self.lost(a) or self.wallet_frozen[a] == frozen:
+        frozen = not self.wallet_frozen[a]
+        if self.lost(a):
             return
         _, err = self.send(self.env.token, "setWalletFrozen", a, frozen, sender=self.env.officer)
         self.expect(err, None, "setWalletFrozen")
@@ -846,11 +847,25 @@ class CorporateMachine(RuleBasedStateMachine):
             b.tallies[option] += weight
 
     @precondition(lambda self: bool(self.ballots))
-    @rule(data=st.data(), holder=WHO, proxy=WHO)
-    def appoint_proxy(self, data: Any, holder: int, proxy: int) -> None:
+    @rule(
+        data=st.data(),
+        holder=WHO,
+        proxy=WHO,
+        then_vote=st.booleans(),
+        option=st.sampled_from([0, 1, 2, 4]),
+        any_proxy=st.booleans(),
+    )
+    def appoint_proxy(
+        self, data: Any, holder: int, proxy: int, then_vote: bool, option: int, any_proxy: bool
+    ) -> None:
+        """A holder appoints a proxy (any wallet, or one not recovered and not the holder); the
+        proxy may vote at once (or later: proxy_vote)."""
         self.begin("appoint proxy")
         b = data.draw(st.sampled_from(self.ballots))
         h, p = self.addr[holder], self.addr[proxy]
+        live = [a for a in self.addr if a != h and not self.lost(a)]
+        if not any_proxy and live:
+            p = live[proxy % len(live)]
         if self.now >= b.end:
             want: str | None = "VotingClosed"
         elif self.lost(h):
@@ -865,6 +880,9 @@ class CorporateMachine(RuleBasedStateMachine):
         self.expect(err, want, f"appointProxy of {h} on ballot {b.id}")
         if not err:
             b.proxies[h] = p
+            if then_vote:
+                self.step = "proxy vote"
+                self._proxy_vote(b, h, option)
 
     @precondition(lambda self: any(b.proxies for b in self.ballots))
     @rule(data=st.data(), option=st.sampled_from([0, 1, 2, 4]))
@@ -872,7 +890,9 @@ class CorporateMachine(RuleBasedStateMachine):
         """An appointed proxy (perhaps recovered or frozen since) casts the holder's vote."""
         self.begin("proxy vote")
         b = data.draw(st.sampled_from([b for b in self.ballots if b.proxies]))
-        h = data.draw(st.sampled_from(sorted(b.proxies)))
+        self._proxy_vote(b, data.draw(st.sampled_from(sorted(b.proxies))), option)
+
+    def _proxy_vote(self, b: Ballot, h: str, option: int) -> None:
         p = b.proxies[h]
         weight = 0
         if self.lost(h):  # only the successor may cast a recovered wallet's vote
