@@ -116,6 +116,8 @@ def push_cmd(dist_id: int, batch_size: int, deployments_dir: Path, account: Any)
         f"paid or excluded; pushed to {report.pushed_to} in {report.transactions} "
         f"transaction(s), gas {report.gas_used:,}[/green]"
     )
+    for holder, reason in report.skipped:
+        console.print(f"[yellow]skipped {holder}: {escape(reason)}[/yellow]")
 
 
 @cli.command(name="reclaim", cls=SectokenCommand)

@@ -11,7 +11,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {InvestorRecords} from "../compliance/InvestorRecords.sol";
 import {IDividendDistributor} from "../interfaces/IDividendDistributor.sol";
 import {IInvestorRegistry} from "../interfaces/IInvestorRegistry.sol";
-import {IRecordDates} from "../interfaces/IRecordDates.sol";
+import {IRecordDates, MAX_RECORD_SUPPLY} from "../interfaces/IRecordDates.sol";
 
 /// @title DividendDistributor
 /// @notice Pays dividends in ETH or in an ERC-20 to the holders of one security token, pro rata
@@ -22,16 +22,26 @@ import {IRecordDates} from "../interfaces/IRecordDates.sol";
 ///        The sum of shares never exceeds the deposit; rounding dust is reclaimable at expiry.
 ///      - Paid once per (distribution, holder wallet), whatever happens to the tokens afterwards:
 ///        the paid flag is on the wallet that held at the record date, not on who holds now.
-///      - Wallet recovery: a holder's share is always paid to `token.successorOf(holder)`, so after
-///        a controller recovery the new wallet collects (via `claimFor`) the lost wallet's share and
-///        whoever still has the lost key can only trigger a payment to the new wallet.
+///      - Wallet recovery: a holder's share is always paid to `token.successorOf(holder)` (the
+///        payee), also by `push`, so after a controller recovery the new wallet collects (via
+///        `claimFor`) the lost wallet's share; the lost wallet itself can no longer claim.
+///      - Who decides when: only the payee (`claim`, or `claimFor` of a wallet it succeeded) and
+///        the issuer (`push`). No third party chooses the moment of a payment, and so the
+///        moment the withholding flag is read.
 ///      - KYC policy: a share earned at the record date stays payable when the investor's KYC has
-///        lapsed or its registry record was removed. An investor-level freeze (registry bit 152)
-///        on the payee blocks payment while it lasts; if still frozen at expiry the share is
-///        reclaimed by the issuer with the rest.
+///        lapsed or its registry record was removed.
+///      - Freeze policy (the same for ballots): while the payee is frozen, fully on the token or
+///        as an investor in the registry (bit 152), its share is kept but cannot be collected:
+///        claims revert with `InvestorFrozen`, `push` skips it with PushSkipped(Frozen). After an
+///        unfreeze it is payable again; if still frozen at expiry it is reclaimed with the rest.
 ///      - Withholding: a per-distribution rate applies when the payee's registry record carries
 ///        the withholding flag (8) at payment time; withheld amounts accrue per distribution and
 ///        are sent to the distribution's tax wallet by `withdrawWithheld`.
+///      - Push bounds each payee: an ETH payment gets PUSH_ETH_GAS, an ERC-20 transfer
+///        PUSH_ERC20_GAS, no return data beyond one word is copied, and a payment that fails is
+///        undone, reported (PushSkipped(TransferFailed)) and left to claim. A push that has not
+///        gas enough left to give the next payment its full allowance reverts whole
+///        (`PushOutOfGas`), so a payee is never skipped for the caller's lack of gas.
 ///      - ERC-20 deposits are credited by what actually arrived (fee-on-transfer tokens). Every
 ///        state-changing entry point is nonReentrant (transient storage) and follows CEI.
 contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
@@ -43,10 +53,17 @@ contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
     uint256 public constant MAX_EXCLUDED = 16;
     /// @notice Gas forwarded with each ETH payment made by `push` (a claim forwards all gas).
     uint256 public constant PUSH_ETH_GAS = 50_000;
+    /// @notice Gas forwarded with each ERC-20 transfer made by `push` (a claim forwards all gas).
+    uint256 public constant PUSH_ERC20_GAS = 100_000;
+    /// @notice Largest record-date supply (and deposit) a distribution accounts for: 2^208 - 1,
+    ///         the same limit as the token's supply (IRecordDates.MAX_RECORD_SUPPLY).
+    uint256 public constant MAX_SUPPLY = MAX_RECORD_SUPPLY;
 
     uint8 private constant _FLAG_ERC20 = 1;
     uint8 private constant _FLAG_RECLAIMED = 2;
     uint256 private constant _BPS = 10_000;
+    /// @dev Gas a push keeps beyond a payment's allowance (call costs, undo, event).
+    uint256 private constant _PUSH_RESERVE = 30_000;
 
     /// @dev What every claim reads (three slots, loaded once) and writes (`released`, in a slot
     ///      that is never zero after creation since recordDateId >= 1: no 0->1 write on claims).
@@ -120,7 +137,7 @@ contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
             deposit: uint208(deposit),
             expiry: SafeCast.toUint40(p.expiry),
             flags: flags,
-            eligibleSupply: SafeCast.toUint208(eligible),
+            eligibleSupply: uint208(eligible),
             released: 0,
             recordDateId: SafeCast.toUint32(p.recordDateId),
             withholdingBps: p.withholdingBps
@@ -240,6 +257,11 @@ contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
             revert AlreadyPaid(id, holder);
         }
         (address payee, uint256 gross, uint256 withheld, SkipReason why) = _share(t, holder);
+        if (payee != msg.sender) {
+            // Only the payee decides when it is paid (and so when withholding is read).
+            if (holder == msg.sender) revert WalletSuperseded(holder, payee);
+            revert NotPayee(id, holder, msg.sender);
+        }
         if (why == SkipReason.NothingDue) revert NothingDue(id, holder);
         if (why == SkipReason.Frozen) revert InvestorFrozen(id, payee);
         _paidBits[holder][word] = bits | mask;
@@ -260,6 +282,7 @@ contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
         uint256 word = id >> 8;
         uint256 mask = 1 << (id & 0xff);
         eligible = token.totalSupplyAt(recordId);
+        if (eligible > MAX_RECORD_SUPPLY) revert SupplyTooLarge(eligible, MAX_RECORD_SUPPLY);
         for (uint256 i; i < n; ++i) {
             address w = excluded[i];
             if (_excluded[id][w]) revert DuplicateExcluded(w);
@@ -284,7 +307,7 @@ contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
             flags = _FLAG_ERC20;
         }
         if (deposit == 0) revert ZeroDeposit();
-        if (deposit > type(uint208).max) revert DepositTooLarge(deposit);
+        if (deposit > MAX_RECORD_SUPPLY) revert DepositTooLarge(deposit);
     }
 
     function _emitCreated(uint256 id, DistributionParams calldata p, uint256 deposit, uint256 eligible) private {
@@ -293,8 +316,10 @@ contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
         );
     }
 
-    /// @dev One holder of a push: pay it or say (PushSkipped) why not; never reverts for the holder.
-    ///      `t.released` is kept current in memory across the batch.
+    /// @dev One holder of a push: pay it or say (PushSkipped) why not. Nothing a holder or its
+    ///      payee does makes it revert (the payment is bounded by a gas allowance); it reverts
+    ///      only when the caller sent too little gas for the batch. `t.released` is kept current
+    ///      in memory across the batch.
     function _pushOne(Terms memory t, uint256 id, address holder) private returns (bool) {
         uint256 word = id >> 8;
         uint256 mask = 1 << (id & 0xff);
@@ -336,7 +361,7 @@ contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
     }
 
     /// @dev What `holder` is owed: its successor (the payee), the gross share and the part withheld,
-    ///      or why nothing can be paid now.
+    ///      or why nothing can be paid now (nothing due; payee frozen on the token or in the registry).
     function _share(Terms memory t, address holder)
         private
         view
@@ -344,9 +369,11 @@ contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
     {
         // The record date was checked to have passed when the distribution was created.
         uint256 balance;
-        (balance, payee) = token.recordPosition(holder, t.recordDateId);
+        bool walletFrozen;
+        (balance, payee, walletFrozen) = token.recordPosition(holder, t.recordDateId);
         gross = Math.mulDiv(t.deposit, balance, t.eligibleSupply);
-        if (gross == 0) return (address(0), 0, 0, SkipReason.NothingDue);
+        if (gross == 0) return (payee, 0, 0, SkipReason.NothingDue);
+        if (walletFrozen) return (payee, gross, 0, SkipReason.Frozen);
         uint256 record = registry.recordOf(payee);
         if (InvestorRecords.isFrozen(record)) return (payee, gross, 0, SkipReason.Frozen);
         uint256 bps = t.withholdingBps;
@@ -376,16 +403,34 @@ contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
     }
 
     /// @dev Pay `amount` to `to`; false instead of a revert. ETH gets PUSH_ETH_GAS and no return
-    ///      data is copied, so a hostile receiver can neither block a push nor make it expensive.
+    ///      data; an ERC-20 transfer gets PUSH_ERC20_GAS and at most one word of return data (true,
+    ///      or nothing from a contract, counts as success). So a hostile receiver (or an asset
+    ///      hook it triggers) can neither block a push nor burn more than that allowance. Reverts
+    ///      with PushOutOfGas when the allowance could not be given in full (EIP-150 keeps 1/64).
     function _tryPay(uint256 id, uint8 flags, address to, uint256 amount) private returns (bool ok) {
         if (amount == 0) return true;
+        uint256 gasLimit = flags & _FLAG_ERC20 == 0 ? PUSH_ETH_GAS : PUSH_ERC20_GAS;
+        if (gasleft() < gasLimit + gasLimit / 63 + _PUSH_RESERVE) revert PushOutOfGas(id, to);
         if (flags & _FLAG_ERC20 == 0) {
-            uint256 gasLimit = PUSH_ETH_GAS;
             assembly ("memory-safe") {
                 ok := call(gasLimit, to, amount, 0, 0, 0, 0)
             }
         } else {
-            ok = IERC20(_books[id].asset).trySafeTransfer(to, amount);
+            address asset = _books[id].asset;
+            bytes4 selector = IERC20.transfer.selector;
+            assembly ("memory-safe") {
+                let ptr := mload(0x40)
+                mstore(ptr, selector)
+                mstore(add(ptr, 0x04), and(to, 0xffffffffffffffffffffffffffffffffffffffff))
+                mstore(add(ptr, 0x24), amount)
+                mstore(0x00, 0)
+                ok := call(gasLimit, asset, 0, ptr, 0x44, 0x00, 0x20)
+                if ok {
+                    switch returndatasize()
+                    case 0 { ok := gt(extcodesize(asset), 0) }
+                    default { ok := and(gt(returndatasize(), 0x1f), eq(mload(0x00), 1)) }
+                }
+            }
         }
     }
 

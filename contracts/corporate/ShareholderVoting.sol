@@ -3,7 +3,9 @@ pragma solidity ^0.8.30;
 
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
-import {IRecordDates} from "../interfaces/IRecordDates.sol";
+import {InvestorRecords} from "../compliance/InvestorRecords.sol";
+import {IInvestorRegistry} from "../interfaces/IInvestorRegistry.sol";
+import {IRecordDates, MAX_RECORD_SUPPLY} from "../interfaces/IRecordDates.sol";
 import {IShareholderVoting} from "../interfaces/IShareholderVoting.sol";
 
 /// @title ShareholderVoting
@@ -14,7 +16,13 @@ import {IShareholderVoting} from "../interfaces/IShareholderVoting.sol";
 ///        block or later carry no weight, and moving tokens after voting adds none: the vote is
 ///        recorded against the wallet that held at the record date, once per ballot.
 ///      - Wallet recovery: a wallet the controller recovered (`token.successorOf(w) != w`) can no
-///        longer vote or appoint; its successor casts its vote, once, with `voteFor`.
+///        longer vote, appoint or act as anyone's proxy; its successor casts its vote, once,
+///        with `voteFor`.
+///      - Freeze policy (the same as dividends): while the wallet that stands for a record-date
+///        position (`successorOf(voter)`) is frozen, fully on the token or as an investor in the
+///        registry, that position's vote is kept but cannot be cast (`InvestorFrozen`); it can
+///        be once the freeze is lifted, while the ballot is open. A frozen wallet cannot act as
+///        a proxy either.
 ///      - Proxy: a holder may appoint one proxy per ballot; the first of the two to vote counts.
 ///      - Excluded wallets (treasury) are left out of the eligible supply and cannot vote.
 ///      - Tallies are stored as weight + 1 (written at creation) so that a vote never pays for a
@@ -27,6 +35,9 @@ contract ShareholderVoting is IShareholderVoting {
     uint256 public constant MAX_OPTIONS = 16;
     /// @notice Most excluded wallets per ballot.
     uint256 public constant MAX_EXCLUDED = 16;
+    /// @notice Largest record-date supply a ballot accounts for: 2^208 - 1, the same limit as the
+    ///         token's supply (IRecordDates.MAX_RECORD_SUPPLY).
+    uint256 public constant MAX_SUPPLY = MAX_RECORD_SUPPLY;
 
     uint256 private constant _BPS = 10_000;
 
@@ -49,6 +60,8 @@ contract ShareholderVoting is IShareholderVoting {
 
     /// @notice The security token whose record dates and roles this contract uses.
     IRecordDates public immutable token;
+    /// @notice The investor registry of the token (fixed when the token was deployed).
+    IInvestorRegistry public immutable registry;
 
     uint256 private _count;
     mapping(uint256 id => Ballot) private _ballots;
@@ -57,9 +70,10 @@ contract ShareholderVoting is IShareholderVoting {
     mapping(uint256 id => mapping(address account => bool)) private _excluded;
     mapping(uint256 id => mapping(address holder => address proxy)) private _proxies;
 
-    /// @param token_ The security token (IRecordDates).
+    /// @param token_ The security token (IRecordDates); its registry is read once, here.
     constructor(IRecordDates token_) {
         token = token_;
+        registry = IInvestorRegistry(token_.registry());
     }
 
     // ------------------------------------------------------------------------------------------
@@ -82,6 +96,7 @@ contract ShareholderVoting is IShareholderVoting {
         uint256 word = id >> 8;
         uint256 mask = 1 << (id & 0xff);
         uint256 eligible = token.totalSupplyAt(recordId);
+        if (eligible > MAX_RECORD_SUPPLY) revert SupplyTooLarge(eligible, MAX_RECORD_SUPPLY);
         for (uint256 i; i < n; ++i) {
             address w = p.excluded[i];
             if (_excluded[id][w]) revert DuplicateExcluded(w);
@@ -98,7 +113,7 @@ contract ShareholderVoting is IShareholderVoting {
         b.optionCount = uint8(optionCount);
         b.quorumBps = p.quorumBps;
         b.thresholdBps = p.thresholdBps;
-        b.eligibleSupply = SafeCast.toUint208(eligible);
+        b.eligibleSupply = uint208(eligible);
         if (p.documentHash != bytes32(0)) b.documentHash = p.documentHash;
         for (uint256 i; i < optionCount; ++i) {
             b.tally[i] = 1;
@@ -112,24 +127,35 @@ contract ShareholderVoting is IShareholderVoting {
 
     /// @inheritdoc IShareholderVoting
     function vote(uint256 ballotId, uint8 option) external returns (uint256 weight) {
-        address successor = token.successorOf(msg.sender);
+        Ballot storage b = _known(ballotId);
+        // One call: the record-date weight, the successor and its token-level freeze.
+        (uint256 balance, address successor, bool frozen) = token.recordPosition(msg.sender, b.recordDateId);
         if (successor != msg.sender) revert WalletSuperseded(msg.sender, successor);
-        return _cast(ballotId, msg.sender, option);
+        return _cast(b, ballotId, msg.sender, option, balance, msg.sender, frozen);
     }
 
     /// @inheritdoc IShareholderVoting
     function voteFor(uint256 ballotId, address voter, uint8 option) external returns (uint256 weight) {
-        address successor = token.successorOf(voter);
+        Ballot storage b = _known(ballotId);
+        uint256 recordId = b.recordDateId;
+        (uint256 balance, address successor, bool frozen) = token.recordPosition(voter, recordId);
         if (successor == voter) {
-            // Not recovered: only the proxy this holder appointed for this ballot.
+            // Not recovered: only the proxy this holder appointed for this ballot...
             if (msg.sender == voter || _proxies[ballotId][voter] != msg.sender) {
                 revert NotAuthorized(ballotId, voter, msg.sender);
+            }
+            // ...and only while that proxy is itself in good standing: not recovered (its key
+            // may be in a thief's hands), not frozen on the token or in the registry.
+            (, address proxySuccessor, bool proxyFrozen) = token.recordPosition(msg.sender, recordId);
+            if (proxySuccessor != msg.sender) revert WalletSuperseded(msg.sender, proxySuccessor);
+            if (proxyFrozen || InvestorRecords.isFrozen(registry.recordOf(msg.sender))) {
+                revert InvestorFrozen(ballotId, msg.sender);
             }
         } else if (successor != msg.sender) {
             // Recovered: only the successor (never a proxy the lost wallet appointed).
             revert NotAuthorized(ballotId, voter, msg.sender);
         }
-        weight = _cast(ballotId, voter, option);
+        weight = _cast(b, ballotId, voter, option, balance, successor, frozen);
         emit VoteCastOnBehalf(ballotId, voter, msg.sender);
     }
 
@@ -243,10 +269,19 @@ contract ShareholderVoting is IShareholderVoting {
     // Internals
     // ------------------------------------------------------------------------------------------
 
-    function _cast(uint256 id, address voter, uint8 option) private returns (uint256 weight) {
-        Ballot storage b = _ballots[id];
+    /// @dev Count `voter`'s record-date `weight` for `option`. `standing` is the wallet that now
+    ///      stands for `voter` (its successor) and `frozen` its token-level freeze; its registry
+    ///      freeze is read here, last, so that refusals for other reasons cost no registry call.
+    function _cast(
+        Ballot storage b,
+        uint256 id,
+        address voter,
+        uint8 option,
+        uint256 weight,
+        address standing,
+        bool frozen
+    ) private returns (uint256) {
         uint256 optionCount = b.optionCount;
-        if (optionCount == 0) revert UnknownBallot(id);
         if (block.timestamp < b.start) revert VotingNotOpen(id, b.start);
         if (block.timestamp >= b.end) revert VotingClosed(id, b.end);
         if (option >= optionCount) revert InvalidOption(id, option);
@@ -257,11 +292,12 @@ contract ShareholderVoting is IShareholderVoting {
             if (_excluded[id][voter]) revert ExcludedVoter(id, voter);
             revert AlreadyVoted(id, voter);
         }
-        weight = token.balanceOfAt(voter, b.recordDateId);
         if (weight == 0) revert NoVotingWeight(id, voter);
+        if (frozen || InvestorRecords.isFrozen(registry.recordOf(standing))) revert InvestorFrozen(id, standing);
         _votedBits[voter][word] = bits | mask;
         b.tally[option] += weight;
         emit VoteCast(id, voter, option, weight);
+        return weight;
     }
 
     function _known(uint256 id) private view returns (Ballot storage b) {

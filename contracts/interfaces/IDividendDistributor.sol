@@ -72,7 +72,8 @@ interface IDividendDistributor {
         uint256 indexed id, address indexed holder, address indexed payee, uint256 amount, uint256 withheld
     );
     /// @notice `push` left `holder` unpaid for `reason` (a SkipReason); the holder may still claim
-    ///         unless the reason is AlreadyPaidOrExcluded.
+    ///         unless the reason is AlreadyPaidOrExcluded (Frozen: once unfrozen; TransferFailed:
+    ///         the payment failed or needed more than the push's gas allowance).
     event PushSkipped(uint256 indexed id, address indexed holder, SkipReason reason);
     /// @notice `amount` withheld from distribution `id` was sent to `taxWallet`.
     event WithheldWithdrawn(uint256 indexed id, address indexed taxWallet, uint256 amount);
@@ -85,8 +86,10 @@ interface IDividendDistributor {
     error RecordDateNotPassed(uint256 recordDateId);
     /// @notice The deposit (what arrived) is zero.
     error ZeroDeposit();
-    /// @notice The deposit does not fit the 208-bit accounting.
+    /// @notice The deposit does not fit the 208-bit accounting (above MAX_SUPPLY).
     error DepositTooLarge(uint256 amount);
+    /// @notice The token's record-date supply is above the 208-bit limit the distribution accounts for.
+    error SupplyTooLarge(uint256 supply, uint256 max);
     /// @notice ETH distribution: `amount` differs from msg.value; ERC-20: msg.value is not zero.
     error ValueMismatch(uint256 value, uint256 amount);
     /// @notice The expiry must lie in the future.
@@ -111,8 +114,18 @@ interface IDividendDistributor {
     error AlreadyPaid(uint256 id, address holder);
     /// @notice `holder` is excluded from distribution `id`.
     error ExcludedHolder(uint256 id, address holder);
-    /// @notice The investor record of `payee` is frozen (investor-level freeze in the registry).
+    /// @notice `payee` is frozen, fully on the token or as an investor in the registry: its share
+    ///         of distribution `id` is kept but cannot be paid while the freeze lasts.
     error InvestorFrozen(uint256 id, address payee);
+    /// @notice `wallet` was recovered by the controller to `successor`: only the successor
+    ///         collects its shares (with `claimFor`).
+    error WalletSuperseded(address wallet, address successor);
+    /// @notice `caller` is not the payee (`successorOf(holder)`) of `holder`'s share of
+    ///         distribution `id`: only the payee chooses when it is paid.
+    error NotPayee(uint256 id, address holder, address caller);
+    /// @notice `push` has too little gas left to give the payment to `payee` its full gas
+    ///         allowance; send the batch with more gas or fewer holders.
+    error PushOutOfGas(uint256 id, address payee);
     /// @notice `holder` has no share of distribution `id` (no balance at the record date).
     error NothingDue(uint256 id, address holder);
     /// @notice Distribution `id` has nothing withheld waiting for the tax wallet.
@@ -127,20 +140,27 @@ interface IDividendDistributor {
     /// @return id The new distribution's id (1, 2, ...).
     function createDistribution(DistributionParams calldata p) external payable returns (uint256 id);
 
-    /// @notice Claim the caller's share of distribution `id`; paid to `successorOf(caller)`.
+    /// @notice Claim the caller's share of distribution `id`. Refused (WalletSuperseded) for a
+    ///         wallet the controller recovered, whose successor collects with `claimFor`; refused
+    ///         (InvestorFrozen) while the caller is frozen on the token or in the registry.
     /// @param id The distribution.
     /// @return amount Net amount paid (after withholding).
     function claim(uint256 id) external returns (uint256 amount);
 
-    /// @notice Pay `holder`'s share of distribution `id` to `successorOf(holder)`; anyone may call.
-    ///         This is how a wallet recovered by the controller collects the lost wallet's share.
+    /// @notice Pay `holder`'s share of distribution `id` to `successorOf(holder)`; only that payee
+    ///         may call (NotPayee otherwise), so nobody else chooses when it is paid, and so
+    ///         whether the withholding flag is set at that moment. This is how a wallet recovered
+    ///         by the controller collects the lost wallet's share. Refused while the payee is frozen.
     /// @param id The distribution.
     /// @param holder The wallet that held tokens at the record date.
     /// @return amount Net amount paid (after withholding).
     function claimFor(uint256 id, address holder) external returns (uint256 amount);
 
-    /// @notice Issuer: pay `holders` who have not claimed; skips (with PushSkipped) anyone already
-    ///         paid, excluded, frozen, owed nothing, or whose payment fails.
+    /// @notice Issuer: pay `holders` who have not claimed, each to its `successorOf` (never to a
+    ///         recovered wallet); skips (with PushSkipped) anyone already paid, excluded, frozen
+    ///         (token or registry), owed nothing, or whose payment fails or needs more gas than
+    ///         PUSH_ETH_GAS / PUSH_ERC20_GAS. Reverts whole (PushOutOfGas) rather than skip a
+    ///         payee for want of gas in the transaction.
     /// @param id The distribution.
     /// @param holders Wallets that held tokens at the record date.
     /// @return paidCount How many holders were paid.

@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.30;
 
+/// @dev The largest record-date supply the corporate actions accept: 2^208 - 1. Distributions and
+///      ballots keep the eligible supply (and a distribution its deposit and running totals) in
+///      208-bit fields, so a token read by them must never let its total supply exceed this.
+///      One constant for both sides: the token's supply limit and the corporate accounting.
+uint256 constant MAX_RECORD_SUPPLY = type(uint208).max;
+
 /// @title IRecordDates
 /// @notice Record dates (snapshots) of a security token, read by dividends and ballots.
 /// @dev A record date is a future timestamp fixed by the issuer. Balances "at" record date `id`
@@ -25,11 +31,18 @@ interface IRecordDates {
     /// @notice The wallet that now stands for `wallet` after controller recoveries (itself if none).
     function successorOf(address wallet) external view returns (address);
 
-    /// @notice `balanceOfAt(account, id)` and `successorOf(account)` in one call, for a consumer
-    ///         that checked once, when it fixed its terms, that record date `id` has passed
-    ///         (dividends, ballots). It does NOT check it again: for a record date that has not
-    ///         passed (or does not exist) the balance answered is the current one.
-    function recordPosition(address account, uint256 id) external view returns (uint256 balance, address successor);
+    /// @notice `balanceOfAt(account, id)`, `successorOf(account)` and whether that successor is
+    ///         fully frozen on this token, in one call, for a consumer that checked once, when it
+    ///         fixed its terms, that record date `id` has passed (dividends, ballots). It does NOT
+    ///         check it again: for a record date that has not passed (or does not exist) the
+    ///         balance answered is the current one.
+    /// @return balance The record-date balance of `account`.
+    /// @return successor The wallet that now stands for `account` (itself if never recovered).
+    /// @return successorFrozen Whether `successor` is fully frozen on this token now.
+    function recordPosition(address account, uint256 id)
+        external
+        view
+        returns (uint256 balance, address successor, bool successorFrozen);
 
     /// @notice The investor registry the token reads.
     function registry() external view returns (address);

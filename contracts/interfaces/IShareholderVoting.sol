@@ -106,6 +106,11 @@ interface IShareholderVoting {
     error WalletSuperseded(address wallet, address successor);
     /// @notice `caller` is neither the proxy nor the successor of `voter` on ballot `id`.
     error NotAuthorized(uint256 id, address voter, address caller);
+    /// @notice `wallet` is frozen, fully on the token or as an investor in the registry: the vote
+    ///         it stands for (or casts as a proxy) on ballot `id` cannot be cast while it lasts.
+    error InvestorFrozen(uint256 id, address wallet);
+    /// @notice The token's record-date supply is above the 208-bit limit a ballot accounts for.
+    error SupplyTooLarge(uint256 supply, uint256 max);
 
     /// @notice Create a ballot; the caller needs the token's ISSUER_ROLE. Costs the same whatever
     ///         the number of holders (at most MAX_EXCLUDED balances are read).
@@ -113,14 +118,18 @@ interface IShareholderVoting {
     /// @return id The new ballot's id (1, 2, ...).
     function createBallot(BallotParams calldata p) external returns (uint256 id);
 
-    /// @notice Vote `option` on ballot `ballotId` with the caller's record-date balance.
+    /// @notice Vote `option` on ballot `ballotId` with the caller's record-date balance. Refused
+    ///         for a recovered wallet (WalletSuperseded) and while the caller is frozen on the
+    ///         token or in the registry (InvestorFrozen).
     /// @param ballotId The ballot.
     /// @param option Index into the ballot's options.
     /// @return weight The weight counted.
     function vote(uint256 ballotId, uint8 option) external returns (uint256 weight);
 
     /// @notice Cast `voter`'s vote as its proxy for this ballot, or as its successor after a wallet
-    ///         recovery (the lost wallet's record-date weight, once).
+    ///         recovery (the lost wallet's record-date weight, once). A proxy must not have been
+    ///         recovered (WalletSuperseded) nor be frozen (InvestorFrozen); the wallet that stands
+    ///         for `voter` (`successorOf(voter)`) must not be frozen either (InvestorFrozen).
     /// @param ballotId The ballot.
     /// @param voter The wallet whose record-date balance is the weight.
     /// @param option Index into the ballot's options.

@@ -294,11 +294,18 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
     }
 
     /// @inheritdoc IRecordDates
-    /// @dev One cold read of the wallet's state word answers both halves; skipping the passed
-    ///      check saves the read of the record date (the caller checked it once).
-    function recordPosition(address account, uint256 id) external view returns (uint256 balance, address successor) {
+    /// @dev One cold read of the wallet's state word answers all three for a wallet never
+    ///      recovered (a recovered one adds the read of its successor's word); skipping the
+    ///      passed check saves the read of the record date (the caller checked it once).
+    function recordPosition(address account, uint256 id)
+        external
+        view
+        returns (uint256 balance, address successor, bool successorFrozen)
+    {
         uint256 h = _holders[account];
-        return (_balanceAt(account, h, id), _successorOf(account, h));
+        balance = _balanceAt(account, h, id);
+        successor = _successorOf(account, h);
+        successorFrozen = (successor == account ? h : _holders[successor]).isWalletFrozen();
     }
 
     /// @inheritdoc IRecordDates

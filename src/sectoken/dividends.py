@@ -4,6 +4,8 @@ A distribution pays ETH or an ERC-20 pro rata to the balances at a record date o
 (the distributor keeps no copy of holdings). Holders claim; ``push_dividends`` pays those who do
 not, in batches: it recomputes who is still unpaid (``isPaid``) on every run, so an interrupted
 push simply continues on the next run and nobody is paid twice (the contract refuses it anyway).
+The contract skips (and reports) a holder that is frozen or whose payment fails; the report
+lists them with the reason: they stay unpaid and may claim themselves.
 """
 
 from __future__ import annotations
@@ -80,6 +82,15 @@ class DistributionStatus:
         return self.deposit - self.released - self.reclaimed
 
 
+#: Why the distributor's push skipped a holder (IDividendDistributor.SkipReason).
+SKIP_REASONS = {
+    1: "already paid or excluded",
+    2: "frozen (token or registry): payable once unfrozen",
+    3: "nothing due",
+    4: "payment failed or needed more gas than a push gives: left to claim",
+}
+
+
 @dataclass(slots=True)
 class PushReport:
     considered: int = 0
@@ -88,6 +99,8 @@ class PushReport:
     transactions: int = 0
     gas_used: int = 0
     tx_hashes: list[str] = field(default_factory=list)
+    #: (holder, reason) for every holder a push transaction skipped (PushSkipped events)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
 _ERC20_ABI = [
@@ -293,6 +306,11 @@ def push_dividends(
         report.pushed_to += len(batch)
         report.gas_used += int(receipt.gas_used)
         report.tx_hashes.append(str(receipt.txn_hash))
+        for event in receipt.decode_logs(distributor.PushSkipped):
+            code = int(event.reason)
+            report.skipped.append(
+                (to_checksum_address(event.holder), SKIP_REASONS.get(code, f"reason {code}"))
+            )
     return report
 
 

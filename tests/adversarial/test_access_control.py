@@ -40,12 +40,12 @@ PUBLIC: dict[str, dict[str, str]] = {
     },
     "DividendDistributor": {
         "claim": "pays the caller's record-date share once",
-        "claimFor": "pays a holder's share to the holder's successor, never to the caller",
+        "claimFor": "only the holder's payee (its successor, usually itself) may call; pays it",
         "withdrawWithheld": "pays withheld tax to the distribution's fixed tax wallet",
     },
     "ShareholderVoting": {
         "vote": "casts the caller's record-date weight once",
-        "voteFor": "only the appointed proxy or the recovery successor may cast it",
+        "voteFor": "only the appointed proxy (not recovered, not frozen) or the successor",
         "appointProxy": "the caller names a proxy for its own vote",
     },
 }

@@ -70,6 +70,14 @@ def eth_received(account: Any, action: Any) -> int:
     return account.balance - before
 
 
+def claimed_eth(distributor: Any, did: int, holder: Any, payee: Any) -> int:
+    """ETH ``payee`` gained by claiming ``holder``'s share itself (``claimFor``; only the payee
+    may), the transaction fee added back."""
+    before = payee.balance
+    receipt = distributor.claimFor(did, holder, sender=payee)
+    return payee.balance - before + receipt.gas_used * receipt.gas_price
+
+
 # --------------------------------------------------------------------------------------------
 # creation
 # --------------------------------------------------------------------------------------------
@@ -169,10 +177,7 @@ def test_excluded_wallets_leave_the_denominator(
     assert distributor.entitlementOf(did, treasury) == 0
     with ape.reverts(distributor.ExcludedHolder, id=did, holder=treasury.address):
         distributor.claim(did, sender=treasury)
-    assert (
-        eth_received(alice, lambda: distributor.claimFor(did, alice, sender=deployer))
-        == 6 * ETHER // 5
-    )
+    assert claimed_eth(distributor, did, alice, alice) == 6 * ETHER // 5
 
 
 def test_all_excluded_is_an_error(
@@ -237,7 +242,7 @@ def test_claim_pays_pro_rata_in_eth(
 ) -> None:
     did = env.eth(ETHER)
     for wallet, shares in ((alice, 600), (bob, 300), (carol, 100)):
-        got = eth_received(wallet, lambda w=wallet: distributor.claimFor(did, w, sender=deployer))
+        got = claimed_eth(distributor, did, wallet, wallet)
         assert got == ETHER * shares // 1000
     info = distributor.distribution(did)
     assert info.released == ETHER
@@ -293,14 +298,8 @@ def test_transfers_after_record_date_do_not_change_shares(
 ) -> None:
     env.token.transfer(bob, 500, sender=alice)  # after the record date, before the distribution
     did = env.eth(ETHER)
-    assert (
-        eth_received(bob, lambda: distributor.claimFor(did, bob, sender=deployer))
-        == ETHER * 3 // 10
-    )
-    assert (
-        eth_received(alice, lambda: distributor.claimFor(did, alice, sender=deployer))
-        == ETHER * 6 // 10
-    )
+    assert claimed_eth(distributor, did, bob, bob) == ETHER * 3 // 10
+    assert claimed_eth(distributor, did, alice, alice) == ETHER * 6 // 10
 
 
 def test_tokens_received_in_the_record_date_block_carry_nothing(
@@ -415,11 +414,11 @@ def test_withholding_applies_to_flagged_investors(
 ) -> None:
     verify(alice, withholding=True)
     did = env.eth(ETHER, withholding_bps=3000, tax_wallet=tax_wallet)
-    receipt = distributor.claimFor(did, alice, sender=deployer)
+    receipt = distributor.claim(did, sender=alice)
     [event] = receipt.decode_logs(distributor.Claimed)
     gross = ETHER * 6 // 10
     assert (event.amount, event.withheld) == (gross - gross * 3 // 10, gross * 3 // 10)
-    got_bob = eth_received(bob, lambda: distributor.claimFor(did, bob, sender=deployer))
+    got_bob = claimed_eth(distributor, did, bob, bob)
     assert got_bob == ETHER * 3 // 10  # not flagged: nothing withheld
     info = distributor.distribution(did)
     assert info.withheld == gross * 3 // 10
@@ -627,17 +626,23 @@ def test_reentrant_erc20_callback_gets_exactly_its_share(
 
 
 def test_recovered_wallet_share_goes_to_successor(
-    env: Env, distributor: Any, controller: Any, alice: Any, dave: Any, deployer: Any
+    env: Env, distributor: Any, controller: Any, alice: Any, bob: Any, dave: Any
 ) -> None:
     did = env.eth(ETHER)
     env.token.recoverWallet(alice, dave, b"court order 42", sender=controller)
     assert env.token.successorOf(alice) == dave.address
-    # whoever holds alice's lost key can only send alice's share to dave
+    # whoever holds alice's lost key can no longer claim, not even to send the share to dave
+    with ape.reverts(distributor.WalletSuperseded, wallet=alice.address, successor=dave.address):
+        distributor.claim(did, sender=alice)
+    with ape.reverts(distributor.WalletSuperseded, wallet=alice.address, successor=dave.address):
+        distributor.claimFor(did, alice, sender=alice)
+    with ape.reverts(distributor.NotPayee, id=did, holder=alice.address, caller=bob.address):
+        distributor.claimFor(did, alice, sender=bob)
     before = dave.balance
-    receipt = distributor.claim(did, sender=alice)
+    receipt = distributor.claimFor(did, alice, sender=dave)
     [event] = receipt.decode_logs(distributor.Claimed)
     assert (event.holder, event.payee) == (alice.address, dave.address)
-    assert dave.balance - before == ETHER * 6 // 10
+    assert dave.balance - before + receipt.gas_used * receipt.gas_price == ETHER * 6 // 10
     # and only once; dave held nothing himself at the record date
     with ape.reverts(distributor.AlreadyPaid):
         distributor.claimFor(did, alice, sender=dave)
@@ -650,10 +655,7 @@ def test_successor_collects_with_claim_for(
 ) -> None:
     did = env.eth(ETHER)
     env.token.recoverWallet(alice, dave, b"ticket 7", sender=controller)
-    assert (
-        eth_received(dave, lambda: distributor.claimFor(did, alice, sender=deployer))
-        == ETHER * 6 // 10
-    )
+    assert claimed_eth(distributor, did, alice, dave) == ETHER * 6 // 10
 
 
 def test_recovery_before_the_record_date_moves_the_entitlement(
@@ -672,10 +674,7 @@ def test_recovery_before_the_record_date_moves_the_entitlement(
         eth_params(rid, ETHER, chain.pending_timestamp + DAY), value=ETHER, sender=issuer
     )
     assert distributor.entitlementOf(1, alice) == 0
-    assert (
-        eth_received(dave, lambda: distributor.claimFor(1, dave, sender=deployer))
-        == ETHER * 6 // 10
-    )
+    assert claimed_eth(distributor, 1, dave, dave) == ETHER * 6 // 10
 
 
 # --------------------------------------------------------------------------------------------
@@ -697,15 +696,9 @@ def test_lapsed_kyc_may_still_claim(
     verify(alice, kyc_expiry=env.chain.pending_timestamp + 10)
     env.chain.mine(timestamp=env.chain.pending_timestamp + 100)
     assert not registry.isVerified(alice)
-    assert (
-        eth_received(alice, lambda: distributor.claimFor(did, alice, sender=deployer))
-        == ETHER * 6 // 10
-    )
+    assert claimed_eth(distributor, did, alice, alice) == ETHER * 6 // 10
     registry.removeInvestor(bob, sender=compliance_officer)
-    assert (
-        eth_received(bob, lambda: distributor.claimFor(did, bob, sender=deployer))
-        == ETHER * 3 // 10
-    )
+    assert claimed_eth(distributor, did, bob, bob) == ETHER * 3 // 10
 
 
 def test_frozen_investor_cannot_claim_until_unfrozen(
@@ -720,10 +713,7 @@ def test_frozen_investor_cannot_claim_until_unfrozen(
         (alice.address, 2)
     ]
     registry.setFrozen(alice, False, sender=compliance_officer)
-    assert (
-        eth_received(alice, lambda: distributor.claimFor(did, alice, sender=deployer))
-        == ETHER * 6 // 10
-    )
+    assert claimed_eth(distributor, did, alice, alice) == ETHER * 6 // 10
 
 
 def test_frozen_share_is_reclaimed_at_expiry(

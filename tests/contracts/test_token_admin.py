@@ -232,6 +232,7 @@ def test_record_position_is_balance_at_and_successor_in_one_call(
     funded: Any,
     issuer: Any,
     controller: Any,
+    compliance_officer: Any,
     verify: Any,
     accounts: Any,
     alice: Any,
@@ -241,15 +242,24 @@ def test_record_position_is_balance_at_and_successor_in_one_call(
     at = chain.pending_timestamp + 100
     funded.scheduleRecordDate(at, sender=issuer)
     # not passed yet: documented to answer the current balance (callers check once, at creation)
-    assert tuple(funded.recordPosition(alice, 1)) == (1000, alice.address)
+    assert tuple(funded.recordPosition(alice, 1)) == (1000, alice.address, False)
     chain.pending_timestamp = at + 1
     funded.transfer(bob, 400, sender=alice)
     fresh = accounts[9]
     verify(fresh)
     funded.recoverWallet(bob, fresh, b"lost key", sender=controller)
-    assert tuple(funded.recordPosition(alice, 1)) == (funded.balanceOfAt(alice, 1), alice.address)
-    assert tuple(funded.recordPosition(bob, 1)) == (500, fresh.address)
-    assert tuple(funded.recordPosition(fresh, 1)) == (0, fresh.address)
+    assert tuple(funded.recordPosition(alice, 1)) == (
+        funded.balanceOfAt(alice, 1),
+        alice.address,
+        False,
+    )
+    # the lost wallet is frozen by the recovery; the flag answered is its successor's
+    assert tuple(funded.recordPosition(bob, 1)) == (500, fresh.address, False)
+    funded.setWalletFrozen(fresh, True, sender=compliance_officer)
+    assert tuple(funded.recordPosition(bob, 1)) == (500, fresh.address, True)
+    assert tuple(funded.recordPosition(fresh, 1)) == (0, fresh.address, True)
+    funded.setWalletFrozen(fresh, False, sender=compliance_officer)
+    assert tuple(funded.recordPosition(fresh, 1)) == (0, fresh.address, False)
     assert funded.balanceOfAt(alice, 1) == 1000 and funded.balanceOf(alice) == 600
 
 

@@ -4,10 +4,14 @@ DividendDistributor and ShareholderVoting (Anvil).
 Random steps over a pool of seven wallets (five holders, two spare wallets that become recovery
 targets): issuance, transfers, record dates (some with a transfer inside the record-date block),
 time jumps, ETH and stablecoin distributions (amounts from 1 wei to near 2**208, withholding,
-excluded wallets, short and long expiries), claims by the holder or by anyone for it, issuer
-pushes (with duplicates and non-holders), reclaims, tax withdrawals, registry freezes and
-withholding flags, controller wallet recoveries, ballots (2..4 options, excluded wallets,
-quorum and threshold), votes, and votes cast by a recovered wallet's successor.
+excluded wallets, short and long expiries), claims by the holder, by its payee or by others for
+it (only the payee may), issuer pushes (with duplicates and non-holders), reclaims, tax
+withdrawals, registry freezes, token-level wallet freezes and withholding flags, controller
+wallet recoveries, ballots (2..4 options, excluded wallets, quorum and threshold), votes, proxy
+appointments and proxy votes (by proxies later recovered or frozen), and votes cast by a
+recovered wallet's successor. The freeze policy is the same for both actions: while the wallet
+standing for a position (its successor) is frozen, on the token or in the registry, its share
+cannot be collected nor its vote cast.
 
 Every transaction is mined at a timestamp the model chooses (``evm_setNextBlockTimestamp`` to the
 model's ``now``; time moves only by explicit steps), with a fixed gas limit so that a refused
@@ -200,6 +204,7 @@ def env(
     )
     token.grantRole(token.ISSUER_ROLE(), issuer, sender=deployer)
     token.grantRole(token.CONTROLLER_ROLE(), controller, sender=deployer)
+    token.grantRole(token.COMPLIANCE_ROLE(), compliance_officer, sender=deployer)
     distributor = project.DividendDistributor.deploy(token, sender=deployer)
     voting = project.ShareholderVoting.deploy(token, sender=deployer)
     coin = project.MockStablecoin.deploy(sender=deployer)
@@ -270,6 +275,7 @@ class Ballot:
     eligible: int
     voted: set[str] = field(default_factory=set)
     tallies: list[int] = field(default_factory=list)
+    proxies: dict[str, str] = field(default_factory=dict)  # holder -> proxy
 
 
 @dataclass
@@ -309,7 +315,8 @@ class CorporateMachine(RuleBasedStateMachine):
         for a, amount in zip(self.addr, (600, 300, 100), strict=False):
             self.balances[a] = amount
         self.successor: dict[str, str] = {}
-        self.frozen = dict.fromkeys(self.addr, False)
+        self.frozen = dict.fromkeys(self.addr, False)  # registry (investor) freeze
+        self.wallet_frozen = dict.fromkeys(self.addr, False)  # token-level full freeze
         self.withholding = dict.fromkeys(self.addr, False)
         self.records: dict[int, dict[str, int]] = {}
         self.record_supply: dict[int, int] = {}
@@ -374,23 +381,32 @@ class CorporateMachine(RuleBasedStateMachine):
         return self.eth_balance(a) if d.asset == "eth" else self.coin_balance(a)
 
     def can_move(self, a: str) -> bool:
-        return not self.lost(a) and not self.frozen[a]
+        return not self.lost(a) and not self.frozen[a] and not self.wallet_frozen[a]
+
+    def is_frozen(self, a: str) -> bool:
+        """Frozen for the corporate actions: on the token or in the registry."""
+        return self.frozen[a] or self.wallet_frozen[a]
 
     # --- what the contracts should do
 
-    def predict_claim(self, d: Dist, holder: str) -> tuple[str | None, str, int, int]:
-        """(error or None, payee, gross, withheld) of a claim of ``holder`` now."""
+    def predict_claim(
+        self, d: Dist, holder: str, caller: str | None = None
+    ) -> tuple[str | None, str, int, int]:
+        """(error or None, payee, gross, withheld) of a claim of ``holder`` now, sent by
+        ``caller`` (None: the issuer's push, which any payee accepts)."""
         if self.now >= d.expiry:
             return "DistributionExpired", "", 0, 0
         if holder in d.excluded:
             return "ExcludedHolder", "", 0, 0
         if holder in d.gross:
             return "AlreadyPaid", "", 0, 0
+        payee = self.successor_of(holder)
+        if caller is not None and caller != payee:
+            return ("WalletSuperseded" if caller == holder else "NotPayee"), "", 0, 0
         gross = d.deposit * self.records[d.rid].get(holder, 0) // d.eligible
         if gross == 0:
             return "NothingDue", "", 0, 0
-        payee = self.successor_of(holder)
-        if self.frozen[payee]:
+        if self.is_frozen(payee):
             return "InvestorFrozen", payee, gross, 0
         withheld = gross * d.bps // BPS if self.withholding[payee] else 0
         return None, payee, gross, withheld
@@ -485,11 +501,23 @@ class CorporateMachine(RuleBasedStateMachine):
         self.expect(err, None, "setInvestor")
         self.frozen[a], self.withholding[a] = frozen, withholding
 
+    @rule(who=WHO)
+    def toggle_wallet_frozen(self, who: int) -> None:
+        """Token-level full freeze on or off (never lifted from a recovered wallet here)."""
+        self.begin("wallet freeze")
+        a = self.addr[who]
+        frozen = not self.wallet_frozen[a]
+        if self.lost(a):
+            return
+        _, err = self.send(self.env.token, "setWalletFrozen", a, frozen, sender=self.env.officer)
+        self.expect(err, None, "setWalletFrozen")
+        self.wallet_frozen[a] = frozen
+
     @rule(lost=st.integers(0, HOLDERS + SPARES - 1), spare=st.integers(0, SPARES - 1))
     def recover(self, lost: int, spare: int) -> None:
         self.begin("recover")
         a, b = self.addr[lost], self.addr[HOLDERS + spare]
-        if a == b or self.lost(a) or self.lost(b) or self.frozen[b]:
+        if a == b or self.lost(a) or self.lost(b) or self.frozen[b] or self.wallet_frozen[b]:
             return
         _, err = self.send(
             self.env.token, "recoverWallet", a, b, b"ticket", sender=self.env.controller
@@ -498,6 +526,7 @@ class CorporateMachine(RuleBasedStateMachine):
         self.balances[b] += self.balances[a]
         self.balances[a] = 0
         self.successor[a] = b
+        self.wallet_frozen[a] = True  # the recovery freezes the lost wallet on the token
 
     # --- dividends
 
@@ -546,25 +575,35 @@ class CorporateMachine(RuleBasedStateMachine):
         self.dists.append(Dist(did, rid, asset, amount, eligible, expiry, bps, set(ex)))
 
     @precondition(lambda self: bool(self.dists))
-    @rule(data=st.data(), who=WHO)
-    def claim_for(self, data: Any, who: int) -> None:
-        """Anyone (here the deployer) claims for a holder."""
+    @rule(data=st.data(), who=WHO, by=st.sampled_from(["payee", "payee", "outsider", "wallet"]))
+    def claim_for(self, data: Any, who: int, by: str) -> None:
+        """``claimFor`` a holder, sent by its payee (the only caller allowed), by an outsider
+        (the deployer) or by any wallet of the pool."""
         self.begin("claimFor")
-        self._claim(data.draw(st.sampled_from(self.dists)), self.addr[who], by_self=False)
+        d = data.draw(st.sampled_from(self.dists))
+        holder = self.addr[who]
+        if by == "payee":
+            caller = self.account(self.successor_of(holder))
+        elif by == "outsider":
+            caller = self.env.deployer
+        else:
+            caller = self.env.wallets[data.draw(st.integers(0, HOLDERS + SPARES - 1))]
+        self._claim(d, holder, caller=caller)
 
     @precondition(lambda self: bool(self.dists))
     @rule(data=st.data(), who=WHO)
     def claim(self, data: Any, who: int) -> None:
         """A holder (or whoever has its key, after a recovery) claims for itself."""
         self.begin("claim")
-        self._claim(data.draw(st.sampled_from(self.dists)), self.addr[who], by_self=True)
+        self._claim(data.draw(st.sampled_from(self.dists)), self.addr[who], caller=None)
 
-    def _claim(self, d: Dist, holder: str, *, by_self: bool) -> None:
-        want, payee, gross, withheld = self.predict_claim(d, holder)
+    def _claim(self, d: Dist, holder: str, *, caller: Any) -> None:
+        """``claim`` by ``holder`` (caller None) or ``claimFor(holder)`` sent by ``caller``."""
+        sender = self.account(holder) if caller is None else caller
+        want, payee, gross, withheld = self.predict_claim(d, holder, str(sender.address))
         watch = payee or holder
         before = self.asset_balance(d, watch)
-        sender = self.account(holder) if by_self else self.env.deployer
-        if by_self:
+        if caller is None:
             receipt, err = self.send(self.env.distributor, "claim", d.id, sender=sender)
         else:
             receipt, err = self.send(self.env.distributor, "claimFor", d.id, holder, sender=sender)
@@ -572,7 +611,7 @@ class CorporateMachine(RuleBasedStateMachine):
         if err:
             return
         got = self.asset_balance(d, payee) - before
-        if d.asset == "eth" and by_self and payee == holder:
+        if d.asset == "eth":  # the payee sent it: add its fee back
             got += int(receipt["gasUsed"], 16) * int(receipt["effectiveGasPrice"], 16)
         assert got == gross - withheld, f"{payee} received {got}, expected {gross - withheld}"
         [(topics, data)] = logs_of(receipt, self.dist_address, self.env.distributor.Claimed)
@@ -590,8 +629,8 @@ class CorporateMachine(RuleBasedStateMachine):
         holder = data.draw(st.sampled_from(sorted(d.gross)))
         receiver = self.addr[to]
         self._transfer(holder, receiver, 100)
-        self._claim(d, holder, by_self=by_self)
-        self._claim(d, receiver, by_self=not by_self)
+        self._claim(d, holder, caller=None if by_self else self.account(holder))
+        self._claim(d, receiver, caller=self.account(receiver) if by_self else None)
 
     @precondition(lambda self: bool(self.dists))
     @rule(data=st.data(), picks=st.lists(st.integers(0, HOLDERS + SPARES - 1), max_size=6))
@@ -606,6 +645,7 @@ class CorporateMachine(RuleBasedStateMachine):
         plan: list[tuple[str, str, int, int] | tuple[str, int]] = []
         deltas: Counter[str] = Counter()
         skip_code = {"AlreadyPaid": 1, "ExcludedHolder": 1, "InvestorFrozen": 2, "NothingDue": 3}
+        # push pays each holder's successor, never a recovered wallet
         for h in holders:
             want, payee, gross, withheld = self.predict_claim(d, h)
             if want is None:
@@ -736,6 +776,7 @@ class CorporateMachine(RuleBasedStateMachine):
         )
 
     def predict_vote(self, b: Ballot, voter: str, option: int) -> tuple[str | None, int]:
+        """Verdict and weight of ``voter``'s vote cast now by whoever may cast it."""
         if self.now >= b.end:
             return "VotingClosed", 0
         if option >= b.options:
@@ -747,6 +788,8 @@ class CorporateMachine(RuleBasedStateMachine):
         weight = self.records[b.rid].get(voter, 0)
         if weight == 0:
             return "NoVotingWeight", 0
+        if self.is_frozen(self.successor_of(voter)):
+            return "InvestorFrozen", 0
         return None, weight
 
     @precondition(lambda self: bool(self.ballots))
@@ -801,6 +844,73 @@ class CorporateMachine(RuleBasedStateMachine):
         self.expect(err, want, "voteFor by successor")
         if not err:
             b.voted.add(lost)
+            b.tallies[option] += weight
+
+    @precondition(lambda self: bool(self.ballots))
+    @rule(
+        data=st.data(),
+        holder=WHO,
+        proxy=WHO,
+        then_vote=st.booleans(),
+        option=st.sampled_from([0, 1, 2, 4]),
+        any_proxy=st.booleans(),
+    )
+    def appoint_proxy(
+        self, data: Any, holder: int, proxy: int, then_vote: bool, option: int, any_proxy: bool
+    ) -> None:
+        """A holder appoints a proxy (any wallet, or one not recovered and not the holder); the
+        proxy may vote at once (or later: proxy_vote)."""
+        self.begin("appoint proxy")
+        b = data.draw(st.sampled_from(self.ballots))
+        h, p = self.addr[holder], self.addr[proxy]
+        live = [a for a in self.addr if a != h and not self.lost(a)]
+        if not any_proxy and live:
+            p = live[proxy % len(live)]
+        if self.now >= b.end:
+            want: str | None = "VotingClosed"
+        elif self.lost(h):
+            want = "WalletSuperseded"
+        elif h in b.excluded:
+            want = "ExcludedVoter"
+        elif h in b.voted:
+            want = "AlreadyVoted"
+        else:
+            want = None
+        _, err = self.send(self.env.voting, "appointProxy", b.id, p, sender=self.account(h))
+        self.expect(err, want, f"appointProxy of {h} on ballot {b.id}")
+        if not err:
+            b.proxies[h] = p
+            if then_vote:
+                self.step = "proxy vote"
+                self._proxy_vote(b, h, option)
+
+    @precondition(lambda self: any(b.proxies for b in self.ballots))
+    @rule(data=st.data(), option=st.sampled_from([0, 1, 2, 4]))
+    def proxy_vote(self, data: Any, option: int) -> None:
+        """An appointed proxy (perhaps recovered or frozen since) casts the holder's vote."""
+        self.begin("proxy vote")
+        b = data.draw(st.sampled_from([b for b in self.ballots if b.proxies]))
+        self._proxy_vote(b, data.draw(st.sampled_from(sorted(b.proxies))), option)
+
+    def _proxy_vote(self, b: Ballot, h: str, option: int) -> None:
+        p = b.proxies[h]
+        weight = 0
+        if self.lost(h):  # only the successor may cast a recovered wallet's vote
+            want: str | None = None if p == self.successor_of(h) else "NotAuthorized"
+        elif p == h:
+            want = "NotAuthorized"
+        elif self.lost(p):
+            want = "WalletSuperseded"
+        elif self.is_frozen(p):
+            want = "InvestorFrozen"
+        else:
+            want = None
+        if want is None:
+            want, weight = self.predict_vote(b, h, option)
+        _, err = self.send(self.env.voting, "voteFor", b.id, h, option, sender=self.account(p))
+        self.expect(err, want, f"voteFor {h} by proxy {p} on ballot {b.id}")
+        if not err:
+            b.voted.add(h)
             b.tallies[option] += weight
 
     # --- invariants
