@@ -97,12 +97,12 @@ def results_cmd(ballot_id: int, deployments_dir: Path) -> None:
 
 @cli.command(name="cast", cls=SectokenCommand)
 @click.argument("ballot_id", type=int)
-@click.argument("option", type=int)
+@click.argument("option")
 @deployments_option
 @sender_option
 @friendly
-def cast_cmd(ballot_id: int, option: int, deployments_dir: Path, account: Any) -> None:
-    """Vote OPTION (0-based) with --account's record-date balance."""
+def cast_cmd(ballot_id: int, option: str, deployments_dir: Path, account: Any) -> None:
+    """Vote OPTION (its number, 0-based, or its label) with --account's record-date balance."""
     from sectoken.voting import cast_vote
 
     done = cast_vote(open_suite_here(deployments_dir), resolve_account(account), ballot_id, option)

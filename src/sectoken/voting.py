@@ -29,6 +29,7 @@ __all__ = [
     "cast_vote",
     "check_can_vote",
     "create_ballot",
+    "option_number",
     "print_results",
 ]
 
@@ -179,8 +180,26 @@ def check_can_vote(suite: Suite, voter: str, ballot_id: int, option: int) -> Non
         )
 
 
-def cast_vote(suite: Suite, account: Any, ballot_id: int, option: int) -> Done:
+def option_number(suite: Suite, ballot_id: int, option: int | str) -> int:
+    """The option's number from its number or its label (``"1"``, ``"Against"``, any case)."""
+    text = str(option).strip()
+    if text.isdigit():
+        return int(text)
+    labels = ballot_results(suite, ballot_id).options
+    matches = [i for i, label in enumerate(labels) if label.casefold() == text.casefold()]
+    if len(matches) != 1:
+        listed = ", ".join(f"{i} {label!r}" for i, label in enumerate(labels))
+        raise SectokenError(
+            f"ballot {ballot_id} has no option {text!r}"
+            + (" (two options share that label)" if matches else ""),
+            hint=f"give the option's number or its label: {listed}",
+        )
+    return matches[0]
+
+
+def cast_vote(suite: Suite, account: Any, ballot_id: int, option: int | str) -> Done:
     voting = suite.require("voting")
+    option = option_number(suite, ballot_id, option)
     check_can_vote(suite, str(account.address), ballot_id, option)
     receipt = send_tx(suite, voting.vote, ballot_id, option, sender=account)
     return Done(
