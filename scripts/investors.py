@@ -22,6 +22,11 @@ from scripts._cli import (
 )
 
 
+def interactive() -> bool:
+    """Whether someone can answer a prompt (stdin is a terminal)."""
+    return sys.stdin.isatty()
+
+
 @click.group()
 def cli() -> None:
     """Keep the investor registry (whitelist) from CSV files."""
@@ -107,7 +112,7 @@ def import_cmd(
     def confirm(changes: list[Destructive]) -> bool:
         if assume_yes:
             return True
-        if not sys.stdin.isatty():
+        if not interactive():
             return False  # refused with the list and the --yes hint
         return click.confirm(
             f"Apply {len(changes)} destructive change(s) listed above?", default=False

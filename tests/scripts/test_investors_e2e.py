@@ -443,3 +443,40 @@ def test_reverted_batch_shows_its_transaction_hash(
     assert f"(transaction {tx_hash})" in str(caught.value)
     assert suite.w3.eth.get_transaction_receipt(tx_hash)["status"] == 0
     assert "0 of 1 batches landed" in str(caught.value)
+
+
+def test_destructive_changes_are_asked_about_at_a_terminal(
+    chain: Any,
+    suite: Suite,
+    deployer: Any,
+    deployments: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At a terminal the operator is asked: "n" sends nothing, "y" applies the plan."""
+    from click.testing import CliRunner
+
+    import scripts.investors as command
+
+    monkeypatch.setattr(command, "interactive", lambda: True)
+    wallets = [wallet(i) for i in range(2)]
+    csv_file = investor_csv(tmp_path / "investors.csv", wallets)
+    send = registry_sender(suite.registry_writer(deployer))
+    import_investors(csv_file, suite.reader(), send, progress=False)
+    suite.registry.setFrozen(wallets[0], True, sender=deployer)
+    args = ["import", str(csv_file), "--deployments", str(deployments), "--account", "TEST::0"]
+    nonce = deployer.nonce
+
+    def answer(text: str) -> Any:
+        return CliRunner().invoke(
+            command.cli, args, input=text, obj={"provider": chain.provider}, catch_exceptions=False
+        )
+
+    declined = answer("n\n")
+    assert "Apply 1 destructive change(s) listed above?" in declined.output
+    assert declined.exit_code == 2 and deployer.nonce == nonce
+    assert unpack(int(suite.registry.recordOf(wallets[0]))).frozen
+    accepted = answer("y\n")
+    assert accepted.exit_code == 0, accepted.output
+    assert not unpack(int(suite.registry.recordOf(wallets[0]))).frozen
+    assert deployer.nonce == nonce + 1
