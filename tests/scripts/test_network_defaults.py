@@ -92,3 +92,16 @@ def test_chain_status_and_advance(run: Any, chain: Any) -> None:
     )
     assert refused.exit_code != 0 and "only moves forward" in refused.output
     assert "Traceback" not in refused.output
+
+
+def test_a_devnode_url_on_another_chain_gets_no_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SECTOKEN_NODE_URL pointed at a node of another chain: nothing is defaulted there."""
+    from types import SimpleNamespace
+
+    from scripts import _cli
+
+    monkeypatch.setattr("sectoken.suite.network_name", lambda: "devnode")
+    fake = SimpleNamespace(eth=SimpleNamespace(chain_id=1))
+    monkeypatch.setattr("sectoken.suite.provider_web3", lambda: fake)
+    with pytest.raises(SectokenError, match="no --account given for a transaction on devnode"):
+        _cli.resolve_account(None)
