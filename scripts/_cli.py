@@ -120,12 +120,14 @@ def resolve_account(account: Any) -> Any:
     node (the persistent `make node` or Ape's throw-away local one); anywhere else an error."""
     from ape import accounts
 
-    from sectoken.suite import network_name
+    from sectoken.devchain import DEV_CHAIN_IDS
+    from sectoken.suite import network_name, provider_web3
 
     if account is not None:
         return account
     network = network_name()
-    if network in DEV_NETWORKS:
+    # the name alone is not enough: SECTOKEN_NODE_URL could point "devnode" at any node
+    if network in DEV_NETWORKS and int(provider_web3().eth.chain_id) in DEV_CHAIN_IDS:
         chosen = accounts.test_accounts[0]
         console.print(
             f"[dim]no --account given: using development account {chosen.address} "

@@ -123,11 +123,19 @@ class StaleDeployment(SectokenError):
 
     def __init__(self, deployment: Deployment, name: str) -> None:
         self.deployment = deployment
+        hint = (
+            "deploy again with --fresh (the old file is kept aside), or connect to the node it "
+            "was deployed on"
+        )
+        if deployment.network == "local":
+            hint = (
+                "Ape's local network is a new chain on every command: for work that spans "
+                "commands use the persistent node (`make node`; the commands' default network)"
+            )
         super().__init__(
             f"{deployment.path} describes a {name} contract that this chain does not hold "
             "(a restarted local node, or another chain with the same id)",
-            hint="deploy again with --fresh (the old file is kept aside), or connect to the "
-            "node it was deployed on",
+            hint=hint,
         )
 
 

@@ -196,8 +196,11 @@ class DevNode:
             str(self.state_file.resolve()),
             "--state-interval",
             str(STATE_INTERVAL),
-            "--preserve-historical-states",
         ]
+        # Not --preserve-historical-states: it stores every block's state in the file (about
+        # 100 kB a block here), so a few thousand blocks would make gigabytes to dump every few
+        # seconds. Blocks, receipts and logs are kept; after a restart, calls at a block mined
+        # before it are answered from the latest state only (`captable --block N`).
         with contextlib.suppress(Exception):
             cmd += ["--hardfork", read_solidity_config(ROOT).evm_version]
         return cmd

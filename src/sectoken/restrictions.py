@@ -10,7 +10,7 @@ sending into one line a person can act on.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -313,11 +313,46 @@ def _explain(name: str, args: Mapping[str, Any]) -> str:
         return "batch arrays differ in length"
     if name == "RecordDateNotReached":
         return f"record date {args.get('id')} does not exist or has not passed yet"
+    if name in _DATED:
+        return _DATED[name](args)
     if name == "IssuanceClosed":
         return "issuance has been closed for good on this token"
     if name == "ERC20InsufficientBalance":
         return f"{args.get('sender')} holds {args.get('balance')}, needs {args.get('needed')}"
     return ""
+
+
+def _date(value: Any) -> str:
+    """A timestamp argument as a date (UTC); a value no date can show stays a number."""
+    from sectoken.dates import DateError, format_timestamp
+
+    try:
+        return format_timestamp(int(value))
+    except (DateError, TypeError, ValueError):
+        return str(value)
+
+
+# Errors carrying timestamps: explained with dates, never unix seconds.
+_DATED: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "RecordDateNotInFuture": lambda a: (
+        f"a record date must lie in the future: {_date(a.get('timestamp'))} is not after the "
+        f"chain's time {_date(a.get('nowTimestamp'))}"
+    ),
+    "RecordDatePending": lambda a: (
+        f"record date {a.get('id')} ({_date(a.get('timestamp'))}) is still pending"
+    ),
+    "RecordDateNotPassed": lambda a: f"record date {a.get('recordDateId')} has not passed yet",
+    "InvalidWindow": lambda a: (
+        f"the voting window {_date(a.get('start'))} to {_date(a.get('end'))} must end after it "
+        "starts and in the future"
+    ),
+    "VotingNotOpen": lambda a: f"ballot {a.get('id')} opens at {_date(a.get('start'))}",
+    "VotingClosed": lambda a: f"ballot {a.get('id')} closed at {_date(a.get('end'))}",
+    "ExpiryNotInFuture": lambda a: f"the expiry {_date(a.get('expiry'))} is not in the future",
+    "DistributionNotExpired": lambda a: (
+        f"distribution {a.get('id')} runs until {_date(a.get('expiry'))}"
+    ),
+}
 
 
 def _normalise(value: Any) -> Any:
