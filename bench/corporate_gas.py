@@ -133,7 +133,7 @@ def scenario(ape: Any, n: int, offset: int, clock: int) -> dict[str, int]:
     rows["claim ERC-20, later claim, receiver holds none yet"] = d.claim(3, sender=alice).gas_used
     s.token.recoverWallet(bob, carol, b"bench", sender=admin)
     rows["claimFor a recovered wallet (paid to its successor)"] = d.claimFor(
-        4, bob, sender=dave
+        4, bob, sender=carol
     ).gas_used
 
     # push to the same number of holders in both suites; payees funded, as real wallets are

@@ -54,7 +54,7 @@ contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
     /// @notice Gas forwarded with each ETH payment made by `push` (a claim forwards all gas).
     uint256 public constant PUSH_ETH_GAS = 50_000;
     /// @notice Gas forwarded with each ERC-20 transfer made by `push` (a claim forwards all gas).
-    uint256 public constant PUSH_ERC20_GAS = 100_000;
+    uint256 public constant PUSH_ERC20_GAS = 150_000;
     /// @notice Largest record-date supply (and deposit) a distribution accounts for: 2^208 - 1,
     ///         the same limit as the token's supply (IRecordDates.MAX_RECORD_SUPPLY).
     uint256 public constant MAX_SUPPLY = MAX_RECORD_SUPPLY;

@@ -97,7 +97,8 @@ def test_reentry_from_an_erc20_callback_during_push_is_refused(
     deployer: Any,
     alice: Any,
 ) -> None:
-    """An ERC-20 receive hook gets all the gas a push has: the re-entry itself must be refused."""
+    """An ERC-20 receive hook gets control inside a push (within the push's PUSH_ERC20_GAS
+    allowance, enough to re-enter and record the attempt): the re-entry itself must be refused."""
     did = erc20_distribution(chain, distributor, callback_token, issuer, rid)
     attacker.configure(distributor, did, REENTER_CLAIM, sender=deployer)
     distributor.push(did, [attacker, alice], sender=issuer)

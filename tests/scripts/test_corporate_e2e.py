@@ -10,7 +10,7 @@ from e2e_support import register, wallet
 
 from sectoken.dividends import create_distribution, distribution_status, push_dividends
 from sectoken.errors import SectokenError
-from sectoken.operations import issue, schedule_record_date
+from sectoken.operations import freeze_wallet, issue, schedule_record_date
 from sectoken.suite import Suite
 from sectoken.voting import ballot_results
 
@@ -101,6 +101,22 @@ def test_dividend_create_claim_push_status_reclaim(
     chain.mine(timestamp=4070908800 + 1)  # 2099-01-01
     run("dividends", "reclaim", 1, "--deployments", deployments)
     assert distribution_status(suite, 1).is_reclaimed
+
+
+def test_push_reports_a_frozen_holder_as_skipped(
+    run: Any, suite: Suite, deployer: Any, alice: Any, record_date: int, deployments: Path
+) -> None:
+    """A holder frozen on the token is skipped by the push (its share is kept) and the command
+    says so, with the reason; once unfrozen, the next push pays it."""
+    create_distribution(suite, deployer, record_date_id=record_date, amount="1", expiry=4070908800)
+    freeze_wallet(suite, deployer, alice.address)
+    pushed = run("dividends", "push", 1, "--deployments", deployments)
+    assert f"skipped {alice.address}: frozen" in pushed.output
+    assert not suite.require("dividends").isPaid(1, alice.address)
+    freeze_wallet(suite, deployer, alice.address, frozen=False)
+    report = push_dividends(suite, deployer, 1)
+    assert (report.pushed_to, report.skipped) == (1, [])
+    assert suite.require("dividends").isPaid(1, alice.address)
 
 
 def test_dividend_refusals(suite: Suite, deployer: Any, alice: Any, record_date: int) -> None:
