@@ -27,7 +27,14 @@ from sectoken.captable import build_cap_table
 from sectoken.dates import format_timestamp
 from sectoken.errors import SectokenError
 from sectoken.logs import event_topic, iter_logs
-from sectoken.operations import Done, done_from, indexed_id, send_tx, settle_earlier
+from sectoken.operations import (
+    Done,
+    done_from,
+    indexed_id,
+    send_tx,
+    settle_earlier,
+    tx_sender,
+)
 from sectoken.rpc import batch_calls
 from sectoken.suite import Suite, require_role
 
@@ -281,6 +288,9 @@ def push_dividends(
     token = suite.require("token")
     distributor = suite.require("dividends")
     require_role(token, "ISSUER_ROLE", account, what="token")
+    # Batches an earlier run left unsettled land (or are found never to) before the plan is
+    # read from the chain.
+    tx_sender(suite).settle_all(account.address, distributor.address)
     status = distribution_status(suite, dist_id)
     if status.expired:
         raise SectokenError(

@@ -9,7 +9,7 @@ the rules by design; they require a reason, recorded on chain as operator data.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from eth_utils.crypto import keccak
@@ -158,15 +158,8 @@ def _with_reference(
     key = _plan(suite, sender, call, blank, kwargs).key
     reference = sender.reference(key)
     filled = tuple(reference if i == where.argument else a for i, a in enumerate(args))
-    planned = _plan(suite, sender, call, filled, {**kwargs, "key": None})
-    planned = type(planned)(
-        to=planned.to,
-        data=planned.data,
-        value=planned.value,
-        sender=planned.sender,
-        key=key,
-        what=planned.what,
-    )
+    # Sent with the reference, identified (journal key) without it.
+    planned = replace(_plan(suite, sender, call, filled, {**kwargs, "key": None}), key=key)
 
     def recognise() -> str | None:
         record = suite.deployment.contracts["token"]

@@ -32,6 +32,7 @@ from web3 import Web3
 from web3.exceptions import TimeExhausted, TransactionNotFound
 
 from sectoken.amounts import format_units
+from sectoken.batching import wait_for_pending
 from sectoken.errors import SectokenError
 from sectoken.journal import Journal, JournalEntry, new_entry_id, operation_key, stamp
 
@@ -186,9 +187,22 @@ class TxSender:
         entry = self.journal.find_open(planned.key)
         if entry is None:
             return None
-        return self._settle_entry(entry)
+        return self.settle_entry(entry)
 
-    def _settle_entry(self, entry: JournalEntry) -> Sent | None:
+    def settle_all(self, sender: str, to: str) -> list[Sent]:
+        """Settle every open entry of ``sender`` on contract ``to`` (for commands that plan
+        several transactions from the chain, e.g. a push in batches): the landed ones."""
+        with self.journal.locked():
+            landed = []
+            for entry in self.journal.open_entries():
+                if entry.sender.lower() == sender.lower() and entry.to.lower() == to.lower():
+                    sent = self.settle_entry(entry)
+                    if sent is not None:
+                        landed.append(sent)
+            return landed
+
+    def settle_entry(self, entry: JournalEntry) -> Sent | None:
+        """Settle one open entry (see ``settle``)."""
         receipt = self._receipt(entry.tx_hash)
         if receipt is None and self._known(entry.tx_hash):
             self.notify(
@@ -250,6 +264,16 @@ class TxSender:
             if earlier is not None:
                 return earlier
             if recognise is not None and self.journal.history(planned.key) == (0, 0):
+                # What the account has pending may be this very operation, sent by a run
+                # whose journal is gone: let it land before looking for its reference.
+                wait_for_pending(
+                    self.w3,
+                    planned.sender,
+                    timeout=self.receipt_timeout,
+                    on_wait=lambda n: self.notify(
+                        f"waiting for {n} pending transaction(s) of {planned.sender} to land"
+                    ),
+                )
                 found = recognise()
                 if found is not None:
                     return self._adopt(planned, found)

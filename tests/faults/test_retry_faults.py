@@ -332,7 +332,8 @@ def test_fault_then_rerun_lands_once(
         again = node.run(args, account=ape_account)
         assert again.code == 0, again.output
         if reached_node:
-            assert "already done in tx" in again.output, again.output
+            assert "an earlier run's transaction" in again.output, again.output
+            assert "landed in block" in again.output, again.output
         else:
             assert "broadcasting the same signed transaction again" in again.output, again.output
         # Exactly one transaction of the account landed since the case began: the operation.

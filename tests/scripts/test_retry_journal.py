@@ -19,9 +19,10 @@ import requests
 from e2e_support import register
 from web3.eth import Eth
 
+from sectoken.dividends import create_distribution
 from sectoken.journal import Journal, journal_path
 from sectoken.logs import iter_logs
-from sectoken.operations import ISSUED, issue, transfer
+from sectoken.operations import ISSUED, issue, schedule_record_date, transfer
 from sectoken.sending import NotEnoughFunds, OutcomeUnknown
 from sectoken.suite import Suite
 
@@ -213,3 +214,51 @@ def test_lost_journal_the_reference_on_chain_recognises_the_issue(
     assert ready.token.balanceOf(alice) == 80
     data = _issued_data(ready)
     assert len(data) == 2 and len(set(data)) == 2  # the second issuance has its own reference
+
+
+def test_erc20_dividend_retried_after_its_deposit_landed_approves_nothing_more(
+    project: Any,
+    chain: Any,
+    ready: Suite,
+    deployer: Any,
+    alice: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Approve + create are two transactions; the re-run settles the create first, so the
+    allowance its deposit consumed is not approved a second time."""
+    issue(ready, deployer, alice.address, 100)
+    record_id, _ = schedule_record_date(ready, deployer, int(chain.pending_timestamp) + 50)
+    chain.mine(deltatime=51)
+    coin = deployer.deploy(project.MockStablecoin)
+    unit = 10 ** int(coin.decimals())
+    coin.mint(deployer, 1_000 * unit, sender=deployer)
+    original = Eth.send_raw_transaction
+    sends: list[int] = []
+
+    def second_reply_lost(self: Eth, raw: Any) -> Any:
+        result = original(self, raw)
+        sends.append(1)
+        if len(sends) == 2:  # the approve went through; the deposit's reply is lost
+            raise requests.exceptions.ConnectionError("connection reset by peer")
+        return result
+
+    def create() -> Any:
+        return create_distribution(
+            ready,
+            deployer,
+            record_date_id=record_id,
+            amount="100",
+            asset=coin.address,
+            expiry=4070908800,
+        )
+
+    monkeypatch.setattr(Eth, "send_raw_transaction", second_reply_lost)
+    with pytest.raises(OutcomeUnknown):
+        create()
+    monkeypatch.setattr(Eth, "send_raw_transaction", original)
+    nonce = deployer.nonce
+    dist_id, done = create()
+    assert done.earlier and dist_id == 1 and deployer.nonce == nonce
+    assert int(ready.dividends.distributionCount()) == 1
+    assert int(coin.balanceOf(ready.dividends.address)) == 100 * unit
+    assert int(coin.allowance(deployer.address, ready.dividends.address)) == 0
