@@ -194,9 +194,10 @@ def fail(exc: BaseException) -> NoReturn:
         for text in _TRACES:
             console.print("[dim]Ape's call trace:[/dim]")
             console.print(escape(text), highlight=False)
-        if error is not exc:
+        underlying = exc if error is not exc else exc.__cause__
+        if underlying is not None:
             console.print("[dim]underlying error:[/dim]")
-            console.print(escape("".join(traceback.format_exception(exc))), highlight=False)
+            console.print(escape("".join(traceback.format_exception(underlying))), highlight=False)
     raise click.exceptions.Exit(USER_ERROR) from None
 
 

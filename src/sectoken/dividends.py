@@ -276,6 +276,24 @@ def unpaid_holders(suite: Suite, dist_id: int, candidates: Iterable[str]) -> lis
     return [w for w, raw in zip(wallets, results, strict=True) if not int.from_bytes(raw, "big")]
 
 
+PUSH_SKIPPED = event_topic("PushSkipped(uint256,address,uint8)")
+
+
+def _push_skips(logs: Iterable[Any], distributor: str) -> list[tuple[str, int]]:
+    """(holder, reason code) of every ``PushSkipped`` the distributor emitted in these logs."""
+    skips: list[tuple[str, int]] = []
+    for log in logs:
+        topics = [bytes(t) for t in log["topics"]]
+        if (
+            str(log["address"]).lower() == distributor.lower()
+            and len(topics) == 3
+            and "0x" + topics[0].hex() == PUSH_SKIPPED
+        ):
+            holder = to_checksum_address(topics[2][-20:])
+            skips.append((holder, int.from_bytes(bytes(log["data"])[-32:], "big")))
+    return skips
+
+
 def push_dividends(
     suite: Suite,
     account: Any,
@@ -316,11 +334,8 @@ def push_dividends(
         report.pushed_to += len(batch)
         report.gas_used += int(receipt.gas_used)
         report.tx_hashes.append(str(receipt.txn_hash))
-        for event in receipt.decode_logs(distributor.PushSkipped):
-            code = int(event.reason)
-            report.skipped.append(
-                (to_checksum_address(event.holder), SKIP_REASONS.get(code, f"reason {code}"))
-            )
+        for holder, code in _push_skips(receipt.logs, distributor.address):
+            report.skipped.append((holder, SKIP_REASONS.get(code, f"reason {code}")))
     return report
 
 

@@ -270,8 +270,9 @@ class TxSender:
                     self.w3,
                     planned.sender,
                     timeout=self.receipt_timeout,
-                    on_wait=lambda n: self.notify(
-                        f"waiting for {n} pending transaction(s) of {planned.sender} to land"
+                    on_wait=lambda n, elapsed: self.notify(
+                        f"waiting for {n} pending transaction(s) of {planned.sender} to land "
+                        f"({elapsed:.0f} s)"
                     ),
                 )
                 found = recognise()

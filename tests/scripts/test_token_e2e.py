@@ -227,13 +227,13 @@ def test_record_date_must_be_in_the_future(run: Any, suite: Suite, deployments: 
 def test_cancel_record_date_set_by_mistake(run: Any, suite: Suite, deployments: Path) -> None:
     run("token", "record-date", "2099-01-01", "--deployments", deployments)
     rid = int(suite.token.latestRecordDateId())
-    wrong = run("token", "cancel-record-date", rid + 1, "--deployments", deployments, expect=1)
+    wrong = run("token", "cancel-record-date", rid + 1, "--deployments", deployments, expect=2)
     assert "is not scheduled" in wrong.output
     done = run("token", "cancel-record-date", rid, "--deployments", deployments)
     assert f"cancelled record date {rid}" in done.output
     assert suite.token.latestRecordDateId() == rid - 1
     # a re-run (say after a lost reply) sends nothing and says why
-    again = run("token", "cancel-record-date", rid, "--deployments", deployments, expect=1)
+    again = run("token", "cancel-record-date", rid, "--deployments", deployments, expect=2)
     assert "perhaps it was cancelled already" in again.output
     run("token", "record-date", "2098-06-30", "--deployments", deployments)
     assert suite.token.latestRecordDateId() == rid
