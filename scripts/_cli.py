@@ -197,7 +197,9 @@ def fail(exc: BaseException) -> NoReturn:
         underlying = exc if error is not exc else exc.__cause__
         if underlying is not None:
             console.print("[dim]underlying error:[/dim]")
-            console.print(escape("".join(traceback.format_exception(underlying))), highlight=False)
+            console.print(
+                escape("".join(traceback.format_exception_only(underlying))), highlight=False
+            )
     raise click.exceptions.Exit(USER_ERROR) from None
 
 
