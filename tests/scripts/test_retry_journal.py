@@ -83,6 +83,7 @@ def test_lost_reply_then_rerun_reports_the_landed_issue_once(
     with pytest.raises(OutcomeUnknown, match=r"outcome of issue.* is unknown") as unknown:
         issue(ready, deployer, alice.address, 1000)
     assert "run the same command again" in str(unknown.value)
+    ready.w3.eth.wait_for_transaction_receipt(unknown.value.entry.tx_hash)  # type: ignore[arg-type]
     assert ready.token.balanceOf(alice) == 1000  # it did land
     assert len(_open(ready)) == 1
     monkeypatch.setattr(Eth, "send_raw_transaction", original)
@@ -198,9 +199,10 @@ def test_lost_journal_the_reference_on_chain_recognises_the_issue(
         raise requests.exceptions.ConnectionError("connection reset by peer")
 
     monkeypatch.setattr(Eth, "send_raw_transaction", delivered_but_reply_lost)
-    with pytest.raises(OutcomeUnknown):
+    with pytest.raises(OutcomeUnknown) as unknown:
         issue(ready, deployer, alice.address, 40)
     monkeypatch.setattr(Eth, "send_raw_transaction", original)
+    ready.w3.eth.wait_for_transaction_receipt(unknown.value.entry.tx_hash)  # type: ignore[arg-type]
     assert b"sectoken-op:" in _issued_data(ready)[-1]  # the reference travels in ERC-1594 data
     journal_path(ready.deployment.path).unlink()  # the journal is lost (another machine, a wipe)
 
