@@ -91,8 +91,25 @@ def network_option(f: F) -> F:
 
 def sender_option(f: F) -> F:
     """--network and Ape's --account; on a development node the first funded account is the
-    default (see ``resolve_account``)."""
-    decorated: F = network_option(account_option(prompt=False)(f))
+    default (see ``resolve_account``). --again: send even when the operation is exactly the
+    account's last one (otherwise taken as a retry, see ``sectoken.sending``)."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, again: bool = False, **kwargs: Any) -> Any:
+        if not again:
+            return f(*args, **kwargs)
+        from sectoken.sending import repeat_allowed
+
+        with repeat_allowed():
+            return f(*args, **kwargs)
+
+    option = click.option(
+        "--again",
+        is_flag=True,
+        help="Repeat on purpose: without it, a command identical to the last one this account "
+        "sent on this network is taken as a retry after a lost reply and sends nothing.",
+    )
+    decorated: F = network_option(account_option(prompt=False)(option(wrapper)))  # type: ignore[arg-type]
     return decorated
 
 

@@ -111,6 +111,23 @@ class Journal:
                 landed += item.get("outcome") == "landed"
         return len(sent), landed
 
+    def last_landed_by(self, sender: str) -> tuple[str, str] | None:
+        """(operation key, tx hash) of the latest operation of ``sender`` that landed, by the
+        order in which their outcomes were recorded; None if none did."""
+        keys: dict[str, tuple[str, str]] = {}
+        last: tuple[str, str] | None = None
+        for item in self._lines():
+            if (
+                item.get("event") == "sent"
+                and str(item.get("sender", "")).lower() == sender.lower()
+            ):
+                keys[str(item.get("id"))] = (str(item.get("key")), str(item.get("tx_hash")))
+            elif item.get("event") == "closed" and item.get("outcome") == "landed":
+                found = keys.get(str(item.get("id")))
+                if found is not None:
+                    last = found
+        return last
+
     def find_open(self, key: str) -> JournalEntry | None:
         """The latest open entry of the operation ``key``."""
         matching = [e for e in self.open_entries() if e.key == key]

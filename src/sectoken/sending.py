@@ -7,12 +7,18 @@
    the node's mempool → wait for it, visibly; the node does not know it and the account's nonce
    has not passed it → broadcast the *same* signed bytes again (they can only land once); the
    nonce was used by another transaction → it never landed, plan the operation anew.
-2. Run the caller's pre-checks against the chain as it is now.
-3. Estimate gas and set the limit to the estimate plus a margin (``gas_limit_with_margin``): the
+2. **Refuse a repeat**: when the operation is exactly the last one this account landed on this
+   network (same contract, method, arguments and value) and that transaction is still on the
+   chain, it is taken as a retry of a run whose reply was lost: it is reported as done and
+   nothing is sent. Repeating it on purpose is said explicitly (``repeat_allowed()``; the
+   commands' ``--again``). Any other operation of the account in between (unfreeze after a
+   freeze, an issue to another wallet) makes it a new operation.
+3. Run the caller's pre-checks against the chain as it is now.
+4. Estimate gas and set the limit to the estimate plus a margin (``gas_limit_with_margin``): the
    node estimates against the latest block, and a transaction mined in the next block can need
    more (a new block timestamp takes other branches).
-4. Refuse before signing when the account cannot pay for gas and value (``NotEnoughFunds``).
-5. Sign, write the signed bytes to the journal (fsynced), broadcast, wait for the receipt.
+5. Refuse before signing when the account cannot pay for gas and value (``NotEnoughFunds``).
+6. Sign, write the signed bytes to the journal (fsynced), broadcast, wait for the receipt.
 
 A reply that never comes (lost, timed out, the process killed) leaves an open entry; the error
 says the outcome is unknown and that running the same command again settles it.
@@ -22,7 +28,9 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +54,7 @@ __all__ = [
     "Sent",
     "TxSender",
     "gas_limit_with_margin",
+    "repeat_allowed",
 ]
 
 GAS_MARGIN_PERCENT = 125
@@ -55,6 +64,20 @@ SEND_TIMEOUT_ENV = "SECTOKEN_SEND_TIMEOUT"
 DEFAULT_RECEIPT_TIMEOUT = 120.0
 DEFAULT_SEND_TIMEOUT = 60.0
 REFERENCE_PREFIX = "sectoken-op:"
+
+
+_REPEAT_ALLOWED: ContextVar[bool] = ContextVar("sectoken_repeat_allowed", default=False)
+
+
+@contextmanager
+def repeat_allowed() -> Iterator[None]:
+    """Within this block an operation identical to the account's last landed one is sent
+    again (a second issuance of the same amount to the same wallet, on purpose)."""
+    token = _REPEAT_ALLOWED.set(True)
+    try:
+        yield
+    finally:
+        _REPEAT_ALLOWED.reset(token)
 
 
 def gas_limit_with_margin(estimate: int, block_gas_limit: int) -> int:
@@ -263,6 +286,9 @@ class TxSender:
             earlier = self.settle(planned)
             if earlier is not None:
                 return earlier
+            repeated = self._repeat_of_last(planned)
+            if repeated is not None:
+                return repeated
             if recognise is not None and self.journal.history(planned.key) == (0, 0):
                 # What the account has pending may be this very operation, sent by a run
                 # whose journal is gone: let it land before looking for its reference.
@@ -281,6 +307,31 @@ class TxSender:
             if check is not None and check() is False:
                 return None
             return self._send_new(planned, account)
+
+    def _repeat_of_last(self, planned: Planned) -> Sent | None:
+        """The account's last landed transaction when ``planned`` is the same operation and it
+        is still on the chain (see step 2 of the module docstring); None otherwise."""
+        if _REPEAT_ALLOWED.get():
+            return None
+        last = self.journal.last_landed_by(planned.sender)
+        if last is None or last[0] != planned.key:
+            return None
+        receipt = self._receipt(last[1])
+        if receipt is None or _receipt_status(receipt) != 1:
+            return None  # a chain started anew (a restarted throw-away node): not a repeat
+        block = int(receipt["blockNumber"])
+        self.notify(
+            f"the same {planned.what} was this account's last transaction here (tx {last[1]}, "
+            f"block {block}): taken as a retry, nothing sent; to do it once more on purpose, "
+            "run the command with --again"
+        )
+        return Sent(
+            txn_hash=last[1],
+            block_number=block,
+            gas_used=int(receipt["gasUsed"]),
+            earlier=True,
+            logs=tuple(receipt["logs"]),
+        )
 
     def _send_new(self, planned: Planned, account: Any) -> Sent:
         from ape import networks

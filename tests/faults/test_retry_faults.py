@@ -345,6 +345,12 @@ def test_fault_then_rerun_lands_once(
         if case.probe is not None:
             assert case.probe(node) - before == case.delta
         assert Journal(node.deployments / "custom.journal.jsonl").open_entries() == []
+        # A further re-run is still a retry: nothing is sent, the effect stays applied once.
+        third = node.run(args, account=ape_account)
+        assert "Traceback" not in third.output, third.output
+        assert node.nonce(case.account) == nonce + 1, third.output
+        if case.probe is not None:
+            assert case.probe(node) - before == case.delta
     finally:
         proxy.release()
         node.revert(snapshot)

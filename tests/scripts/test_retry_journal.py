@@ -23,7 +23,7 @@ from sectoken.dividends import create_distribution
 from sectoken.journal import Journal, journal_path
 from sectoken.logs import iter_logs
 from sectoken.operations import ISSUED, issue, schedule_record_date, transfer
-from sectoken.sending import NotEnoughFunds, OutcomeUnknown
+from sectoken.sending import NotEnoughFunds, OutcomeUnknown, repeat_allowed
 from sectoken.suite import Suite
 
 
@@ -96,8 +96,14 @@ def test_lost_reply_then_rerun_reports_the_landed_issue_once(
     assert "landed in block" in capsys.readouterr().err
     assert _open(ready) == []
 
-    # The entry is closed: the same command once more is the user asking for a second issuance.
-    issue(ready, deployer, alice.address, 1000)
+    # A further re-run is still a retry (the account's last operation is this one): nothing sent.
+    third = issue(ready, deployer, alice.address, 1000)
+    assert third.earlier and third.tx_hash == unknown.value.entry.tx_hash
+    assert ready.token.balanceOf(alice) == 1000 and deployer.nonce == nonce
+    assert "taken as a retry, nothing sent" in capsys.readouterr().err
+    # Only an explicit repeat issues a second time.
+    with repeat_allowed():
+        issue(ready, deployer, alice.address, 1000)
     assert ready.token.balanceOf(alice) == 2000
     outcomes = [line.get("outcome") for line in _journal_lines(ready) if line["event"] == "closed"]
     assert outcomes == ["landed", "landed"]
