@@ -688,7 +688,8 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
                 // Minimum position: no movement leaves a non-zero remainder below it (a self-transfer
                 // moves nothing). This runs on every transfer, so ConfigWords.minPosition is inlined
                 // and 0 < left < minimum is one unsigned comparison, left - 1 < minimum - 1
-                // (minimum >= 1 whenever the field is set).
+                // (minimum >= 1 whenever the field is set). Literals: ConfigWords.MIN_POSITION_SHIFT
+                // (200) and the 20-bit field, MinPosition's 15-bit mantissa and 5-bit exponent.
                 bool remainderBelowMinimum;
                 assembly ("memory-safe") {
                     let f := and(shr(200, c), 0xfffff)

@@ -58,6 +58,7 @@ GUARDED: dict[str, dict[str, str]] = {
         "setDocument": "ISSUER_ROLE",
         "removeDocument": "ISSUER_ROLE",
         "scheduleRecordDate": "ISSUER_ROLE",
+        "cancelRecordDate": "ISSUER_ROLE",
         "setRules": "COMPLIANCE_ROLE",
         "setCountryRule": "COMPLIANCE_ROLE",
         "setCountryRules": "COMPLIANCE_ROLE",

@@ -613,14 +613,19 @@ initial_investor_st = st.tuples(
 ).map(lambda drawn: drawn[1] if drawn[0] else None)
 # An amount: a number, or relative to the sender's balance ("free" = balance - frozen part) or
 # to the receiver's room under the balance cap ("room").
+# "min"/"min-1": the minimum position (or one below it); "keep min"/"keep min-1": what leaves
+# the sender exactly the minimum (or one below it).
 amount_st = st.one_of(
-    st.integers(0, 400), st.sampled_from(["all", "free", "all+1", "free+1", "room", "room+1"])
+    st.integers(0, 400),
+    st.sampled_from(["all", "free", "all+1", "free+1", "room", "room+1"]),
+    st.sampled_from(["min", "min-1", "keep min", "keep min-1"]),
 )
 # Issued amounts: small, the receiver's room under the cap, or beyond 28 bits (where the token
 # keeps its share-of-supply cap rounded).
 HUGE = 2**50 + 5
 issue_st = st.one_of(
-    st.integers(0, 1_000), st.sampled_from(["room", "room+1", HUGE, "over the supply limit"])
+    st.integers(0, 1_000),
+    st.sampled_from(["room", "room+1", HUGE, "over the supply limit", "min", "min-1"]),
 )
 freeze_st = st.one_of(st.integers(0, 300), st.sampled_from(["free", "free+1"]))
 unfreeze_st = st.one_of(st.integers(0, 300), st.sampled_from(["frozen", "frozen+1"]))
@@ -714,6 +719,12 @@ class TokenMachine(RuleBasedStateMachine):
         if isinstance(spec, int):
             return spec
         m = self.model
+        minimum = m.rules.min_position
+        if spec in ("min", "min-1"):
+            return max(minimum - (spec == "min-1"), 0)
+        if spec in ("keep min", "keep min-1"):
+            balance = m.balance(wallet) if wallet is not None else 0
+            return max(balance - minimum + (spec == "keep min-1"), 0)
         over = int(spec.endswith("+1"))
         if spec in ("room", "room+1"):
             cap = m.rules.issue_cap() if wallet is None else m.rules.transfer_cap(m.supply)
