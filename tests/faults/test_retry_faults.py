@@ -367,8 +367,8 @@ def test_issue_twice_to_one_wallet_in_consecutive_blocks(holders: Node) -> None:
     try:
         before = int(node.c["token"].functions.balanceOf(wallet).call())
         receipts = []
-        for _ in range(2):
-            result = node.run(["token", "issue", wallet, "7"])
+        for again in ([], ["--again"]):  # the second, identical issuance is meant
+            result = node.run(["token", "issue", wallet, "7", *again])
             assert result.code == 0, result.output
             tx_hash = result.output.split("(tx ")[1].split(",")[0]
             receipts.append(node.w3.eth.get_transaction_receipt(tx_hash))  # type: ignore[arg-type]

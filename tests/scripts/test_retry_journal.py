@@ -217,8 +217,11 @@ def test_lost_journal_the_reference_on_chain_recognises_the_issue(
     assert again.earlier and deployer.nonce == nonce
     assert "its reference is on chain" in capsys.readouterr().err
     assert ready.token.balanceOf(alice) == 40
-    # Recorded now: the next identical command is a new issuance, with a new reference.
-    issue(ready, deployer, alice.address, 40)
+    # Recorded now: an identical command is a retry again; repeated on purpose it is a new
+    # issuance, with a new reference.
+    assert issue(ready, deployer, alice.address, 40).earlier
+    with repeat_allowed():
+        issue(ready, deployer, alice.address, 40)
     assert ready.token.balanceOf(alice) == 80
     data = _issued_data(ready)
     assert len(data) == 2 and len(set(data)) == 2  # the second issuance has its own reference
