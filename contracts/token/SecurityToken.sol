@@ -13,7 +13,7 @@ import {IInvestorRegistry} from "../interfaces/IInvestorRegistry.sol";
 import {IERC1594} from "../interfaces/IERC1594.sol";
 import {IERC1644} from "../interfaces/IERC1644.sol";
 import {IERC1404} from "../interfaces/IERC1404.sol";
-import {IRecordDates} from "../interfaces/IRecordDates.sol";
+import {IRecordDates, MAX_RECORD_SUPPLY} from "../interfaces/IRecordDates.sol";
 import {InvestorRecords} from "../compliance/InvestorRecords.sol";
 import {Restrictions} from "../compliance/Restrictions.sol";
 import {TokenDocuments} from "./TokenDocuments.sol";
@@ -138,9 +138,10 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
     uint256 private constant _ISSUANCE_CLOSED = 8;
     uint256 private constant _HAS_CAP = 16;
 
-    /// @notice The largest total supply: 2^208 - 1, the limit the corporate actions share (their
-    ///         per-holder arithmetic multiplies a balance by a deposit or a weight).
-    uint256 internal constant MAX_SUPPLY = type(uint208).max;
+    /// @notice The largest total supply: `MAX_RECORD_SUPPLY` (2^208 - 1, IRecordDates.sol), the
+    ///         one limit the corporate actions share (their per-holder arithmetic multiplies a
+    ///         balance by a deposit or a weight).
+    uint256 internal constant MAX_SUPPLY = MAX_RECORD_SUPPLY;
 
     IInvestorRegistry private immutable _registry;
     uint8 private immutable _decimals;
