@@ -9,22 +9,21 @@ web3 (Anvil's development accounts are unlocked).
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+
+from sectoken.devnode import running_node
 
 HERE = Path(__file__).parent
 ROOT = HERE.parents[1]
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-from fault_support import Node, free_port  # noqa: E402
+from fault_support import Node  # noqa: E402
 from proxy import FaultProxy  # noqa: E402
 
 
@@ -36,32 +35,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory, project: Any) -> Iterator[Node]:
-    """A fresh Anvil (127.0.0.1, free port) with the example suite and investors on it."""
-    anvil = shutil.which("anvil")
-    if anvil is None:
+    """A fresh Anvil (127.0.0.1, free port; ``sectoken.devnode``, the node `make node` runs)
+    with the example suite and investors on it, stopped at the end."""
+    if shutil.which("anvil") is None:
         pytest.skip("anvil is not on PATH (make install links it into .venv/bin)")
-    config = yaml.safe_load((ROOT / "ape-config.yaml").read_text())
-    port = free_port()
-    cmd = [anvil, "--host", "127.0.0.1", "--port", str(port), "--silent"]
-    cmd += ["--hardfork", str(config["solidity"]["evm_version"])]
-    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        here = Node(f"http://127.0.0.1:{port}", tmp_path_factory.mktemp("deployments"), project)
-        for _ in range(100):
-            if process.poll() is None and here.w3.is_connected():
-                break
-            time.sleep(0.1)
-        else:
-            pytest.fail("the test's Anvil did not start")
+    with running_node(tmp_path_factory.mktemp("node")) as dev:
+        here = Node(dev.url, tmp_path_factory.mktemp("deployments"), project)
         deployed = here.run(["deploy", str(ROOT / "examples" / "spec.yaml")])
         assert deployed.code == 0, deployed.output
         here.load_suite()
         imported = here.run(["investors", "import", str(ROOT / "examples" / "investors.csv")])
         assert imported.code == 0, imported.output
         yield here
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -16,19 +15,10 @@ from typing import Any
 from proxy import FaultProxy
 from web3 import Web3
 
+from sectoken.suite import CONTRACT_TYPES
+
 ROOT = Path(__file__).resolve().parents[2]
-CONTRACTS = {
-    "registry": "InvestorRegistry",
-    "token": "SecurityToken",
-    "dividends": "DividendDistributor",
-    "voting": "ShareholderVoting",
-}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+CONTRACTS = CONTRACT_TYPES
 
 
 @dataclass

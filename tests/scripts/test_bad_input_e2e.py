@@ -10,7 +10,6 @@ gas, a revert) run in-process on the test chain with a suite deployed, with clic
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -22,6 +21,7 @@ import pytest
 from click.testing import CliRunner, Result
 from e2e_support import register, wallet
 
+from sectoken.devnode import free_port
 from sectoken.operations import issue, schedule_record_date
 from sectoken.suite import Suite
 
@@ -30,14 +30,7 @@ GOOD = wallet(1)
 SPEC = "examples/spec.yaml"
 
 
-def _free_port() -> int:
-    """A local port nothing listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-NO_NODE = f"http://127.0.0.1:{_free_port()}"
+NO_NODE = f"http://127.0.0.1:{free_port()}"
 
 # One command of each group (deploy, investors, token, dividends, vote, captable), with otherwise
 # valid arguments, so the bad part is the only problem.

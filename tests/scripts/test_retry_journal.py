@@ -66,13 +66,9 @@ def manual_mining(ready: Suite, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any
         provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
 
 
-def test_lost_reply_then_rerun_reports_the_landed_issue_once(
-    ready: Suite,
-    deployer: Any,
-    alice: Any,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
+def _lose_replies(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """From now on the node receives every raw transaction but its reply is lost; returns the
+    original method, to put back with ``monkeypatch.setattr``."""
     original = Eth.send_raw_transaction
 
     def delivered_but_reply_lost(self: Eth, raw: Any) -> Any:
@@ -80,6 +76,17 @@ def test_lost_reply_then_rerun_reports_the_landed_issue_once(
         raise requests.exceptions.ConnectionError("connection reset by peer")
 
     monkeypatch.setattr(Eth, "send_raw_transaction", delivered_but_reply_lost)
+    return original
+
+
+def test_lost_reply_then_rerun_reports_the_landed_issue_once(
+    ready: Suite,
+    deployer: Any,
+    alice: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    original = _lose_replies(monkeypatch)
     with pytest.raises(OutcomeUnknown, match=r"outcome of issue.* is unknown") as unknown:
         issue(ready, deployer, alice.address, 1000)
     assert "run the same command again" in str(unknown.value)
@@ -198,13 +205,7 @@ def test_lost_journal_the_reference_on_chain_recognises_the_issue(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    original = Eth.send_raw_transaction
-
-    def delivered_but_reply_lost(self: Eth, raw: Any) -> Any:
-        original(self, raw)
-        raise requests.exceptions.ConnectionError("connection reset by peer")
-
-    monkeypatch.setattr(Eth, "send_raw_transaction", delivered_but_reply_lost)
+    original = _lose_replies(monkeypatch)
     with pytest.raises(OutcomeUnknown) as unknown:
         issue(ready, deployer, alice.address, 40)
     monkeypatch.setattr(Eth, "send_raw_transaction", original)
