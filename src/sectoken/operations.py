@@ -183,7 +183,10 @@ def settle_earlier(suite: Suite, call: Any, *args: Any, **kwargs: Any) -> Sent |
     sender = tx_sender(suite)
     planned = _plan(suite, sender, call, args, kwargs)
     with sender.journal.locked():
-        return sender.settle(planned)
+        earlier = sender.settle(planned)
+        if earlier is None and kwargs.get("repeat_guard"):
+            earlier = sender.repeat_of_last(planned)
+        return earlier
 
 
 def send_tx(suite: Suite, call: Any, *args: Any, **kwargs: Any) -> Any:
@@ -192,7 +195,9 @@ def send_tx(suite: Suite, call: Any, *args: Any, **kwargs: Any) -> Any:
     Keywords: ``sender`` (the account), ``value`` (wei), ``check`` (pre-checks run after an
     earlier run's transaction is settled: raise to refuse, return False when nothing is
     needed, then None is returned), ``key`` (what identifies the operation when the arguments
-    hold something a re-run computes differently). Returns a ``Sent`` (``earlier`` when an
+    hold something a re-run computes differently), ``repeat_guard`` (the operation adds
+    something each time it lands: identical to the account's last landed one, it is taken as a
+    retry unless ``repeat_allowed()``). Returns a ``Sent`` (``earlier`` when an
     earlier run's transaction was found landed). A revert found while estimating becomes
     TransferRefused (a rule's refusal) or a SectokenError naming the decoded custom error.
     """
@@ -204,7 +209,11 @@ def send_tx(suite: Suite, call: Any, *args: Any, **kwargs: Any) -> Any:
         else:
             planned = _plan(suite, sender, call, args, kwargs)
         return sender.send(
-            planned, kwargs["sender"], check=kwargs.get("check"), recognise=recognise
+            planned,
+            kwargs["sender"],
+            check=kwargs.get("check"),
+            recognise=recognise,
+            guard=bool(kwargs.get("repeat_guard")),
         )
     except SectokenError:
         raise
@@ -285,6 +294,7 @@ def issue(suite: Suite, account: Any, to: str, amount: str | int, *, data: bytes
         sender=account,
         check=check,
         reference=None if data else _ref(2, ISSUED, account.address, receiver),
+        repeat_guard=True,
     )
     return done_from(f"issued {format_units(units, decimals)} to {receiver}", receipt)
 
@@ -300,6 +310,7 @@ def transfer(suite: Suite, account: Any, to: str, amount: str | int) -> Done:
         units,
         sender=account,
         check=lambda: preflight(suite, account.address, receiver, units),
+        repeat_guard=True,
     )
     return done_from(
         f"transferred {format_units(units, decimals)} from {account.address} to {receiver}",
@@ -327,6 +338,7 @@ def redeem(suite: Suite, account: Any, amount: str | int, *, data: bytes = b"") 
         sender=account,
         check=check,
         reference=None if data else _ref(1, REDEEMED, account.address, account.address),
+        repeat_guard=True,
     )
     return done_from(f"redeemed {format_units(units, decimals)} from {account.address}", receipt)
 
@@ -365,6 +377,7 @@ def force_transfer(
         sender=account,
         check=check,
         reference=_ref(3, CONTROLLER_TRANSFER, None, src, dst),
+        repeat_guard=True,
     )
     return done_from(
         f"forced transfer of {format_units(units, decimals)} from {src} to {dst} ({reason})",
@@ -388,6 +401,7 @@ def force_redeem(
         _reason(reason),
         sender=account,
         reference=_ref(2, CONTROLLER_REDEMPTION, None, wallet),
+        repeat_guard=True,
     )
     return done_from(f"forced redemption of {format_units(units, decimals)} from {wallet}", receipt)
 
@@ -421,7 +435,7 @@ def freeze_amount(
     target = _wallet(wallet, "wallet")
     units, decimals = _amount(suite, amount)
     call = token.unfreezePartial if unfreeze else token.freezePartial
-    receipt = send_tx(suite, call, target, units, sender=account)
+    receipt = send_tx(suite, call, target, units, sender=account, repeat_guard=True)
     verb = "unfroze" if unfreeze else "froze"
     return done_from(f"{verb} {format_units(units, decimals)} of {target}", receipt)
 
@@ -527,7 +541,9 @@ def schedule_record_date(suite: Suite, account: Any, timestamp: int) -> tuple[in
                 hint="give a later date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, UTC, or +7d)",
             )
 
-    receipt = send_tx(suite, token.scheduleRecordDate, timestamp, sender=account, check=check)
+    receipt = send_tx(
+        suite, token.scheduleRecordDate, timestamp, sender=account, check=check, repeat_guard=True
+    )
     record_id = indexed_id(receipt, RECORD_DATE_SCHEDULED, token.address)
     return record_id, done_from(
         f"scheduled record date {record_id} at {format_timestamp(timestamp)}", receipt

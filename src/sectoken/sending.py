@@ -7,12 +7,12 @@
    the node's mempool → wait for it, visibly; the node does not know it and the account's nonce
    has not passed it → broadcast the *same* signed bytes again (they can only land once); the
    nonce was used by another transaction → it never landed, plan the operation anew.
-2. **Refuse a repeat**: when the operation is exactly the last one this account landed on this
-   network (same contract, method, arguments and value) and that transaction is still on the
-   chain, it is taken as a retry of a run whose reply was lost: it is reported as done and
-   nothing is sent. Repeating it on purpose is said explicitly (``repeat_allowed()``; the
-   commands' ``--again``). Any other operation of the account in between (unfreeze after a
-   freeze, an issue to another wallet) makes it a new operation.
+2. **Refuse a repeat** (operations that add something each time, ``guard``): when the
+   operation is exactly the last one this account landed on this network (same contract,
+   method, arguments and value) and that transaction is still on the chain, it is taken as a
+   retry of a run whose reply was lost: it is reported as done and nothing is sent. Repeating
+   it on purpose is said explicitly (``repeat_allowed()``; the commands' ``--again``). Any
+   other operation of the account in between (an issue to another wallet) makes it new.
 3. Run the caller's pre-checks against the chain as it is now.
 4. Estimate gas and set the limit to the estimate plus a margin (``gas_limit_with_margin``): the
    node estimates against the latest block, and a transaction mined in the next block can need
@@ -273,6 +273,7 @@ class TxSender:
         *,
         check: Callable[[], object] | None = None,
         recognise: Callable[[], str | None] | None = None,
+        guard: bool = False,
     ) -> Sent | None:
         """Settle, check, estimate, sign, journal, broadcast, wait (module docstring).
 
@@ -280,13 +281,17 @@ class TxSender:
         ``False`` when nothing needs sending (then ``send`` returns None). ``recognise`` looks
         for the operation's reference on chain and returns the hash of the transaction that
         carried it; it is asked only when the journal has no record of the operation at all
-        (a journal lost, or kept on another machine).
+        (a journal lost, or kept on another machine). ``guard`` turns on step 2 (a repeat of
+        the account's last landed operation is a retry): for operations that add something
+        each time they land (issue, transfer, a deposit, a ballot), whose state gives no other
+        way to tell a retry from a second request. Operations that set a state (pause, freeze,
+        vote, claim) are made safe by their ``check`` against that state instead.
         """
         with self.journal.locked():
             earlier = self.settle(planned)
             if earlier is not None:
                 return earlier
-            repeated = self._repeat_of_last(planned)
+            repeated = self.repeat_of_last(planned) if guard else None
             if repeated is not None:
                 return repeated
             if recognise is not None and self.journal.history(planned.key) == (0, 0):
@@ -308,7 +313,7 @@ class TxSender:
                 return None
             return self._send_new(planned, account)
 
-    def _repeat_of_last(self, planned: Planned) -> Sent | None:
+    def repeat_of_last(self, planned: Planned) -> Sent | None:
         """The account's last landed transaction when ``planned`` is the same operation and it
         is still on the chain (see step 2 of the module docstring); None otherwise."""
         if _REPEAT_ALLOWED.get():

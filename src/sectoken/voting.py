@@ -119,7 +119,9 @@ def create_ballot(
     # The start often defaults to "now", which a re-run computes differently: the operation is
     # identified by everything else.
     key = ("createBallot", params[:5], params[6:])
-    receipt = send_tx(suite, voting.createBallot, params, sender=account, key=key)
+    receipt = send_tx(
+        suite, voting.createBallot, params, sender=account, key=key, repeat_guard=True
+    )
     ballot_id = indexed_id(receipt, BALLOT_CREATED, voting.address)
     return ballot_id, done_from(
         f"ballot {ballot_id}: {title!r} ({len(options)} options, record date {record_date_id})",
