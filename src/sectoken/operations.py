@@ -21,6 +21,7 @@ from sectoken.dates import format_timestamp
 from sectoken.errors import SectokenError
 from sectoken.journal import Journal, journal_path
 from sectoken.logs import event_topic, iter_logs
+from sectoken.records import unpack
 from sectoken.restrictions import RESTRICTIONS
 from sectoken.sending import Sent, TxSender
 from sectoken.suite import Suite, require_role
@@ -423,7 +424,15 @@ def freeze_wallet(suite: Suite, account: Any, wallet: str, *, frozen: bool = Tru
     token = suite.require("token")
     require_role(token, "COMPLIANCE_ROLE", account, what="token")
     target = _wallet(wallet, "wallet")
-    receipt = send_tx(suite, token.setWalletFrozen, target, frozen, sender=account)
+
+    def check() -> None:
+        if bool(token.walletState(target)[0]) == frozen:
+            raise SectokenError(
+                f"{target} is already {'frozen' if frozen else 'not frozen'} on this token; "
+                "nothing to do"
+            )
+
+    receipt = send_tx(suite, token.setWalletFrozen, target, frozen, sender=account, check=check)
     return done_from(f"{'froze' if frozen else 'unfroze'} {target} on this token", receipt)
 
 
@@ -449,7 +458,15 @@ def set_investor_frozen(suite: Suite, account: Any, wallet: str, *, frozen: bool
             f"{target} has no record in the investor registry",
             hint="import it first: `ape run investors import`",
         )
-    receipt = send_tx(suite, suite.registry.setFrozen, target, frozen, sender=account)
+
+    def check() -> None:
+        if unpack(int(suite.registry.recordOf(target))).frozen == frozen:
+            raise SectokenError(
+                f"investor {target} is already {'frozen' if frozen else 'not frozen'} in the "
+                "registry; nothing to do"
+            )
+
+    receipt = send_tx(suite, suite.registry.setFrozen, target, frozen, sender=account, check=check)
     return done_from(f"{'froze' if frozen else 'unfroze'} investor {target} (all tokens)", receipt)
 
 
@@ -470,6 +487,10 @@ def close_issuance(suite: Suite, account: Any) -> Done:
     require_role(token, "ISSUER_ROLE", account, what="token")
     receipt = send_tx(suite, token.closeIssuance, sender=account)
     return done_from("closed issuance for good", receipt)
+
+
+def _has_document(token: Any, key: bytes) -> bool:
+    return any(bytes(k) == key for k in token.getAllDocuments())
 
 
 def _doc_key(name: str) -> bytes:
@@ -498,14 +519,31 @@ def set_document(
         if len(text) != 64:
             raise SectokenError("the document hash must be 32 bytes (64 hex digits)")
         value = bytes.fromhex(text)
-    receipt = send_tx(suite, token.setDocument, _doc_key(name), uri, value, sender=account)
+
+    def check() -> None:
+        if not _has_document(token, _doc_key(name)):
+            return
+        current_uri, current_hash, _timestamp = token.getDocument(_doc_key(name))
+        if str(current_uri) == uri and bytes(current_hash) == value:
+            raise SectokenError(
+                f"document {name!r} is already published at {uri} with this hash; nothing to do"
+            )
+
+    receipt = send_tx(
+        suite, token.setDocument, _doc_key(name), uri, value, sender=account, check=check
+    )
     return done_from(f"published document {name!r} at {uri} (hash 0x{value.hex()})", receipt)
 
 
 def remove_document(suite: Suite, account: Any, name: str) -> Done:
     token = suite.require("token")
     require_role(token, "ISSUER_ROLE", account, what="token")
-    receipt = send_tx(suite, token.removeDocument, _doc_key(name), sender=account)
+
+    def check() -> None:
+        if not _has_document(token, _doc_key(name)):
+            raise SectokenError(f"there is no document {name!r} (removed already?); nothing to do")
+
+    receipt = send_tx(suite, token.removeDocument, _doc_key(name), sender=account, check=check)
     return done_from(f"removed document {name!r}", receipt)
 
 

@@ -214,7 +214,7 @@ def test_documents(run: Any, suite: Suite, deployments: Path, tmp_path: Path) ->
     run("token", "remove-document", "circular", "--deployments", deployments)
     assert "circular" not in run("token", "documents", "--deployments", deployments).output
     gone = run("token", "remove-document", "circular", "--deployments", deployments, expect=2)
-    assert "DocumentNotFound" in gone.output
+    assert "there is no document 'circular'" in gone.output
 
 
 def test_record_date_must_be_in_the_future(run: Any, suite: Suite, deployments: Path) -> None:
