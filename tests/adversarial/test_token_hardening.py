@@ -18,25 +18,10 @@ import ape
 from eth_abi.abi import decode
 from eth_utils.crypto import keccak
 
-from ..contracts.conftest import no_rules
+from ..contracts.conftest import rules_with
 
 BELOW_MIN_POSITION, REMAINDER_BELOW_MIN_POSITION, SPENDER_FROZEN = 21, 22, 23
 MAX_HOLDERS = 12
-
-
-def rules_with(**overrides: Any) -> tuple[Any, ...]:
-    names = (
-        "requireAccreditation",
-        "countryAllowList",
-        "maxHolders",
-        "holdingPeriod",
-        "maxBalance",
-        "maxBalanceBps",
-        "minPosition",
-    )
-    values = dict(zip(names, no_rules(), strict=True))
-    values.update(overrides)
-    return tuple(values[n] for n in names)
 
 
 # ------------------------------------------------------------------ Medium: dust in holder slots

@@ -46,6 +46,24 @@ def no_rules() -> tuple[bool, bool, int, int, int, int, int]:
     return (False, False, 0, 0, 0, 0, 0)
 
 
+RULE_FIELDS = (
+    "requireAccreditation",
+    "countryAllowList",
+    "maxHolders",
+    "holdingPeriod",
+    "maxBalance",
+    "maxBalanceBps",
+    "minPosition",
+)
+
+
+def rules_with(**overrides: Any) -> tuple[Any, ...]:
+    """``no_rules()`` with the named fields (the token's ``Rules`` struct names) changed."""
+    values = dict(zip(RULE_FIELDS, no_rules(), strict=True))
+    values.update(overrides)
+    return tuple(values[n] for n in RULE_FIELDS)
+
+
 @pytest.fixture
 def registry(project: Any, deployer: Any, compliance_officer: Any) -> Any:
     reg = project.InvestorRegistry.deploy(deployer, sender=deployer)

@@ -10,7 +10,8 @@ import pytest
 
 from sectoken.restrictions import RESTRICTIONS
 
-from .conftest import DE, FR, KP, US, no_rules
+from .conftest import DE, FR, KP, US
+from .conftest import rules_with as rules
 
 # ERC-1404 codes (contracts/compliance/Restrictions.sol)
 SUCCESS, PAUSED, SENDER_NOT_VERIFIED, RECEIVER_NOT_VERIFIED = 0, 1, 2, 3
@@ -19,21 +20,6 @@ SENDER_LOCKED, HOLDING_PERIOD, COUNTRY_NOT_ALLOWED, NOT_ACCREDITED = 8, 9, 10, 1
 MAX_HOLDERS, MAX_HOLDERS_COUNTRY, MAX_BALANCE, INVALID_RECEIVER = 12, 13, 14, 15
 INSUFFICIENT_ALLOWANCE, INVALID_SENDER = 16, 17
 ZERO = "0x" + "00" * 20
-
-
-def rules(**overrides: Any) -> tuple[Any, ...]:
-    names = [
-        "requireAccreditation",
-        "countryAllowList",
-        "maxHolders",
-        "holdingPeriod",
-        "maxBalance",
-        "maxBalanceBps",
-        "minPosition",
-    ]
-    values = dict(zip(names, no_rules(), strict=True))
-    values.update(overrides)
-    return tuple(values[n] for n in names)
 
 
 def expect_blocked(token: Any, sender: Any, to: Any, value: int, code: int) -> None:
