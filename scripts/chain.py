@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from ape.cli import ConnectedProviderCommand
 
-from scripts._cli import console, friendly, reader_option
+from scripts._cli import SectokenCommand, console, friendly, reader_option
 
 
 @click.group()
@@ -30,7 +29,7 @@ def _show(before: Any, after: Any | None = None) -> None:
     )
 
 
-@cli.command(name="status", cls=ConnectedProviderCommand)
+@cli.command(name="status", cls=SectokenCommand)
 @reader_option
 @friendly
 def status_cmd() -> None:
@@ -41,7 +40,7 @@ def status_cmd() -> None:
     _show(clock(provider_web3()))
 
 
-@cli.command(name="advance", cls=ConnectedProviderCommand)
+@cli.command(name="advance", cls=SectokenCommand)
 @click.argument("duration")
 @reader_option
 @friendly
@@ -56,7 +55,7 @@ def advance_cmd(duration: str) -> None:
     _show(before, advance(w3, seconds))
 
 
-@cli.command(name="time-travel", cls=ConnectedProviderCommand)
+@cli.command(name="time-travel", cls=SectokenCommand)
 @click.argument("when")
 @reader_option
 @friendly

@@ -140,14 +140,23 @@ def test_pending_transaction_of_an_earlier_run_is_waited_for(
     assert ready.token.balanceOf(alice) == 500 and deployer.nonce == nonce + 1
 
 
-def test_dropped_transaction_is_broadcast_again_byte_for_byte(
-    ready: Suite, deployer: Any, alice: Any, manual_mining: Any, capsys: pytest.CaptureFixture[str]
-) -> None:
+def _issue_then_drop(
+    ready: Suite, deployer: Any, alice: Any, amount: int, manual_mining: Any
+) -> Any:
+    """An issuance whose receipt never came (not mined), then dropped from the node's pool;
+    mining is switched back on. Returns its journal entry."""
     with pytest.raises(OutcomeUnknown) as unknown:
-        issue(ready, deployer, alice.address, 300)
+        issue(ready, deployer, alice.address, amount)
     entry = unknown.value.entry
     manual_mining.make_request("anvil_dropTransaction", [entry.tx_hash])
     manual_mining.make_request("evm_setAutomine", [True])
+    return entry
+
+
+def test_dropped_transaction_is_broadcast_again_byte_for_byte(
+    ready: Suite, deployer: Any, alice: Any, manual_mining: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    entry = _issue_then_drop(ready, deployer, alice, 300, manual_mining)
     nonce = deployer.nonce
     done = issue(ready, deployer, alice.address, 300)
     assert "broadcasting the same signed transaction again" in capsys.readouterr().err
@@ -158,11 +167,7 @@ def test_dropped_transaction_is_broadcast_again_byte_for_byte(
 def test_superseded_transaction_never_landed_and_is_planned_again(
     ready: Suite, deployer: Any, alice: Any, manual_mining: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with pytest.raises(OutcomeUnknown) as unknown:
-        issue(ready, deployer, alice.address, 200)
-    entry = unknown.value.entry
-    manual_mining.make_request("anvil_dropTransaction", [entry.tx_hash])
-    manual_mining.make_request("evm_setAutomine", [True])
+    entry = _issue_then_drop(ready, deployer, alice, 200, manual_mining)
     # Another transaction takes the nonce (a wallet app, another tool).
     ready.w3.eth.send_transaction(
         {"from": deployer.address, "to": alice.address, "value": 1, "nonce": entry.nonce}
