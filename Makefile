@@ -53,7 +53,7 @@ $(NPM_STAMP): package.json package-lock.json
 	@touch $@
 
 install: $(PY_STAMP) $(NPM_STAMP)
-	@$(BIN)/python -m sectoken.toolchain setup
+	@$(BIN)/python -m sectoken.dev.toolchain setup
 
 test: install
 	$(BIN)/ape test $(if $(filter deep,$(SECTOKEN_PROFILE)),,-m "not slow") $(ARGS)
@@ -73,13 +73,13 @@ demo: install
 # NODE_ARGS=--port N for another port (then set SECTOKEN_NODE_URL for the commands).
 NODE_ARGS ?=
 node: install
-	@$(BIN)/python -m sectoken.devnode start $(NODE_ARGS)
+	@$(BIN)/python -m sectoken.dev.devnode start $(NODE_ARGS)
 
 node-stop:
-	@$(BIN)/python -m sectoken.devnode stop $(NODE_ARGS)
+	@$(BIN)/python -m sectoken.dev.devnode stop $(NODE_ARGS)
 
 node-status:
-	@$(BIN)/python -m sectoken.devnode status $(NODE_ARGS)
+	@$(BIN)/python -m sectoken.dev.devnode status $(NODE_ARGS)
 
 lint: $(PY_STAMP)
 	$(BIN)/ruff check .
@@ -106,7 +106,7 @@ $(AUDIT_STAMP): $(AUDIT_CONSTRAINTS)
 
 # Slither over contracts/ through the project's compiler, checked against the triage file.
 slither: install $(AUDIT_STAMP)
-	$(BIN)/python -m sectoken.audit_slither --slither $(AUDIT_VENV)/bin/slither
+	$(BIN)/python -m sectoken.dev.audit_slither --slither $(AUDIT_VENV)/bin/slither
 
 # Re-freeze the Python lock after changing pins in pyproject.toml.
 lock: $(PY_STAMP)

@@ -30,10 +30,10 @@ from eth_abi.abi import encode  # noqa: E402
 from eth_utils.address import to_checksum_address  # noqa: E402
 from eth_utils.crypto import keccak  # noqa: E402
 
-from sectoken.batching import quiet_ape  # noqa: E402
-from sectoken.captable import build_cap_table  # noqa: E402
-from sectoken.records import InvestorRecord  # noqa: E402
-from sectoken.registry import RegistryReader  # noqa: E402
+from sectoken.chain.batching import quiet_ape  # noqa: E402
+from sectoken.chain.registry import RegistryReader  # noqa: E402
+from sectoken.jobs.captable import build_cap_table  # noqa: E402
+from sectoken.model.records import InvestorRecord  # noqa: E402
 
 TARGET_SECONDS = 15.0
 ISSUE = keccak(text="issue(address,uint256,bytes)")[:4]

@@ -19,7 +19,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from sectoken.records import InvestorRecord  # noqa: E402
+from sectoken.model.records import InvestorRecord  # noqa: E402
 
 FAR_FUTURE = 4_102_444_800
 US = 840

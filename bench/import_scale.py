@@ -25,11 +25,11 @@ sys.path.insert(0, str(ROOT / "src"))
 from eth_utils.address import to_checksum_address  # noqa: E402
 from eth_utils.crypto import keccak  # noqa: E402
 
-from sectoken.batching import quiet_ape, registry_sender  # noqa: E402
-from sectoken.csv_investors import read_investors_csv, write_investors_csv  # noqa: E402
-from sectoken.investors import import_investors, plan_import  # noqa: E402
-from sectoken.records import InvestorRecord  # noqa: E402
-from sectoken.registry import RegistryReader  # noqa: E402
+from sectoken.chain.batching import quiet_ape, registry_sender  # noqa: E402
+from sectoken.chain.registry import RegistryReader  # noqa: E402
+from sectoken.jobs.investors import import_investors, plan_import  # noqa: E402
+from sectoken.model.csv_investors import read_investors_csv, write_investors_csv  # noqa: E402
+from sectoken.model.records import InvestorRecord  # noqa: E402
 
 TARGET_SECONDS = 60.0
 COUNTRIES = [840, 826, 276, 250, 756, 702, 392, 124, 36, 528]
@@ -109,7 +109,7 @@ def measure(ape: Any, count: int, batch_size: int) -> dict[str, float]:
 
 
 def _writer(registry: Any, admin: Any) -> Any:
-    from sectoken.registry import ApeRegistryWriter
+    from sectoken.chain.registry import ApeRegistryWriter
 
     return ApeRegistryWriter(registry, admin)
 

@@ -231,7 +231,7 @@ def main() -> int:
         for name, module in gas_benches.items():
             print(f"== bench/{name}.py (gas)", flush=True)
             raw[name] = module.measure(ape)
-        from sectoken.toolchain import current_compiler, read_solidity_config
+        from sectoken.dev.toolchain import current_compiler, read_solidity_config
 
         compiler = current_compiler(ROOT)
         evm = read_solidity_config(ROOT).evm_version

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from scripts._cli import SectokenCommand, console, friendly
+from sectoken.cli.common import SectokenCommand, console, friendly
 
 
 @click.command(cls=SectokenCommand)
@@ -23,6 +23,6 @@ def cli(out_dir: Path) -> None:
     """Deploy, import investors, issue, transfer, pay a dividend, vote, print the cap table."""
     from ape import accounts, chain, project
 
-    from sectoken.demo import run_demo
+    from sectoken.dev.demo import run_demo
 
     run_demo(project, accounts.test_accounts, chain, out_dir=out_dir, console=console)

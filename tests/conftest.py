@@ -58,7 +58,7 @@ PLAIN_SUPPLY = 1_000_000 * 10**18
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    from sectoken.toolchain import ToolchainError, current_compiler
+    from sectoken.dev.toolchain import ToolchainError, current_compiler
 
     try:
         compiler = current_compiler(PROJECT_ROOT).describe()

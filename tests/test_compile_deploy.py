@@ -1,7 +1,7 @@
 """End to end: the project compiles through Ape, and a contract deploys and runs on Anvil.
 
 Ape starts Anvil (ape-foundry, a free local port) and compiles with the compiler that
-``sectoken.toolchain`` registered. PlainERC20 is the plain OpenZeppelin ERC-20 that the gas
+``sectoken.dev.toolchain`` registered. PlainERC20 is the plain OpenZeppelin ERC-20 that the gas
 benchmark keeps as its baseline.
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from sectoken.toolchain import read_solidity_config
+from sectoken.dev.toolchain import read_solidity_config
 
 pytestmark = pytest.mark.e2e
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from sectoken.records import InvestorRecord
+from sectoken.model.records import InvestorRecord
 
 FAR_FUTURE = 4_102_444_800  # 2100-01-01
 US, DE, FR, KP = 840, 276, 250, 408

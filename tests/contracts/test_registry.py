@@ -7,7 +7,7 @@ from typing import Any
 import ape
 import pytest
 
-from sectoken.records import unpack
+from sectoken.model.records import unpack
 
 from .conftest import DE, FAR_FUTURE, US, record
 

@@ -8,7 +8,7 @@ from typing import Any
 import ape
 import pytest
 
-from sectoken.restrictions import RESTRICTIONS
+from sectoken.model.restrictions import RESTRICTIONS
 
 from .conftest import DE, FR, KP, US
 from .conftest import rules_with as rules
@@ -53,7 +53,7 @@ def test_every_code_has_a_distinct_message(token: Any) -> None:
 
 
 def test_python_mirror_matches_the_contract(token: Any) -> None:
-    """sectoken.restrictions (pre-flight, error decoding) says what the token says."""
+    """sectoken.model.restrictions (pre-flight, error decoding) says what the token says."""
     for code, rule in RESTRICTIONS.items():
         assert token.messageForTransferRestriction(code) == rule.message
         assert token.statusForTransferRestriction(code) == bytes([rule.status])

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from sectoken.devnode import running_node
+from sectoken.dev.devnode import running_node
 
 HERE = Path(__file__).parent
 ROOT = HERE.parents[1]
@@ -35,7 +35,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory, project: Any) -> Iterator[Node]:
-    """A fresh Anvil (127.0.0.1, free port; ``sectoken.devnode``, the node `make node` runs)
+    """A fresh Anvil (127.0.0.1, free port; ``sectoken.dev.devnode``, the node `make node` runs)
     with the example suite and investors on it, stopped at the end."""
     if shutil.which("anvil") is None:
         pytest.skip("anvil is not on PATH (make install links it into .venv/bin)")

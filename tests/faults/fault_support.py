@@ -15,7 +15,7 @@ from typing import Any
 from proxy import FaultProxy
 from web3 import Web3
 
-from sectoken.suite import CONTRACT_TYPES
+from sectoken.chain.suite import CONTRACT_TYPES
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACTS = CONTRACT_TYPES

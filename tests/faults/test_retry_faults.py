@@ -30,7 +30,7 @@ from eth_utils import keccak, to_checksum_address
 from fault_support import Node
 from proxy import FaultProxy
 
-from sectoken.journal import Journal
+from sectoken.chain.journal import Journal
 
 ZERO = "0x0000000000000000000000000000000000000000"
 NEW_WALLET = "0x1aF9bc3A1D0f60477AC6535CC15F32506c285807"  # verified in examples/investors.csv

@@ -56,7 +56,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from sectoken.records import InvestorRecord
+from sectoken.model.records import InvestorRecord
 
 FAR_FUTURE = 4_102_444_800
 US = 840

@@ -78,10 +78,10 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from sectoken.records import InvestorRecord
-from sectoken.restrictions import RESTRICTIONS
-from sectoken.spec import Rules as SpecRules
-from sectoken.spec import min_position_fits
+from sectoken.model.records import InvestorRecord
+from sectoken.model.restrictions import RESTRICTIONS
+from sectoken.model.spec import Rules as SpecRules
+from sectoken.model.spec import min_position_fits
 
 # ------------------------------------------------------------------ constants
 
@@ -281,7 +281,7 @@ class Investor:
 
 
 class Rules(SpecRules):
-    """The token's rules as the tooling writes them (sectoken.spec.Rules), with the model's
+    """The token's rules as the tooling writes them (sectoken.model.spec.Rules), with the model's
     reading of the balance caps."""
 
     __slots__ = ()

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from sectoken.deploy import apply_deploy, plan_deploy
-from sectoken.spec import load_spec
-from sectoken.suite import Suite, open_suite
+from sectoken.chain.suite import Suite, open_suite
+from sectoken.jobs.deploy import apply_deploy, plan_deploy
+from sectoken.model.spec import load_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"

@@ -7,8 +7,8 @@ from typing import Any
 
 from eth_utils import keccak, to_checksum_address
 
-from sectoken.csv_investors import COLUMNS
-from sectoken.suite import Suite
+from sectoken.chain.suite import Suite
+from sectoken.model.csv_investors import COLUMNS
 
 
 def wallet(i: int) -> str:
@@ -31,7 +31,7 @@ def investor_csv(
 
 def register(suite: Suite, account: Any, wallets: list[str], **kwargs: Any) -> None:
     """Put wallets in the registry directly (accredited US investors by default)."""
-    from sectoken.records import InvestorRecord
+    from sectoken.model.records import InvestorRecord
 
     record = InvestorRecord(
         kyc_expiry=1924905600,

@@ -21,9 +21,9 @@ import pytest
 from click.testing import CliRunner, Result
 from e2e_support import register, wallet
 
-from sectoken.devnode import free_port
-from sectoken.operations import issue, schedule_record_date
-from sectoken.suite import Suite
+from sectoken.chain.suite import Suite
+from sectoken.dev.devnode import free_port
+from sectoken.jobs.operations import issue, schedule_record_date
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD = wallet(1)

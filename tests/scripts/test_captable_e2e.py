@@ -9,8 +9,9 @@ from typing import Any
 
 from e2e_support import register, wallet
 
-from sectoken.captable import build_cap_table, last_block_before
-from sectoken.operations import (
+from sectoken.chain.suite import Suite
+from sectoken.jobs.captable import build_cap_table, last_block_before
+from sectoken.jobs.operations import (
     force_transfer,
     issue,
     recover_wallet,
@@ -18,7 +19,6 @@ from sectoken.operations import (
     schedule_record_date,
     transfer,
 )
-from sectoken.suite import Suite
 
 
 def _table(suite: Suite, **kwargs: Any) -> Any:

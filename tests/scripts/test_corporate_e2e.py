@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from e2e_support import register, wallet
 
-from sectoken.dividends import create_distribution, distribution_status, push_dividends
+from sectoken.chain.suite import Suite
 from sectoken.errors import SectokenError
-from sectoken.operations import freeze_wallet, issue, schedule_record_date
-from sectoken.suite import Suite
-from sectoken.voting import ballot_results
+from sectoken.jobs.dividends import create_distribution, distribution_status, push_dividends
+from sectoken.jobs.operations import freeze_wallet, issue, schedule_record_date
+from sectoken.jobs.voting import ballot_results
 
 DAY = 86_400
 

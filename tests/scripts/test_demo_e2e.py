@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sectoken.demo import run_demo
+from sectoken.dev.demo import run_demo
 
 
 def test_demo_runs(accounts: Any, chain: Any, project: Any, tmp_path: Path) -> None:

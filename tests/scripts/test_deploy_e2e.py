@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 import yaml
 
-from sectoken.deploy import apply_deploy, create_address, plan_deploy
-from sectoken.deployments import deployment_path, load_deployment
+from sectoken.chain.deployments import deployment_path, load_deployment
+from sectoken.chain.suite import open_suite, role_id
 from sectoken.errors import SectokenError
-from sectoken.spec import load_spec
-from sectoken.suite import open_suite, role_id
+from sectoken.jobs.deploy import apply_deploy, create_address, plan_deploy
+from sectoken.model.spec import load_spec
 
 SPEC = Path("examples/spec.yaml")
 

@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from e2e_support import HEADER, investor_csv, wallet
 
-from sectoken.batching import Batch, BatchFailed, registry_sender
-from sectoken.csv_investors import InvestorCsvError
-from sectoken.investors import DestructiveChangesRefused, export_investors, import_investors
-from sectoken.records import unpack
-from sectoken.registry import INVESTOR_ADDED, INVESTOR_UPDATED, TxResult
-from sectoken.suite import Suite
+from sectoken.chain.batching import Batch, BatchFailed, registry_sender
+from sectoken.chain.registry import INVESTOR_ADDED, INVESTOR_UPDATED, TxResult
+from sectoken.chain.suite import Suite
+from sectoken.jobs.investors import DestructiveChangesRefused, export_investors, import_investors
+from sectoken.model.csv_investors import InvestorCsvError
+from sectoken.model.records import unpack
 
 
 def _events(suite: Suite, topic: str) -> int:
@@ -299,7 +299,7 @@ def test_waits_for_transactions_left_pending(suite: Suite, deployer: Any) -> Non
     """A transaction an interrupted run left in the mempool lands before the plan is read."""
     import threading
 
-    from sectoken.batching import wait_for_pending
+    from sectoken.chain.batching import wait_for_pending
 
     provider = suite.w3.provider
     provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
@@ -456,7 +456,7 @@ def test_destructive_changes_are_asked_about_at_a_terminal(
     """At a terminal the operator is asked: "n" sends nothing, "y" applies the plan."""
     from click.testing import CliRunner
 
-    import scripts.investors as command
+    import sectoken.cli.investors as command
 
     monkeypatch.setattr(command, "interactive", lambda: True)
     wallets = [wallet(i) for i in range(2)]

@@ -9,15 +9,15 @@ from typing import Any
 
 import pytest
 
-from sectoken.devnode import free_port
+from sectoken.chain.suite import Suite
+from sectoken.dev.devnode import free_port
 from sectoken.errors import SectokenError
-from sectoken.suite import Suite
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_default_network_is_the_persistent_node(monkeypatch: pytest.MonkeyPatch) -> None:
-    from scripts._cli import default_network
+    from sectoken.cli.common import default_network
 
     monkeypatch.delenv("SECTOKEN_NODE_URL", raising=False)
     assert default_network() == "ethereum:devnode"
@@ -29,18 +29,18 @@ def test_the_default_network_is_the_persistent_node(monkeypatch: pytest.MonkeyPa
 def test_development_networks_default_to_the_first_funded_account(
     monkeypatch: pytest.MonkeyPatch, accounts: Any, network: str
 ) -> None:
-    from scripts import _cli
+    from sectoken.cli import common as _cli
 
-    monkeypatch.setattr("sectoken.suite.network_name", lambda: network)
+    monkeypatch.setattr("sectoken.chain.suite.network_name", lambda: network)
     assert _cli.resolve_account(None).address == accounts[0].address
     assert _cli.resolve_account(accounts[3]) is accounts[3]
 
 
 @pytest.mark.parametrize("network", ["sepolia", "mainnet", "custom", "mainnet-fork"])
 def test_other_networks_need_a_named_account(monkeypatch: pytest.MonkeyPatch, network: str) -> None:
-    from scripts import _cli
+    from sectoken.cli import common as _cli
 
-    monkeypatch.setattr("sectoken.suite.network_name", lambda: network)
+    monkeypatch.setattr("sectoken.chain.suite.network_name", lambda: network)
     with pytest.raises(SectokenError) as info:
         _cli.resolve_account(None)
     assert network in info.value.message
@@ -75,7 +75,7 @@ def test_read_only_commands_accept_account(run: Any, suite: Suite, deployments: 
 
 
 def test_chain_status_and_advance(run: Any, chain: Any) -> None:
-    from sectoken.dates import format_timestamp
+    from sectoken.model.dates import format_timestamp
 
     before = chain.pending_timestamp
     status = run("chain", "status").output
@@ -85,7 +85,7 @@ def test_chain_status_and_advance(run: Any, chain: Any) -> None:
     assert chain.blocks.head.timestamp >= before + 30 * 86_400
     from click.testing import CliRunner
 
-    from scripts.chain import cli
+    from sectoken.cli.chain import cli
 
     refused = CliRunner().invoke(
         cli, ["time-travel", "2001-01-01"], obj={"provider": chain.provider}
@@ -98,10 +98,10 @@ def test_a_devnode_url_on_another_chain_gets_no_default(monkeypatch: pytest.Monk
     """SECTOKEN_NODE_URL pointed at a node of another chain: nothing is defaulted there."""
     from types import SimpleNamespace
 
-    from scripts import _cli
+    from sectoken.cli import common as _cli
 
-    monkeypatch.setattr("sectoken.suite.network_name", lambda: "devnode")
+    monkeypatch.setattr("sectoken.chain.suite.network_name", lambda: "devnode")
     fake = SimpleNamespace(eth=SimpleNamespace(chain_id=1))
-    monkeypatch.setattr("sectoken.suite.provider_web3", lambda: fake)
+    monkeypatch.setattr("sectoken.chain.suite.provider_web3", lambda: fake)
     with pytest.raises(SectokenError, match="no --account given for a transaction on devnode"):
         _cli.resolve_account(None)

@@ -5,7 +5,7 @@ in document order (the issuer's, the compliance officer's, the auditor's); each 
 (continuation lines joined) runs as its own subprocess, ``bash -c COMMAND`` from the project
 root, exactly as a user would type it. What the test substitutes, and nothing else:
 
-- ``make node``: the test starts its own persistent node instead (``sectoken.devnode``, a free
+- ``make node``: the test starts its own persistent node instead (``sectoken.dev.devnode``, a free
   port, a state folder under the test's tmp_path) and stops it at the end;
 - the commands reach that node through ``SECTOKEN_NODE_URL`` and write their deployment file
   under tmp_path through ``SECTOKEN_DEPLOYMENTS`` (a developer's own node on 8545 and
@@ -23,7 +23,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from sectoken.devnode import running_node
+from sectoken.dev.devnode import running_node
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"

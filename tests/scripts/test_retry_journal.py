@@ -19,12 +19,12 @@ import requests
 from e2e_support import register
 from web3.eth import Eth
 
-from sectoken.dividends import create_distribution
-from sectoken.journal import Journal, journal_path
-from sectoken.logs import iter_logs
-from sectoken.operations import ISSUED, issue, schedule_record_date, transfer
-from sectoken.sending import NotEnoughFunds, OutcomeUnknown, repeat_allowed
-from sectoken.suite import Suite
+from sectoken.chain.journal import Journal, journal_path
+from sectoken.chain.logs import iter_logs
+from sectoken.chain.sending import NotEnoughFunds, OutcomeUnknown, repeat_allowed
+from sectoken.chain.suite import Suite
+from sectoken.jobs.dividends import create_distribution
+from sectoken.jobs.operations import ISSUED, issue, schedule_record_date, transfer
 
 
 def _journal_lines(suite: Suite) -> list[dict[str, Any]]:

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from e2e_support import register, wallet
 
+from sectoken.chain.suite import Suite
 from sectoken.errors import SectokenError
-from sectoken.operations import TransferRefused, issue, preflight, set_paused, transfer
-from sectoken.restrictions import RESTRICTIONS
-from sectoken.suite import Suite
+from sectoken.jobs.operations import TransferRefused, issue, preflight, set_paused, transfer
+from sectoken.model.restrictions import RESTRICTIONS
 
 
 def test_restriction_mirror_matches_the_token(suite: Suite) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sectoken.addresses import AddressError, checked_address, same_address
+from sectoken.model.addresses import AddressError, checked_address, same_address
 
 GOOD = "0x5B38Da6a701c568545dCfcB03FcB875f56beddC4"
 DIGITS_ONLY = "0x1111111111111111111111111111111111111111"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sectoken.amounts import AmountError, format_units, to_units
+from sectoken.model.amounts import AmountError, format_units, to_units
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""sectoken.audit_slither: stable finding keys, the triage rules, the Slither command line.
+"""sectoken.dev.audit_slither: stable finding keys, the triage rules, the Slither command line.
 
 Slither itself runs in ``make slither`` (CI); these tests feed the checker Slither-shaped JSON.
 The last test checks the committed triage file's shape (every entry has a reason, no repeats).
@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from sectoken.audit_slither import (
+from sectoken.dev.audit_slither import (
     TRIAGE_FILE,
     Finding,
     SlitherError,

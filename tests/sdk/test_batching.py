@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from eth_utils import keccak, to_checksum_address
 
-from sectoken.batching import (
+from sectoken.chain.batching import (
     Batch,
     BatchFailed,
     make_batches,
@@ -13,10 +13,10 @@ from sectoken.batching import (
     send_batches,
     wait_for_pending,
 )
+from sectoken.chain.registry import TxResult
 from sectoken.errors import SectokenError
-from sectoken.plan import compute_plan
-from sectoken.records import InvestorRecord
-from sectoken.registry import TxResult
+from sectoken.model.plan import compute_plan
+from sectoken.model.records import InvestorRecord
 
 
 def wallet(i: int) -> str:

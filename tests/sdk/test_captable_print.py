@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from rich.console import Console
 
-from sectoken.captable import CapTable, Holder, print_cap_table
-from sectoken.countries import COUNTRIES
+from sectoken.jobs.captable import CapTable, Holder, print_cap_table
+from sectoken.model.countries import COUNTRIES
 
 
 @pytest.mark.parametrize("width", [80, 120, 200])

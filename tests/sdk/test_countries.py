@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sectoken.countries import (
+from sectoken.model.countries import (
     COUNTRIES,
     UnknownCountryError,
     alpha2_of,

@@ -10,7 +10,8 @@ from eth_utils import keccak, to_checksum_address
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sectoken.csv_investors import (
+from sectoken.errors import SectokenError
+from sectoken.model.csv_investors import (
     COLUMNS,
     MAX_LISTED_ISSUES,
     InvestorCsvError,
@@ -19,8 +20,7 @@ from sectoken.csv_investors import (
     read_investors_csv,
     write_investors_csv,
 )
-from sectoken.errors import SectokenError
-from sectoken.records import MAX_UINT64, InvestorRecord
+from sectoken.model.records import MAX_UINT64, InvestorRecord
 
 HEADER = ",".join(COLUMNS)
 Y2027 = 1830211200  # 2027-12-31

@@ -8,8 +8,8 @@ import pytest
 from eth_abi.abi import encode
 from eth_utils import keccak
 
-from sectoken.dates import parse_timestamp
-from sectoken.restrictions import ErrorDecoder
+from sectoken.model.dates import parse_timestamp
+from sectoken.model.restrictions import ErrorDecoder
 
 
 def _error(name: str, *inputs: tuple[str, str]) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sectoken.dates import DateError, format_timestamp, parse_timestamp
+from sectoken.model.dates import DateError, format_timestamp, parse_timestamp
 
 DAY = 86400
 Y2027_12_31 = 1830211200

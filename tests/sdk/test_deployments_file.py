@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from sectoken.deploy import create_address
-from sectoken.deployments import ContractRecord, Deployment, deployment_path, load_deployment
+from sectoken.chain.deployments import ContractRecord, Deployment, deployment_path, load_deployment
 from sectoken.errors import SectokenError
+from sectoken.jobs.deploy import create_address
 
 DEPLOYER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
 

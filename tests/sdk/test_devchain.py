@@ -1,4 +1,4 @@
-"""sectoken.devchain: moving a development node's clock, and refusing anywhere else."""
+"""sectoken.jobs.devchain: moving a development node's clock, and refusing anywhere else."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from web3 import HTTPProvider, Web3
 
-from sectoken.dates import parse_timestamp
-from sectoken.devchain import NotADevNode, advance, clock, parse_duration, travel_to
-from sectoken.devnode import running_node
+from sectoken.dev.devnode import running_node
 from sectoken.errors import SectokenError
+from sectoken.jobs.devchain import NotADevNode, advance, clock, parse_duration, travel_to
+from sectoken.model.dates import parse_timestamp
 
 
 @pytest.mark.parametrize(
@@ -79,7 +79,7 @@ def test_refused_on_anything_else(chain_id: int, client: str, reason: str) -> No
 
 
 def test_chain_relative_dates(tmp_path: Path) -> None:
-    from sectoken.devchain import chain_date
+    from sectoken.jobs.devchain import chain_date
 
     with running_node(tmp_path) as node:
         w3 = Web3(HTTPProvider(node.url))

@@ -1,4 +1,4 @@
-"""sectoken.devnode: the persistent Anvil keeps its chain across a stop and a start."""
+"""sectoken.dev.devnode: the persistent Anvil keeps its chain across a stop and a start."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sectoken.devnode import DevNode, NodeNotRunning, free_port, main, rpc_call, running_node
+from sectoken.dev.devnode import DevNode, NodeNotRunning, free_port, main, rpc_call, running_node
 from sectoken.errors import SectokenError
 
 

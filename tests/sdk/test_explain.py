@@ -13,9 +13,7 @@ import pytest
 from eth_abi.abi import encode
 from eth_utils.crypto import keccak
 
-from sectoken.amounts import AmountError
-from sectoken.errors import SectokenError
-from sectoken.explain import (
+from sectoken.chain.explain import (
     NoFundsError,
     NonceClashError,
     NoNodeError,
@@ -24,7 +22,9 @@ from sectoken.explain import (
     is_nonce_clash,
     tx_hash_of,
 )
-from sectoken.restrictions import ErrorDecoder
+from sectoken.errors import SectokenError
+from sectoken.model.amounts import AmountError
+from sectoken.model.restrictions import ErrorDecoder
 
 POOR = "0xBcd4042DE499D14e55001CcbB24a551F3b954096"
 HASH = "0x8dcc6bfc4cbc25a1c1c55109612d324889e2694522aee7091c4a5de0f77dfced"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sectoken.journal import Journal, JournalEntry, journal_path, operation_key
-from sectoken.sending import gas_limit_with_margin
+from sectoken.chain.journal import Journal, JournalEntry, journal_path, operation_key
+from sectoken.chain.sending import gas_limit_with_margin
 
 
 def _entry(n: int, key: str = "0xk") -> JournalEntry:

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from sectoken.chain.logs import LogQueryError, event_topic, iter_logs
+from sectoken.chain.rpc import batch_calls
 from sectoken.errors import SectokenError
-from sectoken.logs import LogQueryError, event_topic, iter_logs
-from sectoken.rpc import batch_calls
 
 TOPIC = event_topic("Transfer(address,address,uint256)")
 

@@ -7,8 +7,8 @@ from eth_utils import keccak, to_checksum_address
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sectoken.plan import Change, compute_plan, destructive_changes
-from sectoken.records import InvestorRecord
+from sectoken.model.plan import Change, compute_plan, destructive_changes
+from sectoken.model.records import InvestorRecord
 
 
 def wallet(i: int) -> str:

@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sectoken.records import MAX_UINT64, InvestorFlag, InvestorRecord, RecordError, pack, unpack
+from sectoken.model.records import (
+    MAX_UINT64,
+    InvestorFlag,
+    InvestorRecord,
+    RecordError,
+    pack,
+    unpack,
+)
 
 records = st.builds(
     InvestorRecord,

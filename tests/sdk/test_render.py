@@ -6,10 +6,10 @@ import io
 
 from rich.console import Console
 
-from sectoken.csv_investors import parse_investors_text
-from sectoken.plan import Change, compute_plan
-from sectoken.records import InvestorRecord
-from sectoken.render import describe_change, print_csv_issues, print_plan
+from sectoken.cli.render import describe_change, print_csv_issues, print_plan
+from sectoken.model.csv_investors import parse_investors_text
+from sectoken.model.plan import Change, compute_plan
+from sectoken.model.records import InvestorRecord
 
 A = InvestorRecord(kyc_expiry=1830211200, country=840, accredited=True)
 B = InvestorRecord(kyc_expiry=1830211200, country=276, accredited=False, lockup_until=86400)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from eth_abi.abi import encode
 from eth_utils import keccak
 
-from sectoken.restrictions import RESTRICTIONS, ErrorDecoder, abi_type, role_name
+from sectoken.model.restrictions import RESTRICTIONS, ErrorDecoder, abi_type, role_name
 
 ABI = [
     {

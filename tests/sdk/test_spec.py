@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sectoken.errors import SectokenError
-from sectoken.spec import (
+from sectoken.model.spec import (
     CountryRule,
     SpecError,
     load_spec,

@@ -1,4 +1,4 @@
-"""sectoken.toolchain: compiler resolution order, version checks, errors that name the fix.
+"""sectoken.dev.toolchain: compiler resolution order, version checks, errors that name the fix.
 
 Fake compilers are small shell scripts in temporary folders; the solc-js step runs the real
 npm ``solc`` package of this project (it needs ``node`` and ``npm ci``).
@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 import solcx
 
-from sectoken import toolchain
-from sectoken.toolchain import (
+from sectoken.dev import toolchain
+from sectoken.dev.toolchain import (
     AnvilNotFoundError,
     CompilerVersionMismatchError,
     ConfigError,

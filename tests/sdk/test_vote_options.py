@@ -1,11 +1,11 @@
-"""sectoken.voting.option_index: `vote cast 1 yes` and `vote cast 1 0` name the same option."""
+"""sectoken.jobs.voting.option_index: `vote cast 1 yes` and `vote cast 1 0` name the same option."""
 
 from __future__ import annotations
 
 import pytest
 
 from sectoken.errors import SectokenError
-from sectoken.voting import option_index
+from sectoken.jobs.voting import option_index
 
 LABELS = ["Yes", "No", "Abstain"]
 

@@ -15,13 +15,13 @@ from eth_utils.crypto import keccak
 from rich.console import Console
 from rich.table import Table
 
-from sectoken.addresses import checked_address
-from sectoken.amounts import format_units
-from sectoken.dates import format_timestamp
+from sectoken.chain.logs import event_topic, iter_logs
+from sectoken.chain.suite import Suite, require_role
 from sectoken.errors import SectokenError
-from sectoken.logs import event_topic, iter_logs
-from sectoken.operations import Done, done_from, indexed_id, send_tx
-from sectoken.suite import Suite, require_role
+from sectoken.jobs.operations import Done, done_from, indexed_id, send_tx
+from sectoken.model.addresses import checked_address
+from sectoken.model.amounts import format_units
+from sectoken.model.dates import format_timestamp
 
 __all__ = [
     "BallotResults",

@@ -26,9 +26,9 @@ from rich.progress import (
 )
 from web3 import Web3
 
+from sectoken.chain.registry import RegistryWriter, TxResult
 from sectoken.errors import SectokenError
-from sectoken.plan import Change, RegistryPlan
-from sectoken.registry import RegistryWriter, TxResult
+from sectoken.model.plan import Change, RegistryPlan
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
@@ -170,7 +170,7 @@ def send_batches(
     ``earlier`` batches landed before this call in the same run (a re-plan) count too.
     KeyboardInterrupt is not caught: earlier batches are on chain and a re-run continues.
     """
-    from sectoken.explain import tx_hash_of
+    from sectoken.chain.explain import tx_hash_of
 
     report = SendReport()
     if not batches:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sectoken.dates import format_timestamp
-from sectoken.records import InvestorRecord, RecordError, pack, unpack
+from sectoken.model.dates import format_timestamp
+from sectoken.model.records import InvestorRecord, RecordError, pack, unpack
 
 __all__ = ["Change", "Destructive", "RegistryPlan", "compute_plan", "destructive_changes"]
 

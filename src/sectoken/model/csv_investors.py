@@ -41,11 +41,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from sectoken.addresses import ZERO_ADDRESS, AddressError, checked_address
-from sectoken.countries import UnknownCountryError, format_country, parse_country
-from sectoken.dates import DateError, format_timestamp, parse_timestamp
 from sectoken.errors import SectokenError
-from sectoken.records import InvestorRecord
+from sectoken.model.addresses import ZERO_ADDRESS, AddressError, checked_address
+from sectoken.model.countries import UnknownCountryError, format_country, parse_country
+from sectoken.model.dates import DateError, format_timestamp, parse_timestamp
+from sectoken.model.records import InvestorRecord
 
 __all__ = [
     "COLUMNS",

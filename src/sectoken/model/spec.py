@@ -46,10 +46,10 @@ from typing import Any
 
 import yaml
 
-from sectoken.addresses import AddressError, checked_address
-from sectoken.amounts import AmountError, to_units
-from sectoken.countries import UnknownCountryError, format_country, parse_country
 from sectoken.errors import SectokenError
+from sectoken.model.addresses import AddressError, checked_address
+from sectoken.model.amounts import AmountError, to_units
+from sectoken.model.countries import UnknownCountryError, format_country, parse_country
 
 __all__ = [
     "DEPLOYER",

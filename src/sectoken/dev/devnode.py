@@ -5,7 +5,7 @@ this one listens on ``127.0.0.1:8545`` by default, keeps its chain in ``.node/st
 (``anvil --state``: loaded at start, dumped every few seconds and on exit), and runs in the
 background with its pid in ``.node/anvil.pid`` and its output in ``.node/anvil.log``.
 
-Command line: ``python -m sectoken.devnode start|stop|status [--port N] [--dir DIR]`` (``make
+Command line: ``python -m sectoken.dev.devnode start|stop|status [--port N] [--dir DIR]`` (``make
 node`` / ``make node-stop`` / ``make node-status``). From Python (tests, other tools)::
 
     with running_node(state_dir=tmp_path) as node:   # a free port, its own state folder
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import shutil
 import signal
@@ -24,13 +23,11 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from sectoken.chain.rpc import NodeNotRunning, rpc_call
 from sectoken.errors import SectokenError
 
 __all__ = [
@@ -54,14 +51,7 @@ DEV_CHAIN_ID = 31337
 MNEMONIC = "test test test test test test test test test test test junk"
 ACCOUNTS = 10
 STATE_INTERVAL = 2  # seconds between state dumps while running (a crash loses at most this)
-ROOT = Path(__file__).resolve().parents[2]
-
-
-class NodeNotRunning(SectokenError):
-    """Nothing answers JSON-RPC at the node's URL."""
-
-    def __init__(self, url: str) -> None:
-        super().__init__(f"no node at {url}", hint="start it with `make node`")
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def find_anvil() -> str:
@@ -83,22 +73,6 @@ def free_port(host: str = DEFAULT_HOST) -> int:
         sock.bind((host, 0))
         port: int = sock.getsockname()[1]
         return port
-
-
-def rpc_call(url: str, method: str, params: list[Any] | None = None, *, timeout: float = 5) -> Any:
-    """One JSON-RPC call with the standard library; raises ``NodeNotRunning`` if unreachable."""
-    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []})
-    request = urllib.request.Request(
-        url, data=body.encode(), headers={"Content-Type": "application/json"}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            reply = json.loads(response.read())
-    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as exc:
-        raise NodeNotRunning(url) from exc
-    if "error" in reply:
-        raise SectokenError(f"{method} failed at {url}: {reply['error'].get('message')}")
-    return reply.get("result")
 
 
 def _pid_alive(pid: int) -> bool:
@@ -126,7 +100,7 @@ class NodeStatus:
     timestamp: int | None = None
 
     def describe(self) -> str:
-        from sectoken.dates import format_timestamp
+        from sectoken.model.dates import format_timestamp
 
         if not self.running:
             return f"no node at {self.url}" + (f" (stale pid {self.pid})" if self.pid else "")
@@ -178,7 +152,7 @@ class DevNode:
         return True
 
     def command(self, anvil: str | None = None) -> list[str]:
-        from sectoken.toolchain import read_solidity_config
+        from sectoken.dev.toolchain import read_solidity_config
 
         cmd = [
             anvil or find_anvil(),
@@ -320,7 +294,7 @@ def running_node(state_dir: str | Path, *, port: int | None = None) -> Iterator[
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m sectoken.devnode",
+        prog="python -m sectoken.dev.devnode",
         description="The persistent local Anvil (state kept in DIR/state.json across restarts).",
     )
     parser.add_argument("action", choices=["start", "stop", "status", "restart"])

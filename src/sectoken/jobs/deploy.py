@@ -21,18 +21,18 @@ from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from web3 import Web3
 
-from sectoken.batching import wait_for_pending
-from sectoken.countries import format_country
-from sectoken.deployments import (
+from sectoken.chain.batching import wait_for_pending
+from sectoken.chain.deployments import (
     ContractRecord,
     Deployment,
     StaleDeployment,
     deployment_path,
     load_deployment,
 )
+from sectoken.chain.suite import CONTRACT_TYPES, role_id
 from sectoken.errors import SectokenError
-from sectoken.spec import IMMUTABLE_KEYS, ROLE_KEYS, CountryRule, Document, Rules, Spec
-from sectoken.suite import CONTRACT_TYPES, role_id
+from sectoken.model.countries import format_country
+from sectoken.model.spec import IMMUTABLE_KEYS, ROLE_KEYS, CountryRule, Document, Rules, Spec
 
 __all__ = [
     "DeployPlan",

@@ -18,23 +18,23 @@ from typing import Any
 from rich.console import Console
 from rich.rule import Rule
 
-from sectoken.batching import quiet_ape, registry_sender
-from sectoken.captable import CapTable, build_cap_table, print_cap_table
-from sectoken.deploy import apply_deploy, plan_deploy
-from sectoken.dividends import (
+from sectoken.chain.batching import quiet_ape, registry_sender
+from sectoken.chain.suite import Suite, network_name, open_suite, provider_web3
+from sectoken.cli.render import print_plan
+from sectoken.errors import SectokenError
+from sectoken.jobs.captable import CapTable, build_cap_table, print_cap_table
+from sectoken.jobs.deploy import apply_deploy, plan_deploy
+from sectoken.jobs.dividends import (
     claim_dividend,
     create_distribution,
     distribution_status,
     print_status,
     push_dividends,
 )
-from sectoken.errors import SectokenError
-from sectoken.investors import export_investors, import_investors
-from sectoken.operations import TransferRefused, issue, schedule_record_date, transfer
-from sectoken.render import print_plan
-from sectoken.spec import load_spec
-from sectoken.suite import Suite, network_name, open_suite, provider_web3
-from sectoken.voting import ballot_results, cast_vote, create_ballot, print_results
+from sectoken.jobs.investors import export_investors, import_investors
+from sectoken.jobs.operations import TransferRefused, issue, schedule_record_date, transfer
+from sectoken.jobs.voting import ballot_results, cast_vote, create_ballot, print_results
+from sectoken.model.spec import load_spec
 
 __all__ = ["DemoReport", "run_demo"]
 

@@ -18,8 +18,8 @@ from typing import Any
 
 from web3 import Web3
 
-from sectoken.dates import format_timestamp
 from sectoken.errors import SectokenError
+from sectoken.model.dates import format_timestamp
 
 __all__ = [
     "DEV_CHAIN_IDS",
@@ -140,7 +140,7 @@ def chain_date(text: str | int, w3: Web3) -> int:
     """Unix seconds for a date option: an ISO 8601 date (``2027-01-01``, ``...T17:00:00Z``), unix
     seconds, or ``+DURATION`` (``+7d``, ``+1d12h``) counted from the chain's latest block, which
     on a development node whose clock was moved is not today."""
-    from sectoken.dates import parse_timestamp
+    from sectoken.model.dates import parse_timestamp
 
     if isinstance(text, int):
         return text

@@ -13,10 +13,10 @@ from typing import Any
 from eth_utils.crypto import keccak
 from web3 import Web3
 
-from sectoken.deployments import Deployment, deployment_path, load_deployment
+from sectoken.chain.deployments import Deployment, deployment_path, load_deployment
+from sectoken.chain.registry import ApeRegistryWriter, RegistryReader
 from sectoken.errors import SectokenError
-from sectoken.registry import ApeRegistryWriter, RegistryReader
-from sectoken.restrictions import ErrorDecoder
+from sectoken.model.restrictions import ErrorDecoder
 
 __all__ = [
     "CONTRACT_TYPES",

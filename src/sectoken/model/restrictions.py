@@ -324,7 +324,7 @@ def _explain(name: str, args: Mapping[str, Any]) -> str:
 
 def _date(value: Any) -> str:
     """A timestamp argument as a date (UTC); a value no date can show stays a number."""
-    from sectoken.dates import DateError, format_timestamp
+    from sectoken.model.dates import DateError, format_timestamp
 
     try:
         return format_timestamp(int(value))

@@ -16,7 +16,7 @@ from typing import TextIO
 
 from rich.console import Console
 
-from sectoken.batching import (
+from sectoken.chain.batching import (
     DEFAULT_BATCH_SIZE,
     Batch,
     BatchFailed,
@@ -25,12 +25,12 @@ from sectoken.batching import (
     send_batches,
     wait_for_pending,
 )
-from sectoken.csv_investors import ParsedInvestors, read_investors_csv, write_investors_csv
+from sectoken.chain.logs import DEFAULT_PAGE_SIZE
+from sectoken.chain.registry import RegistryReader, RegistrySnapshot, TxResult
 from sectoken.errors import SectokenError
-from sectoken.logs import DEFAULT_PAGE_SIZE
-from sectoken.plan import Destructive, RegistryPlan, compute_plan
-from sectoken.records import RecordError, unpack
-from sectoken.registry import RegistryReader, RegistrySnapshot, TxResult
+from sectoken.model.csv_investors import ParsedInvestors, read_investors_csv, write_investors_csv
+from sectoken.model.plan import Destructive, RegistryPlan, compute_plan
+from sectoken.model.records import RecordError, unpack
 
 __all__ = [
     "DestructiveChangesRefused",
@@ -128,7 +128,7 @@ def import_investors(
     A batch refused because another sender took the account's nonce is met by re-reading the
     chain and re-planning (at most MAX_REPLANS times); the run then continues.
     """
-    from sectoken.explain import is_nonce_clash
+    from sectoken.chain.explain import is_nonce_clash
 
     now = int(reader.w3.eth.get_block("latest")["timestamp"])
     parsed = read_investors_csv(

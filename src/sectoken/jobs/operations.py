@@ -15,16 +15,16 @@ from typing import Any
 from eth_utils.crypto import keccak
 from rich.console import Console
 
-from sectoken.addresses import ZERO_ADDRESS, checked_address
-from sectoken.amounts import format_units, to_units
-from sectoken.dates import format_timestamp
+from sectoken.chain.journal import Journal, journal_path
+from sectoken.chain.logs import event_topic, iter_logs
+from sectoken.chain.sending import Sent, TxSender
+from sectoken.chain.suite import Suite, require_role
 from sectoken.errors import SectokenError
-from sectoken.journal import Journal, journal_path
-from sectoken.logs import event_topic, iter_logs
-from sectoken.records import unpack
-from sectoken.restrictions import RESTRICTIONS
-from sectoken.sending import Sent, TxSender
-from sectoken.suite import Suite, require_role
+from sectoken.model.addresses import ZERO_ADDRESS, checked_address
+from sectoken.model.amounts import format_units, to_units
+from sectoken.model.dates import format_timestamp
+from sectoken.model.records import unpack
+from sectoken.model.restrictions import RESTRICTIONS
 
 __all__ = [
     "Done",
@@ -191,7 +191,7 @@ def settle_earlier(suite: Suite, call: Any, *args: Any, **kwargs: Any) -> Sent |
 
 
 def send_tx(suite: Suite, call: Any, *args: Any, **kwargs: Any) -> Any:
-    """Send an Ape contract call through the journal (``sectoken.sending``): safe to run again.
+    """Send an Ape contract call through the journal (``sectoken.chain.sending``): safe to retry.
 
     Keywords: ``sender`` (the account), ``value`` (wei), ``check`` (pre-checks run after an
     earlier run's transaction is settled: raise to refuse, return False when nothing is

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from sectoken.errors import SectokenError
-from sectoken.restrictions import DecodedError, ErrorDecoder
+from sectoken.model.restrictions import DecodedError, ErrorDecoder
 
 __all__ = [
     "NoFundsError",

@@ -28,13 +28,13 @@ from rich.console import Console
 from rich.table import Table
 from web3 import Web3
 
-from sectoken.amounts import format_units
-from sectoken.countries import country_by_numeric, format_country
-from sectoken.dates import format_timestamp
+from sectoken.chain.logs import DEFAULT_PAGE_SIZE, event_topic, iter_logs
+from sectoken.chain.registry import RegistryReader
+from sectoken.chain.rpc import batch_calls
 from sectoken.errors import SectokenError
-from sectoken.logs import DEFAULT_PAGE_SIZE, event_topic, iter_logs
-from sectoken.registry import RegistryReader
-from sectoken.rpc import batch_calls
+from sectoken.model.amounts import format_units
+from sectoken.model.countries import country_by_numeric, format_country
+from sectoken.model.dates import format_timestamp
 
 __all__ = [
     "TRANSFER",

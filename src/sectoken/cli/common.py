@@ -10,7 +10,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar, cast
 
 import click
 from ape.cli import ConnectedProviderCommand, account_option
@@ -18,9 +18,9 @@ from ape.cli.options import NetworkOption
 from rich.console import Console
 from rich.markup import escape
 
-from sectoken.csv_investors import InvestorCsvError
 from sectoken.errors import SectokenError
-from sectoken.spec import SpecError
+from sectoken.model.csv_investors import InvestorCsvError
+from sectoken.model.spec import SpecError
 
 # Piped output (CI logs, files) gets 120 columns so full addresses fit in tables.
 console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 120)
@@ -66,7 +66,7 @@ def _node_must_answer(ctx: click.Context, _param: click.Parameter, value: Any) -
     network = getattr(value, "network", None)
     if getattr(network, "name", None) != "devnode":
         return value
-    from sectoken.devnode import NodeNotRunning, rpc_call
+    from sectoken.chain.rpc import NodeNotRunning, rpc_call
 
     url = str(getattr(value, "http_uri", None) or DEFAULT_NODE_URL)
     try:
@@ -92,13 +92,13 @@ def network_option(f: F) -> F:
 def sender_option(f: F) -> F:
     """--network and Ape's --account; on a development node the first funded account is the
     default (see ``resolve_account``). --again: send even when the operation is exactly the
-    account's last one (otherwise taken as a retry, see ``sectoken.sending``)."""
+    account's last one (otherwise taken as a retry, see ``sectoken.chain.sending``)."""
 
     @functools.wraps(f)
     def wrapper(*args: Any, again: bool = False, **kwargs: Any) -> Any:
         if not again:
             return f(*args, **kwargs)
-        from sectoken.sending import repeat_allowed
+        from sectoken.chain.sending import repeat_allowed
 
         with repeat_allowed():
             return f(*args, **kwargs)
@@ -109,8 +109,8 @@ def sender_option(f: F) -> F:
         help="Repeat on purpose: without it, a command identical to the last one this account "
         "sent on this network is taken as a retry after a lost reply and sends nothing.",
     )
-    decorated: F = network_option(account_option(prompt=False)(option(wrapper)))  # type: ignore[arg-type]
-    return decorated
+    decorated = network_option(account_option(prompt=False)(option(wrapper)))
+    return cast(F, decorated)
 
 
 def reader_option(f: F) -> F:
@@ -128,8 +128,8 @@ def reader_option(f: F) -> F:
         metavar="ALIAS",
         help="Accepted for uniformity and ignored: this command only reads the chain.",
     )
-    decorated: F = network_option(option(wrapper))  # type: ignore[arg-type]
-    return decorated
+    decorated = network_option(option(wrapper))
+    return cast(F, decorated)
 
 
 def resolve_account(account: Any) -> Any:
@@ -137,8 +137,8 @@ def resolve_account(account: Any) -> Any:
     node (the persistent `make node` or Ape's throw-away local one); anywhere else an error."""
     from ape import accounts
 
-    from sectoken.devchain import DEV_CHAIN_IDS
-    from sectoken.suite import network_name, provider_web3
+    from sectoken.chain.suite import network_name, provider_web3
+    from sectoken.jobs.devchain import DEV_CHAIN_IDS
 
     if account is not None:
         return account
@@ -162,7 +162,7 @@ def resolve_account(account: Any) -> Any:
 def open_suite_here(deployments_dir: Path) -> Any:
     from ape import project
 
-    from sectoken.suite import open_suite
+    from sectoken.chain.suite import open_suite
 
     return open_suite(project, deployments_dir)
 
@@ -170,7 +170,7 @@ def open_suite_here(deployments_dir: Path) -> Any:
 def friendly(fn: F) -> F:
     """Print a user error as one message (problem, then what to do) and exit 2, no traceback.
 
-    What counts as a user error is decided by ``sectoken.explain.explain``; anything else is a
+    What counts as a user error is decided by ``sectoken.chain.explain.explain``; anything else is a
     bug: its traceback is shown with a line saying so (exit 1).
     """
 
@@ -194,7 +194,7 @@ def fail(exc: BaseException) -> NoReturn:
     if isinstance(exc, SpecError):
         console.print(f"[red]error:[/red] {escape(str(exc))}")
         raise click.exceptions.Exit(USER_ERROR) from None
-    from sectoken.explain import explain
+    from sectoken.chain.explain import explain
 
     error = explain(exc, decoder=_decoder())
     if error is None:
@@ -237,7 +237,7 @@ def _decoder() -> Any:
     try:
         from ape import project
 
-        from sectoken.suite import error_decoder
+        from sectoken.chain.suite import error_decoder
 
         return error_decoder(project)
     except Exception:
@@ -297,7 +297,7 @@ class SectokenCommand(ConnectedProviderCommand):
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, **kwargs)  # type: ignore[no-untyped-call]
         self.params.append(
             click.Option(
                 ["-v", "--verbose"],
@@ -345,7 +345,7 @@ class AddressType(click.ParamType):
     name = "ADDRESS"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        from sectoken.addresses import AddressError, checked_address
+        from sectoken.model.addresses import AddressError, checked_address
 
         try:
             return checked_address(str(value), allow_unchecksummed=True)
@@ -359,7 +359,7 @@ class AmountType(click.ParamType):
     name = "AMOUNT"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        from sectoken.amounts import AmountError, to_units
+        from sectoken.model.amounts import AmountError, to_units
 
         text = str(value).strip()
         try:
@@ -371,7 +371,7 @@ class AmountType(click.ParamType):
 
 class DateType(click.ParamType):
     """An ISO 8601 date or date-time (UTC), converted to unix seconds, or ``+DURATION`` (kept as
-    text: it counts from the chain's time, which ``sectoken.devchain.chain_date`` reads once
+    text: it counts from the chain's time, which ``sectoken.jobs.devchain.chain_date`` reads once
     connected). Both are checked before connecting."""
 
     name = "DATE"
@@ -379,9 +379,9 @@ class DateType(click.ParamType):
     def convert(
         self, value: Any, param: click.Parameter | None, ctx: click.Context | None
     ) -> int | str:
-        from sectoken.dates import DateError, parse_timestamp
-        from sectoken.devchain import parse_duration
         from sectoken.errors import SectokenError
+        from sectoken.jobs.devchain import parse_duration
+        from sectoken.model.dates import DateError, parse_timestamp
 
         if isinstance(value, int):
             return value

@@ -23,7 +23,7 @@ from eth_utils.crypto import keccak
 from web3 import Web3
 from web3.types import BlockIdentifier
 
-from sectoken.logs import DEFAULT_PAGE_SIZE, event_topic, iter_logs
+from sectoken.chain.logs import DEFAULT_PAGE_SIZE, event_topic, iter_logs
 
 __all__ = [
     "INVESTOR_ADDED",

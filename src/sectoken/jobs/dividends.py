@@ -20,14 +20,13 @@ from eth_utils.crypto import keccak
 from rich.console import Console
 from rich.table import Table
 
-from sectoken.addresses import ZERO_ADDRESS, checked_address
-from sectoken.amounts import format_units, to_units
-from sectoken.batching import DEFAULT_BATCH_SIZE
-from sectoken.captable import build_cap_table
-from sectoken.dates import format_timestamp
+from sectoken.chain.batching import DEFAULT_BATCH_SIZE
+from sectoken.chain.logs import event_topic, iter_logs
+from sectoken.chain.rpc import batch_calls
+from sectoken.chain.suite import Suite, require_role
 from sectoken.errors import SectokenError
-from sectoken.logs import event_topic, iter_logs
-from sectoken.operations import (
+from sectoken.jobs.captable import build_cap_table
+from sectoken.jobs.operations import (
     Done,
     done_from,
     indexed_id,
@@ -35,8 +34,9 @@ from sectoken.operations import (
     settle_earlier,
     tx_sender,
 )
-from sectoken.rpc import batch_calls
-from sectoken.suite import Suite, require_role
+from sectoken.model.addresses import ZERO_ADDRESS, checked_address
+from sectoken.model.amounts import format_units, to_units
+from sectoken.model.dates import format_timestamp
 
 __all__ = [
     "DistributionStatus",

@@ -7,6 +7,9 @@
 
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.request
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,7 +17,7 @@ from web3 import Web3
 
 from sectoken.errors import SectokenError
 
-__all__ = ["DEFAULT_CHUNK", "batch_calls", "block_param"]
+__all__ = ["DEFAULT_CHUNK", "NodeNotRunning", "batch_calls", "block_param", "rpc_call"]
 
 DEFAULT_CHUNK = 1_000
 
@@ -62,3 +65,26 @@ def _has_ids(responses: list[Any]) -> bool:
 
 def _response_id(response: Any) -> int:
     return int(response["id"])
+
+
+class NodeNotRunning(SectokenError):
+    """Nothing answers JSON-RPC at the node's URL."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(f"no node at {url}", hint="start it with `make node`")
+
+
+def rpc_call(url: str, method: str, params: list[Any] | None = None, *, timeout: float = 5) -> Any:
+    """One JSON-RPC call with the standard library; raises ``NodeNotRunning`` if unreachable."""
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []})
+    request = urllib.request.Request(
+        url, data=body.encode(), headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            reply = json.loads(response.read())
+    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as exc:
+        raise NodeNotRunning(url) from exc
+    if "error" in reply:
+        raise SectokenError(f"{method} failed at {url}: {reply['error'].get('message')}")
+    return reply.get("result")

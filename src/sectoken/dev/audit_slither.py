@@ -1,6 +1,6 @@
 """Slither over ``contracts/`` through the project's compiler, checked against a triage file.
 
-``python -m sectoken.audit_slither`` (what ``make slither`` runs):
+``python -m sectoken.dev.audit_slither`` (what ``make slither`` runs):
 
 1. writes a Solidity standard-JSON input naming every ``.sol`` file under ``contracts/``
    (Slither's own directory mode only looks at the top folder, which holds none);
@@ -185,9 +185,9 @@ def triage_document(
         "tool": tool,
         "about": (
             "Every Slither finding on contracts/ (excluding .deps/ and contracts/test/) with the "
-            "reason it stays. Checked by `make slither` (sectoken.audit_slither): High findings "
-            "always fail; an unlisted finding, an empty reason or a listed finding that no "
-            "longer occurs fails too."
+            "reason it stays. Checked by `make slither` (sectoken.dev.audit_slither): High "
+            "findings always fail; an unlisted finding, an empty reason or a listed finding that "
+            "no longer occurs fails too."
         ),
         "findings": [
             {
@@ -363,7 +363,7 @@ def run_slither(
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m sectoken.audit_slither", description=__doc__.split("\n\n")[0]
+        prog="python -m sectoken.dev.audit_slither", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument(
         "--slither", help="the slither executable (default .venv/audit/bin/slither)"
@@ -375,7 +375,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--report", type=Path, help="also write Slither's findings as JSON here")
     args = parser.parse_args(argv)
 
-    from sectoken.toolchain import (
+    from sectoken.dev.toolchain import (
         ToolchainError,
         current_compiler,
         find_project_root,
@@ -413,7 +413,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     print(
         f"slither check FAILED; triage file: {triage_path.relative_to(root)} "
-        "(`python -m sectoken.audit_slither --update` lists the current findings)"
+        "(`python -m sectoken.dev.audit_slither --update` lists the current findings)"
     )
     return 1
 

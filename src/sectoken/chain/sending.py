@@ -3,7 +3,7 @@
 ``TxSender.send`` does, in order:
 
 1. **Settle** the operation's open journal entry, if an earlier run left one (see
-   ``sectoken.journal``): its receipt exists → it landed, report it and send nothing; it is in
+   ``sectoken.chain.journal``): its receipt exists → it landed, report it and send nothing; it is in
    the node's mempool → wait for it, visibly; the node does not know it and the account's nonce
    has not passed it → broadcast the *same* signed bytes again (they can only land once); the
    nonce was used by another transaction → it never landed, plan the operation anew.
@@ -39,10 +39,10 @@ from eth_utils.crypto import keccak
 from web3 import Web3
 from web3.exceptions import TimeExhausted, TransactionNotFound
 
-from sectoken.amounts import format_units
-from sectoken.batching import wait_for_pending
+from sectoken.chain.batching import wait_for_pending
+from sectoken.chain.journal import Journal, JournalEntry, new_entry_id, operation_key, stamp
 from sectoken.errors import SectokenError
-from sectoken.journal import Journal, JournalEntry, new_entry_id, operation_key, stamp
+from sectoken.model.amounts import format_units
 
 __all__ = [
     "GAS_MARGIN_EXTRA",

@@ -6,12 +6,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sectoken.batching import SendReport
-from sectoken.countries import format_country
-from sectoken.csv_investors import MAX_LISTED_ISSUES, CsvIssue, ParsedInvestors
-from sectoken.dates import format_timestamp
-from sectoken.plan import Change, RegistryPlan
-from sectoken.records import InvestorRecord, RecordError, unpack
+from sectoken.chain.batching import SendReport
+from sectoken.model.countries import format_country
+from sectoken.model.csv_investors import MAX_LISTED_ISSUES, CsvIssue, ParsedInvestors
+from sectoken.model.dates import format_timestamp
+from sectoken.model.plan import Change, RegistryPlan
+from sectoken.model.records import InvestorRecord, RecordError, unpack
 
 __all__ = [
     "describe_change",
