@@ -25,7 +25,7 @@ ARGS ?=
 # Extra arguments for bench/report.py, e.g. make bench BENCH_ARGS=--no-scale
 BENCH_ARGS ?=
 
-.PHONY: help install test test-deep demo node node-stop node-status lint format bench slither lock lock-audit env shell clean
+.PHONY: artifacts help install test test-deep demo node node-stop node-status lint format bench slither lock lock-audit env shell clean
 
 help:
 	@echo "make install    venv + pinned Python deps, npm ci, compiler registration, anvil link"
@@ -36,6 +36,7 @@ help:
 	@echo "make node-stop  stop it (its chain is kept for the next make node); make node-status"
 	@echo "make lint       ruff check, ruff format --check, mypy"
 	@echo "make bench      gas and scale benchmarks (gas reproducible to the gas); writes docs/GAS_REPORT.md"
+	@echo "make artifacts  regenerate the package's ABI data (src/sectoken/abi/data) from a fresh compile"
 	@echo "make slither    static analysis; fails on high findings or a stale audit/slither-triage.json"
 	@echo "make env        shell exports for running ape by hand: eval \"\$$(make -s env)\""
 	@echo "make shell      a shell with the venv and the project's tool folders"
@@ -135,3 +136,7 @@ shell: install
 clean:
 	rm -rf .build contracts/.cache .ape/packages .pytest_cache .hypothesis .mypy_cache .ruff_cache
 	find . -path ./node_modules -prune -o -path ./$(VENV) -prune -o -name __pycache__ -type d -print0 | xargs -0 rm -rf
+
+# The ABI and bytecode the installed package ships (tests/test_packaged_abi.py fails when stale).
+artifacts: install
+	$(BIN)/python -m sectoken.dev.artifacts export
