@@ -23,6 +23,7 @@ from typing import Any
 
 from eth_utils.address import is_hex_address
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 from web3 import Web3
 
 from sectoken.errors import SectokenError
@@ -55,7 +56,7 @@ _HASH32 = re.compile(r"0x[0-9a-fA-F]{64}")
 
 def _address(value: str) -> str:
     if not is_hex_address(value) or not value.startswith("0x"):
-        raise ValueError(f"{value!r} is not an address")
+        raise PydanticCustomError("address", f"{value!r} is not an address")
     return value
 
 
@@ -74,7 +75,7 @@ class _ContractEntry(BaseModel):
     @classmethod
     def _block_hash(cls, value: str) -> str:
         if not _HASH32.fullmatch(value):
-            raise ValueError("must be 0x followed by 64 hex digits")
+            raise PydanticCustomError("hash", "must be 0x followed by 64 hex digits")
         return value
 
 
@@ -100,9 +101,10 @@ class DeploymentFile(BaseModel):
     @classmethod
     def _known_format(cls, value: int) -> int:
         if not 1 <= value <= FORMAT_VERSION:
-            raise ValueError(
+            raise PydanticCustomError(
+                "format",
                 f"format {value} is not one this sectoken reads (1..{FORMAT_VERSION}): "
-                "a newer sectoken wrote it"
+                "a newer sectoken wrote it",
             )
         return value
 
@@ -111,7 +113,7 @@ def _problems(error: ValidationError) -> str:
     lines = []
     for item in error.errors(include_url=False):
         path = ".".join(str(part) for part in item["loc"]) or "the file"
-        lines.append(f"{path}: {item['msg'].removeprefix('Value error, ')}")
+        lines.append(f"{path}: {item['msg']}")
     return "; ".join(lines)
 
 
