@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["SectokenError"]
+__all__ = ["InvalidArgument", "SectokenError"]
 
 
 class SectokenError(Exception):
@@ -12,3 +12,7 @@ class SectokenError(Exception):
         self.message = message
         self.hint = hint
         super().__init__(f"{message}: {hint}" if hint else message)
+
+
+class InvalidArgument(SectokenError, ValueError):
+    """A value passed to a sectoken function is outside what it accepts (a batch size of 0)."""

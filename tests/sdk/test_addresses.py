@@ -39,6 +39,7 @@ def test_unchecksummed_needs_explicit_permission(text: str) -> None:
         GOOD + "0",
         GOOD[:-1],
         "0x5B38Da6a701c568545dCfcB03FcB875f56beddCg",
+        "0x5B38Da6a701c568545dCfcB03FcB875f56bedd٤٤",  # non-ASCII digits
     ],
 )
 def test_malformed(text: str) -> None:
@@ -49,3 +50,5 @@ def test_malformed(text: str) -> None:
 def test_same_address() -> None:
     assert same_address(GOOD, GOOD.lower())
     assert not same_address(GOOD, DIGITS_ONLY)
+    with pytest.raises(AddressError, match="is not an address"):
+        same_address(GOOD, "nobody")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,49 @@ def test_create_address_known_values() -> None:
     assert create_address(DEPLOYER, 0) == "0x5FbDB2315678afecb367f032d93F642f64180aa3"
     assert create_address(DEPLOYER, 1) == "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512"
     assert create_address(DEPLOYER, 200) != create_address(DEPLOYER, 201)
+
+
+def test_damaged_file_names_every_problem_by_key_path(tmp_path: Path) -> None:
+    path = tmp_path / "local.json"
+    good = Deployment(path=path, network="local", chain_id=31337, deployer=DEPLOYER)
+    good.contracts["token"] = ContractRecord("0x" + "11" * 20, 5, "0x" + "ab" * 32)
+    good.save()
+    data = json.loads(path.read_text())
+    data["chain_id"] = "mainnet"
+    data["contracts"]["token"]["block"] = -1
+    del data["contracts"]["token"]["block_hash"]
+    data["contracts"]["registry"] = {"address": "0x12", "block": 1, "block_hash": "0x1"}
+    path.write_text(json.dumps(data))
+    with pytest.raises(SectokenError, match="not a sectoken deployment file") as caught:
+        load_deployment(path)
+    message = str(caught.value)
+    for fragment in (
+        "chain_id:",
+        "contracts.token.block:",
+        "contracts.token.block_hash: Field required",
+        "contracts.registry.address: '0x12' is not an address",
+        "contracts.registry.block_hash: must be 0x followed by 64 hex digits",
+    ):
+        assert fragment in message, message
+    path.write_text(json.dumps({"format": 2, "network": "x", "chain_id": 1, "deployer": DEPLOYER}))
+    with pytest.raises(SectokenError, match="format 2 is not one this sectoken reads"):
+        load_deployment(path)
+
+
+def test_saved_file_keeps_its_format(tmp_path: Path) -> None:
+    path = tmp_path / "local.json"
+    Deployment(path=path, network="local", chain_id=31337, deployer=DEPLOYER).save()
+    data = json.loads(path.read_text())
+    assert list(data) == [
+        "format",
+        "network",
+        "chain_id",
+        "deployer",
+        "spec_hash",
+        "configured",
+        "updated_at",
+        "contracts",
+        "pending",
+        "spec",
+    ]
+    assert data["format"] == 1 and data["contracts"] == {} and data["spec"] is None

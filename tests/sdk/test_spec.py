@@ -124,4 +124,4 @@ def test_min_position_in_tokens_and_only_storable_values() -> None:
     assert min_position_fits(32_767) and not min_position_fits(32_768)
     with pytest.raises(SpecError) as caught:
         parse_spec(minimal(rules={"min_position": "327.68"}))
-    assert "rules.min_position 327.68 is 32768 units" in str(caught.value)
+    assert "rules.min_position: 327.68 is 32768 units" in str(caught.value)

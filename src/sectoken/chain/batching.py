@@ -27,7 +27,7 @@ from rich.progress import (
 from web3 import Web3
 
 from sectoken.chain.registry import RegistryWriter, TxResult
-from sectoken.errors import SectokenError
+from sectoken.errors import InvalidArgument, SectokenError
 from sectoken.model.plan import Change, RegistryPlan
 
 __all__ = [
@@ -125,7 +125,7 @@ class BatchFailed(SectokenError):
 def make_batches(plan: RegistryPlan, batch_size: int = DEFAULT_BATCH_SIZE) -> list[Batch]:
     """Split a plan into batches: record upserts first, then removals."""
     if batch_size < 1:
-        raise ValueError("batch size must be at least 1")
+        raise InvalidArgument("batch size must be at least 1")
     groups: list[tuple[Literal["set", "remove"], list[Change]]] = [
         ("set", plan.upserts),
         ("remove", plan.remove),

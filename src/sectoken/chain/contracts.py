@@ -15,7 +15,11 @@ from sectoken.errors import SectokenError
 if TYPE_CHECKING:
     from ape.contracts import ContractContainer
 
-__all__ = ["PackagedContracts", "packaged_contracts"]
+__all__ = ["PackagedContracts", "UnknownContract", "packaged_contracts"]
+
+
+class UnknownContract(SectokenError, AttributeError):
+    """The package ships no contract of that name (an AttributeError, so ``hasattr`` works)."""
 
 
 class PackagedContracts:
@@ -25,7 +29,7 @@ class PackagedContracts:
 
     def __getattr__(self, name: str) -> ContractContainer:
         if name not in self.names:
-            raise AttributeError(f"the package ships no contract named {name!r}")
+            raise UnknownContract(f"the package ships no contract named {name!r}")
         return _container(name)
 
     def __repr__(self) -> str:

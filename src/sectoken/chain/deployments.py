@@ -4,18 +4,26 @@ The file is written step by step while a deployment runs (after every contract t
 deployment that stops half way resumes from it. It records, per contract, the address, the block
 (number and hash) and the transaction; and for the suite, the chain id, the deploying account and
 the spec (canonical form and hash) last applied.
+
+The file's shape is a pydantic model (``DeploymentFile``): reading checks it, and a damaged file
+is refused with every problem named by its key path (``contracts.token.block: ...``) instead of a
+bare ``KeyError``. Writing dumps the same model, so the format is stated once.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from eth_utils.address import is_hex_address
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 from web3 import Web3
 
 from sectoken.errors import SectokenError
@@ -24,6 +32,7 @@ __all__ = [
     "SUITE_CONTRACTS",
     "ContractRecord",
     "Deployment",
+    "DeploymentFile",
     "StaleDeployment",
     "deployment_path",
     "load_deployment",
@@ -40,6 +49,72 @@ class ContractRecord:
     block_hash: str
     tx_hash: str | None = None
     reused: bool = False
+
+
+_HASH32 = re.compile(r"0x[0-9a-fA-F]{64}")
+
+
+def _address(value: str) -> str:
+    if not is_hex_address(value) or not value.startswith("0x"):
+        raise PydanticCustomError("address", f"{value!r} is not an address")
+    return value
+
+
+class _ContractEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    address: str
+    block: int = Field(ge=0)
+    block_hash: str
+    tx_hash: str | None = None
+    reused: bool = False
+
+    _check_address = field_validator("address")(_address)
+
+    @field_validator("block_hash")
+    @classmethod
+    def _block_hash(cls, value: str) -> str:
+        if not _HASH32.fullmatch(value):
+            raise PydanticCustomError("hash", "must be 0x followed by 64 hex digits")
+        return value
+
+
+class DeploymentFile(BaseModel):
+    """What ``deployments/<network>.json`` holds (keys in the order they are written)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    format: int = FORMAT_VERSION
+    network: str
+    chain_id: int = Field(ge=1)
+    deployer: str
+    spec_hash: str | None = None
+    configured: bool = False
+    updated_at: str = ""
+    contracts: dict[str, _ContractEntry] = {}
+    pending: dict[str, dict[str, Any]] = {}
+    spec: dict[str, Any] | None = None
+
+    _check_deployer = field_validator("deployer")(_address)
+
+    @field_validator("format")
+    @classmethod
+    def _known_format(cls, value: int) -> int:
+        if not 1 <= value <= FORMAT_VERSION:
+            raise PydanticCustomError(
+                "format",
+                f"format {value} is not one this sectoken reads (1..{FORMAT_VERSION}): "
+                "a newer sectoken wrote it",
+            )
+        return value
+
+
+def _problems(error: ValidationError) -> str:
+    lines = []
+    for item in error.errors(include_url=False):
+        path = ".".join(str(part) for part in item["loc"]) or "the file"
+        lines.append(f"{path}: {item['msg']}")
+    return "; ".join(lines)
 
 
 @dataclass(slots=True)
@@ -75,18 +150,17 @@ class Deployment:
 
     def save(self) -> None:
         self.updated_at = datetime.now(tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        data = {
-            "format": FORMAT_VERSION,
-            "network": self.network,
-            "chain_id": self.chain_id,
-            "deployer": self.deployer,
-            "spec_hash": self.spec_hash,
-            "configured": self.configured,
-            "updated_at": self.updated_at,
-            "contracts": {k: asdict(v) for k, v in self.contracts.items()},
-            "pending": self.pending,
-            "spec": self.spec,
-        }
+        data = DeploymentFile(
+            network=self.network,
+            chain_id=self.chain_id,
+            deployer=self.deployer,
+            spec_hash=self.spec_hash,
+            configured=self.configured,
+            updated_at=self.updated_at,
+            contracts={k: _ContractEntry(**asdict(v)) for k, v in self.contracts.items()},
+            pending=self.pending,
+            spec=self.spec,
+        ).model_dump(mode="json")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         handle, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".deploy-", suffix=".json")
         try:
@@ -156,24 +230,23 @@ def load_deployment(path: str | Path, *, network: str | None = None) -> Deployme
             "or pass --deployments DIR where the file is",
         )
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-        contracts = {
-            name: ContractRecord(**record) for name, record in data.get("contracts", {}).items()
-        }
-        return Deployment(
-            path=file,
-            network=str(data["network"]),
-            chain_id=int(data["chain_id"]),
-            deployer=str(data["deployer"]),
-            contracts=contracts,
-            spec_hash=data.get("spec_hash"),
-            spec=data.get("spec"),
-            configured=bool(data.get("configured", False)),
-            updated_at=str(data.get("updated_at", "")),
-            pending=dict(data.get("pending") or {}),
-        )
-    except (ValueError, KeyError, TypeError) as exc:
+        data = DeploymentFile.model_validate_json(file.read_bytes())
+    except ValidationError as exc:
         raise SectokenError(
-            f"{file} is not a sectoken deployment file ({exc})",
+            f"{file} is not a sectoken deployment file ({_problems(exc)})",
             hint="restore it from version control, or deploy again with --fresh",
-        ) from exc
+        ) from None
+    return Deployment(
+        path=file,
+        network=data.network,
+        chain_id=data.chain_id,
+        deployer=data.deployer,
+        contracts={
+            name: ContractRecord(**entry.model_dump()) for name, entry in data.contracts.items()
+        },
+        spec_hash=data.spec_hash,
+        spec=data.spec,
+        configured=data.configured,
+        updated_at=data.updated_at,
+        pending=dict(data.pending),
+    )

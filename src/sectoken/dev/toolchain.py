@@ -40,6 +40,8 @@ from typing import Any, Literal
 
 import yaml
 
+from sectoken.errors import SectokenError
+
 __all__ = [
     "AnvilNotFoundError",
     "Compiler",
@@ -85,12 +87,14 @@ VERSION_REGEX = re.compile(r"(\d+\.\d+\.\d+)(?:-nightly\.\d+\.\d+\.\d+|)(\+commi
 CompilerKind = Literal["native", "downloaded", "solc-js"]
 
 
-class ToolchainError(RuntimeError):
-    """A toolchain problem, with the fix spelled out for the user."""
+class ToolchainError(SectokenError, RuntimeError):
+    """A toolchain problem, with the fix spelled out for the user (``hint`` is the fix)."""
 
     def __init__(self, message: str, fix: str | None = None) -> None:
+        super().__init__(message, hint=fix)
         self.fix = fix
-        super().__init__(f"{message}\n  Fix: {fix}" if fix else message)
+        # The toolchain's own layout: the fix on a line of its own.
+        self.args = (f"{message}\n  Fix: {fix}" if fix else message,)
 
 
 class ConfigError(ToolchainError):

@@ -4,20 +4,25 @@ A mixed-case address must carry a correct EIP-55 checksum: a wrong checksum mean
 character somewhere, and "fixing" it would produce a valid-looking address nobody owns. An
 all-lowercase or all-uppercase address carries no checksum at all; it is refused unless the
 caller explicitly allows unchecksummed input.
+
+The hex and checksum work is eth_utils' (``is_hex_address``, ``to_checksum_address``, the same
+helpers web3 uses). What stays ours is the policy, stricter than theirs: ``is_address`` accepts
+an all-lowercase address as valid and ``is_hex_address`` accepts one without its ``0x`` prefix,
+while here the ``0x`` is required and an unchecksummed address needs the caller's explicit
+consent. The checksum is computed once per address (``to_checksum_address``, one Keccak) and
+compared with the text, rather than calling ``is_checksum_address`` and then converting (two);
+an import of 10,000 investors checks 10,000 addresses.
 """
 
 from __future__ import annotations
 
-import re
-
-from eth_utils.address import to_checksum_address
+from eth_utils.address import is_hex_address, is_same_address, to_checksum_address
 
 from sectoken.errors import SectokenError
 
 __all__ = ["ZERO_ADDRESS", "AddressError", "checked_address", "same_address"]
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
-_HEX40 = re.compile(r"0[xX][0-9a-fA-F]{40}")
 
 
 class AddressError(SectokenError, ValueError):
@@ -29,12 +34,12 @@ def checked_address(text: str, *, allow_unchecksummed: bool = False) -> str:
     value = text.strip()
     if not value:
         raise AddressError("address is empty")
-    if not _HEX40.fullmatch(value):
+    if value[:2] not in ("0x", "0X") or not is_hex_address(value):
         raise AddressError(f"{value!r} is not an address (0x followed by 40 hex digits)")
-    body = value[2:]
-    checksummed = to_checksum_address("0x" + body.lower())
-    if "0x" + body == checksummed:
+    checksummed = to_checksum_address(value)
+    if value == checksummed:
         return checksummed
+    body = value[2:]
     if body == body.lower() or body == body.upper():
         if allow_unchecksummed:
             return checksummed
@@ -50,5 +55,9 @@ def checked_address(text: str, *, allow_unchecksummed: bool = False) -> str:
 
 
 def same_address(a: str, b: str) -> bool:
-    """Whether two hex addresses name the same account (case-insensitive)."""
-    return a.lower() == b.lower()
+    """Whether two addresses name the same account (any case; AddressError if one is not an
+    address)."""
+    try:
+        return bool(is_same_address(a, b))
+    except ValueError:
+        raise AddressError(f"{a!r} or {b!r} is not an address") from None

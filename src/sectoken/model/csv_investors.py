@@ -53,6 +53,7 @@ __all__ = [
     "MAX_LISTED_ISSUES",
     "REQUIRED_COLUMNS",
     "CsvIssue",
+    "FlagError",
     "InvestorCsvError",
     "InvestorRow",
     "ParsedInvestors",
@@ -141,14 +142,18 @@ class InvestorCsvError(SectokenError, ValueError):
         )
 
 
+class FlagError(SectokenError, ValueError):
+    """The text is not a yes/no value."""
+
+
 def parse_flag(text: str) -> bool:
-    """true/false, yes/no, y/n, 1/0 in any case; empty is false."""
+    """true/false, yes/no, y/n, 1/0 in any case; empty is false (FlagError otherwise)."""
     value = text.strip().lower()
     if value in _TRUE:
         return True
     if value in _FALSE:
         return False
-    raise ValueError(f"{text.strip()!r} is not a flag: use true/false, yes/no or 1/0")
+    raise FlagError(f"{text.strip()!r} is not a flag: use true/false, yes/no or 1/0")
 
 
 def read_investors_csv(
@@ -366,7 +371,7 @@ def _parse_row(
     for name in FLAG_COLUMNS:
         try:
             flags[name] = parse_flag(value(name))
-        except ValueError as exc:
+        except FlagError as exc:
             result.errors.append(issue(line, name, str(exc)))
 
     if len(result.errors) != errors_before or wallet is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from sectoken.errors import InvalidArgument
 from sectoken.model.dates import format_timestamp
 from sectoken.model.records import InvestorRecord, RecordError, pack, unpack
 
@@ -48,7 +49,7 @@ class RegistryPlan:
     def transaction_count(self, batch_size: int) -> int:
         """How many transactions applying the plan takes in batches of ``batch_size``."""
         if batch_size < 1:
-            raise ValueError("batch size must be at least 1")
+            raise InvalidArgument("batch size must be at least 1")
         upserts = len(self.add) + len(self.update)
         return -(-upserts // batch_size) + -(-len(self.remove) // batch_size)
 
@@ -84,11 +85,11 @@ def compute_plan(
     for wallet, wanted in desired.items():
         key = wallet.lower()
         if key in mentioned:
-            raise ValueError(f"{wallet} appears twice in the desired records")
+            raise InvalidArgument(f"{wallet} appears twice in the desired records")
         mentioned.add(key)
         after = wanted if isinstance(wanted, int) else pack(wanted)
         if after == 0:
-            raise ValueError(f"{wallet}: 0 is not a record (use removal instead)")
+            raise InvalidArgument(f"{wallet}: 0 is not a record (use removal instead)")
         before = on_chain.get(key, (wallet, 0))[1]
         if before == 0:
             plan.add.append(Change(wallet, 0, after))

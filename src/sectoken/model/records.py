@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntFlag
 
+from sectoken.errors import SectokenError
+
 __all__ = [
     "MAX_UINT64",
     "InvestorFlag",
@@ -34,7 +36,7 @@ _FROZEN_SHIFT = 152
 _USED_BITS = 153
 
 
-class RecordError(ValueError):
+class RecordError(SectokenError, ValueError):
     """A value does not fit the packed record, or a word is not a valid record."""
 
 

@@ -33,6 +33,14 @@ Example::
 What can change after deployment (and is applied by re-running deploy): rules, countries, roles,
 documents. What cannot (``IMMUTABLE_KEYS``): the token's name, symbol, decimals, the registry
 choice and which corporate contracts exist; changing those needs an explicit fresh deployment.
+
+Checking is done by pydantic models of the file's sections (``extra="forbid"``, so a typo in a key
+is an error, not a silently ignored setting); every problem is reported at once, each naming its
+key path (``rules.max_holders: must be at most 16777215 ...``, ``roles.issuer[0]: ...``). Every
+numeric bound that ends up in a contract call comes from the packaged ABI's integer width
+(``sectoken.abi.uint_max``), so a value the token cannot take is refused before anything is sent.
+The checked spec is the plain dataclasses below (``Spec``, ``Rules``, ...), which the deploy job
+compares with what the chain holds.
 """
 
 from __future__ import annotations
@@ -40,23 +48,41 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, get_args, get_origin
 
 import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import ErrorDetails, PydanticCustomError
 
+from sectoken.abi import function, uint_max
 from sectoken.errors import SectokenError
 from sectoken.model.addresses import AddressError, checked_address
 from sectoken.model.amounts import AmountError, to_units
 from sectoken.model.countries import UnknownCountryError, format_country, parse_country
 
 __all__ = [
+    "ABI_BOUNDS",
+    "BOUNDS",
     "DEPLOYER",
     "IMMUTABLE_KEYS",
+    "MAX_DECIMALS",
     "ROLE_KEYS",
     "CountryRule",
     "Document",
+    "DurationError",
     "Rules",
     "Spec",
     "SpecError",
@@ -77,8 +103,44 @@ ROLE_KEYS = {
 IMMUTABLE_KEYS = ("name", "symbol", "decimals", "registry", "dividends", "voting")
 _DURATION = re.compile(r"(\d+)\s*([smhdw]?)")
 _UNIT = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-_UINT32 = (1 << 32) - 1
 _MIN_MANTISSA, _MIN_EXPONENT = (1 << 15) - 1, (1 << 5) - 1  # the token's MinPosition encoding
+
+#: Spec keys whose value goes into a contract call, and the ABI parameter that takes it
+#: (contract, function, parameter or ``parameter.field``). ``*`` stands for any country code;
+#: deploy sends country rules with ``setCountryRules``, whose arrays have the same element types.
+ABI_BOUNDS: Mapping[str, tuple[str, str, str]] = {
+    "rules.max_holders": ("SecurityToken", "setRules", "r.maxHolders"),
+    "rules.holding_period": ("SecurityToken", "setRules", "r.holdingPeriod"),
+    "rules.max_balance": ("SecurityToken", "setRules", "r.maxBalance"),
+    "rules.max_balance_bps": ("SecurityToken", "setRules", "r.maxBalanceBps"),
+    "rules.min_position": ("SecurityToken", "setRules", "r.minPosition"),
+    "countries.*.max_holders": ("SecurityToken", "setCountryRule", "maxHolders"),
+}
+_BPS_MAX = 10_000  # the token reverts InvalidBps above it, although a uint16 holds more
+#: The largest value of each key of ABI_BOUNDS, in what the token stores (counts, seconds, units):
+#: the ABI's integer width, except basis points (at most 10,000). ``rules.min_position`` must
+#: also fit the token's m x 10^e encoding (``min_position_fits``), a tighter limit.
+BOUNDS: Mapping[str, int] = {
+    key: min(uint_max(*where), _BPS_MAX) if key.endswith("_bps") else uint_max(*where)
+    for key, where in ABI_BOUNDS.items()
+}
+#: Decimals: the constructor takes a uint8 (up to 255), but the spec keeps its long-standing
+#: policy of at most 36 (18 is the ERC-20 custom; 10^36 units per token leave a uint256 room for
+#: about 10^41 tokens). A policy bound, checked by a test to stay within the ABI's width.
+MAX_DECIMALS = 36
+
+
+def _bytes_width(contract: str, function_name: str, name: str) -> int:
+    """N of a ``bytesN`` parameter (a document's name and hash are bytes32)."""
+    kind = str(
+        next(p["type"] for p in function(contract, function_name).inputs if p["name"] == name)
+    )
+    return int(kind.removeprefix("bytes"))
+
+
+_DOC_NAME_BYTES = _bytes_width("SecurityToken", "setDocument", "name")
+_DOC_HASH_BYTES = _bytes_width("SecurityToken", "setDocument", "documentHash")
+_DOC_HASH = re.compile(rf"0x[0-9a-fA-F]{{{2 * _DOC_HASH_BYTES}}}")
 
 
 def min_position_fits(units: int) -> bool:
@@ -99,6 +161,10 @@ class SpecError(SectokenError):
         super().__init__(
             f"{source}: {len(problems)} problem(s):\n" + "\n".join(f"  {p}" for p in problems)
         )
+
+
+class DurationError(SectokenError, ValueError):
+    """The value is not a duration (seconds, or a number with s/m/h/d/w)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,16 +256,16 @@ class Spec:
 
 
 def parse_duration(value: Any) -> int:
-    """Seconds from ``7776000``, ``"90d"``, ``"12h"``, ``"30m"``, ``"2w"``."""
+    """Seconds from ``7776000``, ``"90d"``, ``"12h"``, ``"30m"``, ``"2w"`` (DurationError else)."""
     if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a duration")
+        raise DurationError(f"{value!r} is not a duration")
     if isinstance(value, int):
         if value < 0:
-            raise ValueError(f"{value} is negative")
+            raise DurationError(f"{value} is negative")
         return value
     match = _DURATION.fullmatch(str(value).strip().lower())
     if not match:
-        raise ValueError(f"{value!r} is not a duration (seconds, or e.g. 30m, 12h, 90d, 2w)")
+        raise DurationError(f"{value!r} is not a duration (seconds, or e.g. 30m, 12h, 90d, 2w)")
     return int(match.group(1)) * _UNIT[match.group(2)]
 
 
@@ -218,206 +284,315 @@ def load_spec(path: str | Path) -> Spec:
 
 def parse_spec(data: Any, *, source: str = "spec") -> Spec:
     """Check a spec mapping; every problem is reported at once (SpecError)."""
-    problems: list[str] = []
     if not isinstance(data, dict):
         raise SpecError(source, ["the spec must be a mapping with at least a 'token' section"])
-    known = {"token", "registry", "corporate", "rules", "countries", "roles", "documents"}
-    for key in data:
-        if key not in known:
-            problems.append(f"unknown section {key!r} (sections: {', '.join(sorted(known))})")
-
-    token = _mapping(data.get("token"), "token", problems)
-    name = token.get("name")
-    symbol = token.get("symbol")
-    if not isinstance(name, str) or not name.strip():
-        problems.append("token.name is required (a non-empty string)")
-    if not isinstance(symbol, str) or not symbol.strip():
-        problems.append("token.symbol is required (a non-empty string)")
-    decimals = token.get("decimals", 0)
-    if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 36:
-        problems.append("token.decimals must be an integer 0..36 (0 for shares)")
-        decimals = 0
-    for key in token:
-        if key not in {"name", "symbol", "decimals"}:
-            problems.append(f"unknown key token.{key}")
-
-    registry: str | None = None
-    reg_value = data.get("registry", "new")
-    if reg_value != "new":
-        try:
-            registry = checked_address(str(reg_value))
-        except AddressError as exc:
-            problems.append(f"registry: {exc} (or write 'new')")
-
-    corporate = _mapping(data.get("corporate"), "corporate", problems)
-    dividends = _flag(corporate.get("dividends", True), "corporate.dividends", problems)
-    voting = _flag(corporate.get("voting", True), "corporate.voting", problems)
-
-    rules = _rules(_mapping(data.get("rules"), "rules", problems), decimals, problems)
-    countries = _countries(data.get("countries"), problems)
-    roles = _roles(_mapping(data.get("roles"), "roles", problems), problems)
-    documents = _documents(_mapping(data.get("documents"), "documents", problems), problems)
-
-    if problems:
-        raise SpecError(source, problems)
-    assert isinstance(name, str) and isinstance(symbol, str)
-    return Spec(
-        name=name.strip(),
-        symbol=symbol.strip(),
-        decimals=decimals,
-        registry=registry,
-        dividends=dividends,
-        voting=voting,
-        rules=rules,
-        countries=countries,
-        roles=roles,
-        documents=documents,
-    )
+    try:
+        model = _SpecFile.model_validate(data, context={"decimals": _decimals_hint(data)})
+    except ValidationError as exc:
+        raise SpecError(source, [_problem(error) for error in exc.errors()]) from None
+    return model.to_spec()
 
 
-def _mapping(value: Any, where: str, problems: list[str]) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        problems.append(f"{where} must be a mapping")
-        return {}
-    return {str(k): v for k, v in value.items()}
+# ---------------------------------------------------------------- checking, with pydantic
+#
+# Leaf values are checked by our own functions (PlainValidator): the spec's words (durations,
+# whole-token amounts, country codes, "deployer") are not pydantic's types, and the messages must
+# say what to write. pydantic supplies the structure: unknown keys, nesting, every error at once
+# with its location.
+
+_REQUIRED = "required"  # error type: "<path> is required (<message>)"
 
 
-def _flag(value: Any, where: str, problems: list[str]) -> bool:
+def _fail(message: str, kind: str = "spec") -> PydanticCustomError:
+    return PydanticCustomError(kind, message)
+
+
+def _flag(value: Any) -> bool:
     if isinstance(value, bool):
         return value
-    problems.append(f"{where} must be true or false")
-    return False
+    raise _fail("must be true or false")
 
 
-def _int(value: Any, where: str, problems: list[str], *, maximum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
-        problems.append(f"{where} must be an integer 0..{maximum}")
-        return 0
-    return value
+def _uint(maximum: int, why: str = "") -> Any:
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise _fail(f"must be an integer 0..{maximum}{why}")
+        if value > maximum:
+            raise _fail(f"must be at most {maximum}{why}")
+        return value
+
+    return PlainValidator(check)
 
 
-def _rules(raw: dict[str, Any], decimals: int, problems: list[str]) -> Rules:
-    keys = {
-        "require_accreditation",
-        "country_allow_list",
-        "max_holders",
-        "holding_period",
-        "max_balance",
-        "max_balance_bps",
-        "min_position",
-    }
-    for key in raw:
-        if key not in keys:
-            problems.append(f"unknown key rules.{key} (keys: {', '.join(sorted(keys))})")
-    holding = 0
+def _abi_uint(key: str) -> Any:
+    """The check of a key of ABI_BOUNDS: its bound, and the ABI type in the message."""
+    width = uint_max(*ABI_BOUNDS[key]).bit_length()
+    why = f" (the token takes a uint{width})"
+    if BOUNDS[key] != uint_max(*ABI_BOUNDS[key]):
+        why = f" (basis points: {_BPS_MAX} is 100%)"
+    return _uint(BOUNDS[key], why)
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _fail("a non-empty string", _REQUIRED)
+    return value.strip()
+
+
+def _registry(value: Any) -> str | None:
+    if value == "new":
+        return None
     try:
-        holding = parse_duration(raw.get("holding_period", 0))
-    except ValueError as exc:
-        problems.append(f"rules.holding_period: {exc}")
-    if holding > _UINT32:
-        problems.append("rules.holding_period is longer than the token can store (2^32 s)")
-        holding = 0
-    max_balance = 0
+        return checked_address(str(value))
+    except AddressError as exc:
+        raise _fail(f"{exc} (or write 'new')") from None
+
+
+def _duration(value: Any) -> int:
     try:
-        max_balance = to_units(raw.get("max_balance", 0), decimals)
+        seconds = parse_duration(value)
+    except DurationError as exc:
+        raise _fail(str(exc)) from None
+    maximum = BOUNDS["rules.holding_period"]
+    if seconds > maximum:
+        raise _fail(f"{seconds} s is longer than the token can store (at most {maximum} s)")
+    return seconds
+
+
+def _units(value: Any, info: ValidationInfo, key: str) -> int:
+    decimals = int((info.context or {}).get("decimals", 0))
+    try:
+        units = to_units(value, decimals)
     except AmountError as exc:
-        problems.append(f"rules.max_balance: {exc}")
-    min_position = 0
+        raise _fail(str(exc)) from None
+    maximum = BOUNDS[key]
+    if units > maximum:
+        raise _fail(f"{value} is {units} units, more than the token can store ({maximum})")
+    return units
+
+
+def _country_key(value: Any) -> str:
+    text = str(value)
     try:
-        min_position = to_units(raw.get("min_position", 0), decimals)
-    except AmountError as exc:
-        problems.append(f"rules.min_position: {exc}")
-    if not min_position_fits(min_position):
-        problems.append(
-            f"rules.min_position {raw.get('min_position')} is {min_position} units: the token "
-            "stores m x 10^e units with m <= 32,767 (use a rounder figure, e.g. 25000 or 1500)"
-        )
-        min_position = 0
-    return Rules(
-        require_accreditation=_flag(
-            raw.get("require_accreditation", False), "rules.require_accreditation", problems
-        ),
-        country_allow_list=_flag(
-            raw.get("country_allow_list", False), "rules.country_allow_list", problems
-        ),
-        max_holders=_int(raw.get("max_holders", 0), "rules.max_holders", problems, maximum=_UINT32),
-        holding_period=holding,
-        max_balance=max_balance,
-        max_balance_bps=_int(
-            raw.get("max_balance_bps", 0), "rules.max_balance_bps", problems, maximum=10_000
-        ),
-        min_position=min_position,
-    )
+        parse_country(text)
+    except UnknownCountryError as exc:
+        raise _fail(str(exc)) from None
+    return text
 
 
-def _countries(raw: Any, problems: list[str]) -> dict[int, CountryRule]:
-    result: dict[int, CountryRule] = {}
-    if raw is None:
-        return result
-    if not isinstance(raw, dict):
-        problems.append("countries must be a mapping from country code to {listed, max_holders}")
-        return result
-    for code, rule in raw.items():
-        try:
-            numeric = parse_country(str(code))
-        except UnknownCountryError as exc:
-            problems.append(f"countries: {exc}")
-            continue
-        if numeric in result:
-            problems.append(f"countries: {format_country(numeric)} appears twice")
-            continue
-        where = f"countries.{code}"
-        body = _mapping(rule, where, problems)
-        for key in body:
-            if key not in {"listed", "max_holders"}:
-                problems.append(f"unknown key {where}.{key} (keys: listed, max_holders)")
-        result[numeric] = CountryRule(
-            listed=_flag(body.get("listed", False), f"{where}.listed", problems),
-            max_holders=_int(
-                body.get("max_holders", 0), f"{where}.max_holders", problems, maximum=_UINT32
+def _document_name(value: Any) -> str:
+    text = str(value)
+    if not 0 < len(text.encode()) <= _DOC_NAME_BYTES:
+        raise _fail(f"a document name is 1..{_DOC_NAME_BYTES} bytes")
+    return text
+
+
+def _role_holder(value: Any) -> str:
+    text = str(value).strip()
+    if text.lower() == DEPLOYER:
+        return DEPLOYER
+    try:
+        return checked_address(text)
+    except AddressError as exc:
+        raise _fail(f"{exc} (or write 'deployer')") from None
+
+
+def _as_list(value: Any) -> Any:
+    return value if isinstance(value, list) else [value]
+
+
+_Flag = Annotated[bool, PlainValidator(_flag)]
+_Text = Annotated[str, PlainValidator(_text)]
+_Holders = Annotated[list[Annotated[str, PlainValidator(_role_holder)]], BeforeValidator(_as_list)]
+
+
+class _Section(BaseModel):
+    """A mapping in the spec: unknown keys are errors; an empty section (``rules:``) is {}."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_is_nothing(cls, data: Any) -> Any:
+        if data is None:
+            return {}
+        if isinstance(data, dict):
+            return {str(k): v for k, v in data.items()}
+        return data
+
+
+class _Token(_Section):
+    name: _Text = Field(default=None, validate_default=True)
+    symbol: _Text = Field(default=None, validate_default=True)
+    decimals: Annotated[int, _uint(MAX_DECIMALS, " (0 for shares)")] = 0
+
+
+class _Corporate(_Section):
+    dividends: _Flag = True
+    voting: _Flag = True
+
+
+class _Rules(_Section):
+    require_accreditation: _Flag = False
+    country_allow_list: _Flag = False
+    max_holders: Annotated[int, _abi_uint("rules.max_holders")] = 0
+    holding_period: Annotated[int, PlainValidator(_duration)] = 0
+    max_balance: int = 0
+    max_balance_bps: Annotated[int, _abi_uint("rules.max_balance_bps")] = 0
+    min_position: int = 0
+
+    @field_validator("max_balance", mode="plain")
+    @classmethod
+    def _max_balance(cls, value: Any, info: ValidationInfo) -> int:
+        return _units(value, info, "rules.max_balance")
+
+    @field_validator("min_position", mode="plain")
+    @classmethod
+    def _min_position(cls, value: Any, info: ValidationInfo) -> int:
+        units = _units(value, info, "rules.min_position")
+        if not min_position_fits(units):
+            raise _fail(
+                f"{value} is {units} units: the token stores m x 10^e units with m <= 32,767 "
+                "(use a rounder figure, e.g. 25000 or 1500)"
+            )
+        return units
+
+
+class _Country(_Section):
+    listed: _Flag = False
+    max_holders: Annotated[int, _abi_uint("countries.*.max_holders")] = 0
+
+
+class _Document(_Section):
+    uri: _Text = Field(default=None, validate_default=True)
+    hash: str = "0x" + "00" * _DOC_HASH_BYTES
+
+    @field_validator("hash", mode="plain")
+    @classmethod
+    def _hash(cls, value: Any) -> str:
+        digest = str(value)
+        if not _DOC_HASH.fullmatch(digest):
+            raise _fail(f"must be 0x followed by {2 * _DOC_HASH_BYTES} hex digits")
+        return digest.lower()
+
+
+class _Roles(_Section):
+    issuer: _Holders = []
+    compliance: _Holders = []
+    controller: _Holders = []
+    pauser: _Holders = []
+    admin: _Holders = []
+
+
+class _SpecFile(_Section):
+    token: _Token
+    registry: Annotated[str | None, PlainValidator(_registry)] = None
+    corporate: _Corporate
+    rules: _Rules
+    countries: dict[Annotated[str, PlainValidator(_country_key)], _Country] = {}
+    roles: _Roles
+    documents: dict[Annotated[str, PlainValidator(_document_name)], _Document] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sections(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            data = dict(data)
+            for key in ("token", "corporate", "rules", "countries", "roles", "documents"):
+                if data.get(key) is None:
+                    data[key] = {}
+        return data
+
+    @field_validator("countries", mode="after")
+    @classmethod
+    def _once_each(cls, value: dict[str, _Country]) -> dict[str, _Country]:
+        seen: set[int] = set()
+        for code in value:
+            numeric = parse_country(code)
+            if numeric in seen:
+                raise _fail(f"{format_country(numeric)} appears twice")
+            seen.add(numeric)
+        return value
+
+    def to_spec(self) -> Spec:
+        rules = self.rules
+        return Spec(
+            name=self.token.name,
+            symbol=self.token.symbol,
+            decimals=self.token.decimals,
+            registry=self.registry,
+            dividends=self.corporate.dividends,
+            voting=self.corporate.voting,
+            rules=Rules(
+                require_accreditation=rules.require_accreditation,
+                country_allow_list=rules.country_allow_list,
+                max_holders=rules.max_holders,
+                holding_period=rules.holding_period,
+                max_balance=rules.max_balance,
+                max_balance_bps=rules.max_balance_bps,
+                min_position=rules.min_position,
             ),
+            countries={
+                parse_country(code): CountryRule(listed=c.listed, max_holders=c.max_holders)
+                for code, c in self.countries.items()
+            },
+            roles={
+                key: list(dict.fromkeys(getattr(self.roles, key)))
+                for key in ROLE_KEYS
+                if key in self.roles.model_fields_set
+            },
+            documents={
+                name: Document(uri=d.uri, hash=d.hash) for name, d in self.documents.items()
+            },
         )
-    return result
 
 
-def _roles(raw: dict[str, Any], problems: list[str]) -> dict[str, list[str]]:
-    result: dict[str, list[str]] = {}
-    for key, value in raw.items():
-        if key not in ROLE_KEYS:
-            problems.append(f"unknown role {key!r} (roles: {', '.join(ROLE_KEYS)})")
-            continue
-        items = value if isinstance(value, list) else [value]
-        holders: list[str] = []
-        for item in items:
-            text = str(item).strip()
-            if text.lower() == DEPLOYER:
-                holders.append(DEPLOYER)
-                continue
-            try:
-                holders.append(checked_address(text))
-            except AddressError as exc:
-                problems.append(f"roles.{key}: {exc} (or write 'deployer')")
-        result[key] = list(dict.fromkeys(holders))
-    return result
+def _decimals_hint(data: dict[Any, Any]) -> int:
+    """The token's decimals when they are valid (amounts are checked against them), else 0."""
+    token = data.get("token")
+    decimals = token.get("decimals", 0) if isinstance(token, dict) else 0
+    valid = isinstance(decimals, int) and not isinstance(decimals, bool)
+    return decimals if valid and 0 <= decimals <= MAX_DECIMALS else 0
 
 
-def _documents(raw: dict[str, Any], problems: list[str]) -> dict[str, Document]:
-    result: dict[str, Document] = {}
-    for name, body in raw.items():
-        where = f"documents.{name}"
-        if not 0 < len(name.encode()) <= 32:
-            problems.append(f"{where}: a document name is 1..32 bytes")
-            continue
-        entry = _mapping(body, where, problems)
-        uri = entry.get("uri")
-        digest = str(entry.get("hash", "0x" + "00" * 32))
-        if not isinstance(uri, str) or not uri:
-            problems.append(f"{where}.uri is required")
-            continue
-        if not re.fullmatch(r"0x[0-9a-fA-F]{64}", digest):
-            problems.append(f"{where}.hash must be 0x followed by 64 hex digits")
-            continue
-        result[name] = Document(uri=uri, hash=digest.lower())
-    return result
+def _problem(error: ErrorDetails) -> str:
+    """One line per problem, naming the key path as the spec writes it."""
+    loc = [part for part in error["loc"] if part != "[key]"]
+    path = _path(loc)
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        if len(loc) == 1:
+            return f"unknown section {loc[0]!r} (sections: {', '.join(_keys(()))})"
+        if loc[0] == "roles" and len(loc) == 2:
+            return f"unknown role {loc[1]!r} (roles: {', '.join(ROLE_KEYS)})"
+        return f"unknown key {path} (keys: {', '.join(_keys(loc[:-1]))})"
+    if kind == _REQUIRED:
+        return f"{path} is required ({error['msg']})"
+    if kind == "missing":
+        return f"{path} is required"
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return f"{path} must be a mapping"
+    if kind == "list_type":
+        return f"{path} must be a list"
+    return f"{path}: {error['msg']}"
+
+
+def _path(loc: list[int | str]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _keys(loc: list[int | str] | tuple[()]) -> list[str]:
+    """The keys allowed in the section at ``loc`` (for "unknown key" messages)."""
+    model: Any = _SpecFile
+    parts = list(loc)
+    while parts and model is not None:
+        annotation = model.model_fields[str(parts.pop(0))].annotation
+        if get_origin(annotation) is dict:
+            if parts:
+                parts.pop(0)  # the mapping's own key (a country code, a document name)
+            annotation = get_args(annotation)[1]
+        model = annotation if isinstance(annotation, type) else None
+    return list(model.model_fields) if model is not None else []
