@@ -125,3 +125,27 @@ def test_min_position_in_tokens_and_only_storable_values() -> None:
     with pytest.raises(SpecError) as caught:
         parse_spec(minimal(rules={"min_position": "327.68"}))
     assert "rules.min_position: 327.68 is 32768 units" in str(caught.value)
+
+
+def test_problems_name_their_key_path_and_a_twice_named_country_is_among_them() -> None:
+    with pytest.raises(SpecError) as caught:
+        parse_spec(
+            minimal(
+                rules={"max_holders": "many"},
+                countries={"us": {}, "840": {"listed": 3}},
+                roles={"issuer": ["deployer", "0xnope"]},
+            )
+        )
+    assert caught.value.problems == [
+        "rules.max_holders: must be an integer 0..16777215 (the token takes a uint24)",
+        "countries.840.listed: must be true or false",
+        "roles.issuer[1]: '0xnope' is not an address (0x followed by 40 hex digits) "
+        "(or write 'deployer')",
+        "countries: US appears twice (us, 840)",
+    ]
+
+
+def test_empty_sections_and_a_single_role_holder() -> None:
+    spec = parse_spec({**minimal(), "rules": None, "countries": None, "roles": {"issuer": ALICE}})
+    assert spec.rules == spec.rules.__class__() and spec.countries == {}
+    assert spec.roles == {"issuer": [ALICE]}

@@ -92,7 +92,7 @@ class DeploymentFile(BaseModel):
     configured: bool = False
     updated_at: str = ""
     contracts: dict[str, _ContractEntry] = {}
-    pending: dict[str, dict[str, Any]] = {}
+    pending: dict[str, dict[str, Any]] | None = {}
     spec: dict[str, Any] | None = None
 
     _check_deployer = field_validator("deployer")(_address)
@@ -248,5 +248,5 @@ def load_deployment(path: str | Path, *, network: str | None = None) -> Deployme
         spec=data.spec,
         configured=data.configured,
         updated_at=data.updated_at,
-        pending=dict(data.pending),
+        pending=dict(data.pending or {}),
     )

@@ -286,10 +286,15 @@ def parse_spec(data: Any, *, source: str = "spec") -> Spec:
     """Check a spec mapping; every problem is reported at once (SpecError)."""
     if not isinstance(data, dict):
         raise SpecError(source, ["the spec must be a mapping with at least a 'token' section"])
+    problems: list[str] = []
+    model = None
     try:
         model = _SpecFile.model_validate(data, context={"decimals": _decimals_hint(data)})
     except ValidationError as exc:
-        raise SpecError(source, [_problem(error) for error in exc.errors()]) from None
+        problems = [_problem(error) for error in exc.errors()]
+    problems += _countries_twice(data.get("countries"))
+    if problems or model is None:
+        raise SpecError(source, problems)
     return model.to_spec()
 
 
@@ -503,17 +508,6 @@ class _SpecFile(_Section):
                     data[key] = {}
         return data
 
-    @field_validator("countries", mode="after")
-    @classmethod
-    def _once_each(cls, value: dict[str, _Country]) -> dict[str, _Country]:
-        seen: set[int] = set()
-        for code in value:
-            numeric = parse_country(code)
-            if numeric in seen:
-                raise _fail(f"{format_country(numeric)} appears twice")
-            seen.add(numeric)
-        return value
-
     def to_spec(self) -> Spec:
         rules = self.rules
         return Spec(
@@ -545,6 +539,27 @@ class _SpecFile(_Section):
                 name: Document(uri=d.uri, hash=d.hash) for name, d in self.documents.items()
             },
         )
+
+
+def _countries_twice(raw: Any) -> list[str]:
+    """A country named twice (``US`` and ``840``): a mapping cannot see it, so it is checked on
+    the raw keys, next to every other problem."""
+    if not isinstance(raw, dict):
+        return []
+    seen: dict[int, str] = {}
+    problems = []
+    for key in raw:
+        try:
+            numeric = parse_country(str(key))
+        except UnknownCountryError:
+            continue  # reported by the model
+        if numeric in seen:
+            problems.append(
+                f"countries: {format_country(numeric)} appears twice ({seen[numeric]}, {key})"
+            )
+        else:
+            seen[numeric] = str(key)
+    return problems
 
 
 def _decimals_hint(data: dict[Any, Any]) -> int:
