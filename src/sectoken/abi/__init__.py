@@ -94,7 +94,8 @@ def runtime_bytecode(name: str) -> str:
 
 
 def canonical_type(param: Mapping[str, Any]) -> str:
-    """The canonical ABI type of a parameter, structs expanded: ``(uint64,bool)[]``."""
+    """The canonical ABI type of a parameter, a struct written as the tuple of its fields' types
+    (the form signatures, selectors and eth_abi use)."""
     return str(collapse_if_tuple(dict(param)))
 
 

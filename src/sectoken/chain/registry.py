@@ -5,7 +5,7 @@ Reads go straight to the node with web3 (no per-call framework overhead):
 - ``read_events`` replays ``InvestorAdded`` / ``InvestorUpdated`` / ``InvestorRemoved`` from paged
   ``eth_getLogs``: the only way to list every wallet (the contract keeps no enumerable set), and
   cheap on any node;
-- ``records_of`` asks ``recordsOfMany(address[])`` in chunks: authoritative storage values.
+- ``records_of`` asks ``recordsOfMany`` in chunks: authoritative storage values.
 
 ``snapshot`` does both at one block, so a plan is computed against one consistent state.
 Writes go through a ``RegistryWriter`` (``ApeRegistryWriter`` sends with an Ape account).

@@ -1,7 +1,7 @@
 """The investor registry's packed record: one uint256 word per wallet.
 
 This is the one place in Python that packs and unpacks the word. The registry stores the fields
-of its ``Investor`` struct (the ABI's ``investor(address)`` output) packed in declaration order
+of its ``Investor`` struct (what the ABI's ``investor`` view returns) packed in declaration order
 from bit 0, each as wide as its type (see ``contracts/interfaces/IInvestorRegistry.sol``); the
 layout below is computed from that struct in the packaged ABI, so a change of a field's width
 in the contract moves it here too::

@@ -2,9 +2,9 @@
 
 ``RESTRICTIONS`` mirrors ``contracts/compliance/Restrictions.sol`` (the end-to-end tests check the
 mirror against ``messageForTransferRestriction`` on chain). ``ErrorDecoder`` turns revert data
-(a custom error, ``Error(string)`` or ``Panic(uint256)``) into the error's name and arguments,
-using the ABIs of the contracts involved, and ``explain`` turns any exception raised while
-sending into one line a person can act on.
+(a custom error, or Solidity's built-in ``Error`` with a message or ``Panic`` with a code) into
+the error's name and arguments, using the packaged ABIs of the contracts involved, and
+``explain`` turns any exception raised while sending into one line a person can act on.
 """
 
 from __future__ import annotations
@@ -174,7 +174,7 @@ _HEX_DATA = re.compile(r"0x[0-9a-fA-F]{8}(?:[0-9a-fA-F]{64})*\b")
 
 class ErrorDecoder:
     """Decodes revert data with the custom errors of the given ABIs (JSON ABI lists), and
-    Solidity's built-in ``Error(string)`` and ``Panic(uint256)``."""
+    Solidity's built-in ``Error`` (a message) and ``Panic`` (a code)."""
 
     def __init__(self, abis: Iterable[Sequence[Mapping[str, Any]]] = ()) -> None:
         self._errors: dict[bytes, tuple[str, list[str], list[str]]] = {}
