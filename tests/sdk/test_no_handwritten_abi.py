@@ -26,7 +26,7 @@ _ARRAY = r"(?:\[\d*\])*"
 _TUPLE = rf"\({_BASE}{_ARRAY}(?:,{_BASE}{_ARRAY})*\){_ARRAY}"
 _TYPE = rf"(?:{_BASE}{_ARRAY}|{_TUPLE})"
 _SIGNATURE = re.compile(
-    rf"(?<![\w.])[A-Za-z_]\w*\({_TYPE}(?:,{_TYPE})*(?:\)|,)"  # Name(types) or Name(types,
+    rf"(?<!\w)[A-Za-z_]\w*\({_TYPE}(?:,{_TYPE})*(?:\)|,)"  # Name(types) or Name(types,
     rf"|(?<![\w)])\({_TYPE}(?:,{_TYPE})+\)"  # a bare tuple type of two or more
 )
 _CODE_RULES = (
@@ -73,6 +73,7 @@ def test_src_has_no_handwritten_abi_facts() -> None:
         ('X = sig("isPaid(uint256,address)")\n', "Solidity signature", 2),
         ('X = sig("recordsOfMany(address[])")\n', "Solidity signature", 2),
         ('X = sig("setPaused(bool)")\n', "Solidity signature", 2),
+        ('X = "see InvestorRegistry.investor(address)"\n', "Solidity signature", 2),
         ('X = sig(f"BallotCreated(uint256,uint256,{P})")\n', "Solidity signature", 2),
         ('P = "(string,string,bytes32,string[],uint64)"\n', "Solidity signature", 2),
         ('def f():\n    """Calls ``balanceOfAt(address,uint256)``."""\n', "Solidity signature", 3),

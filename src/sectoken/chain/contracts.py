@@ -1,7 +1,7 @@
 """Ape contract containers built from the packaged ABI data: no project, no compiler needed.
 
 ``packaged_contracts().SecurityToken`` is an Ape ``ContractContainer`` with ``.deploy(...)`` and
-``.at(address)``, exactly like ``project.SecurityToken`` in a checkout, so every job takes either.
+``.at(addr)``, exactly like ``project.SecurityToken`` in a checkout, so every job takes either.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """A deployed token suite, opened from its deployment file on the connected network (Ape).
 
 This is the one module that knows how the other modules meet Ape: contract instances come from
-the project (``project.SecurityToken.at(address)``) when it compiles the suite's contracts, from
+the project (``project.SecurityToken.at(addr)``) when it compiles the suite's contracts, from
 the ABI shipped in the package otherwise (``sectoken.chain.contracts``: a user outside this
 checkout needs no project and no compiler); raw reads go through the provider's web3. The
 contract names and the custom errors come from the packaged ABI (``sectoken.abi``).

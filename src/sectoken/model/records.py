@@ -35,7 +35,7 @@ __all__ = [
 
 def record_layout() -> dict[str, tuple[int, int]]:
     """Field name (the ABI's) to (shift, bits) in the packed word, from the ``Investor`` struct
-    that ``InvestorRegistry.investor(address)`` returns."""
+    that ``InvestorRegistry.investor`` returns."""
     (struct,) = function("InvestorRegistry", "investor").outputs
     layout: dict[str, tuple[int, int]] = {}
     shift = 0
