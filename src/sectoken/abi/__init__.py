@@ -191,7 +191,8 @@ def _word_writer(kind: str) -> Callable[[Any], bytes] | None:
     if kind == "address":
 
         def address(value: Any) -> bytes:
-            if not isinstance(value, str) or len(value) != 42 or value[:2] not in ("0x", "0X"):
+            # Like eth_abi: 20 bytes of hex, the case (a checksum) is not verified.
+            if not isinstance(value, str) or len(value) != 42 or value[:2] != "0x":
                 raise ValueError
             return bytes(12) + bytes.fromhex(value[2:])
 
