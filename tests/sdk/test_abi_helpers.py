@@ -3,6 +3,8 @@ roles and built-in errors from the ABI, and the record layout computed from the 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from eth_abi.abi import decode as abi_decode
 from eth_abi.abi import encode as abi_encode
@@ -37,13 +39,38 @@ def test_fast_encode_equals_eth_abi(wallet: str, record_id: int) -> None:
     assert fn.encode(wallet, record_id) == expected
 
 
-@given(st.lists(st.binary(min_size=32, max_size=32), min_size=3, max_size=3))
+def _outcome(decode: Any, data: bytes) -> Any:
+    try:
+        return decode(data)
+    except Exception as exc:  # the same refusal either way
+        return type(exc)
+
+
+word = st.one_of(
+    st.binary(min_size=32, max_size=32),
+    st.integers(0, 3).map(lambda v: v.to_bytes(32, "big")),
+    st.binary(min_size=20, max_size=20).map(lambda b: bytes(12) + b),
+)
+
+
+@given(st.lists(word, min_size=4, max_size=4))
 def test_fast_decode_equals_eth_abi(words: list[bytes]) -> None:
+    """Valid or not (padding, a bool that is 2), the word-level decoding answers as eth_abi."""
+    data = b"".join(words)
     fn = function("SecurityToken", "walletState")  # (bool, uint256, uint256)
-    data = bytes(31) + bytes([words[0][0] & 1]) + words[1] + words[2]
-    assert fn.decode(data) == tuple(abi_decode(fn.output_types, data))
-    named = fn.decode_named(data)
-    assert list(named) == ["frozen", "frozenAmount", "acquiredAt"]
+    assert _outcome(fn.decode, data[:96]) == _outcome(
+        lambda d: tuple(abi_decode(fn.output_types, d)), data[:96]
+    )
+    other = function("SecurityToken", "recordPosition")  # (uint256, address, bool)
+    assert _outcome(other.decode, data[32:]) == _outcome(
+        lambda d: tuple(abi_decode(other.output_types, d)), data[32:]
+    )
+
+
+def test_decode_named_uses_the_abi_names() -> None:
+    fn = function("SecurityToken", "walletState")
+    data = abi_encode(fn.output_types, [True, 5, 7])
+    assert fn.decode_named(data) == {"frozen": True, "frozenAmount": 5, "acquiredAt": 7}
 
 
 def test_out_of_range_values_still_refused() -> None:

@@ -159,17 +159,43 @@ _Reader = Callable[[bytes], Any]
 
 
 def _word_reader(kind: str) -> _Reader | None:
+    """A reader of one word as eth_abi's strict decoder reads it; it raises ValueError where
+    eth_abi would refuse the word (non-zero padding), and the caller falls back to eth_abi."""
     if kind.startswith("uint") and kind[4:].isdigit():
-        return lambda word: int.from_bytes(word, "big")
-    if kind.startswith("int") and kind[3:].isdigit():
-        return lambda word: int.from_bytes(word, "big", signed=True)
+        bits = int(kind[4:])
+
+        def uint(word: bytes) -> int:
+            value = int.from_bytes(word, "big")
+            if value >> bits:
+                raise ValueError
+            return value
+
+        return uint
     if kind == "address":
-        return lambda word: "0x" + word[12:32].hex()
+
+        def address(word: bytes) -> str:
+            if any(word[:12]):
+                raise ValueError
+            return "0x" + word[12:32].hex()
+
+        return address
     if kind == "bool":
-        return lambda word: word[31] != 0
+
+        def boolean(word: bytes) -> bool:
+            if any(word[:31]) or word[31] > 1:
+                raise ValueError
+            return word[31] == 1
+
+        return boolean
     if kind.startswith("bytes") and kind[5:].isdigit():
         size = int(kind[5:])
-        return lambda word: bytes(word[:size])
+
+        def fixed(word: bytes) -> bytes:
+            if any(word[size:32]):
+                raise ValueError
+            return bytes(word[:size])
+
+        return fixed
     return None
 
 
@@ -267,7 +293,10 @@ class AbiFunction:
         """The return values, in ABI order (structs as tuples)."""
         readers = self._readers
         if readers is not None and len(data) == 32 * len(readers):
-            return tuple(r(data[32 * i : 32 * i + 32]) for i, r in enumerate(readers))
+            try:
+                return tuple(r(data[32 * i : 32 * i + 32]) for i, r in enumerate(readers))
+            except ValueError:
+                pass  # eth_abi says what is wrong with the data
         return tuple(abi_decode(self.output_types, data))
 
     def decode_named(self, data: bytes) -> dict[str, Any]:
@@ -382,15 +411,20 @@ class AbiEvent:
             )
         if bytes(topics[0]) != self.topic_bytes:
             raise SectokenError(f"the log is not a {self.name} event (topic 0 differs)")
-        fields: dict[str, Any] = {
-            name: read(bytes(word)) for (name, read), word in zip(readers, topics[1:], strict=True)
-        }
+        fields: dict[str, Any] = {}
+        for (name, read), word in zip(readers, topics[1:], strict=True):
+            try:
+                fields[name] = read(bytes(word))
+            except ValueError:
+                raise SectokenError(f"{self.name}: topic {name} is not a valid value") from None
         plain = self._plain
         static = self._data_readers
-        if static is not None and len(data) == 32 * len(static):
+        try:
+            if static is None or len(data) != 32 * len(static):
+                raise ValueError
             for i, (param, read) in enumerate(zip(plain, static, strict=True)):
                 fields[param["name"]] = read(data[32 * i : 32 * i + 32])
-        else:
+        except ValueError:
             fields.update(_named(abi_decode(_types(plain), data), plain))
         return {name: fields[name] for name in self._order}
 
