@@ -440,7 +440,12 @@ class AbiEvent:
         for param in self._indexed:
             name = str(param["name"])
             if name in wanted:
-                word = abi_encode([canonical_type(param)], [wanted.pop(name)])
+                kind = canonical_type(param)
+                if _word_reader(kind) is None:
+                    raise SectokenError(
+                        f"{self.name}.{name} is {kind}: its topic is a hash, not the value"
+                    )
+                word = abi_encode([kind], [wanted.pop(name)])
                 topics.append("0x" + word.hex())
             else:
                 topics.append(None)
