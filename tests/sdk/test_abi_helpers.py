@@ -112,6 +112,19 @@ def test_event_with_dynamic_data_decodes_struct_by_field_name() -> None:
     assert fields["params"]["documentURI"] == "https://x"
 
 
+def test_event_decode_refuses_a_malformed_topic_and_accepts_hexbytes() -> None:
+    from hexbytes import HexBytes
+
+    transfer = event("SecurityToken", "Transfer")
+    wallet = bytes(12) + b"\x11" * 20
+    fields = transfer.decode(
+        [HexBytes(transfer.topic_bytes), HexBytes(wallet), HexBytes(wallet)], bytes(32)
+    )
+    assert fields == {"from": "0x" + "11" * 20, "to": "0x" + "11" * 20, "value": 0}
+    with pytest.raises(SectokenError, match="topic from is not a valid value"):
+        transfer.decode([transfer.topic_bytes, b"\x01" * 32, wallet], bytes(32))
+
+
 def test_event_decode_refuses_another_event() -> None:
     transfer = event("SecurityToken", "Transfer")
     issued = event("SecurityToken", "Issued")

@@ -156,6 +156,7 @@ def bit_width(kind: str) -> int:
 # and written directly (other types, and any value these refuse, go through eth_abi).
 
 _Reader = Callable[[bytes], Any]
+_ZERO_PAD = bytes(12)
 
 
 def _word_reader(kind: str) -> _Reader | None:
@@ -174,9 +175,9 @@ def _word_reader(kind: str) -> _Reader | None:
     if kind == "address":
 
         def address(word: bytes) -> str:
-            if any(word[:12]):
+            if word[:12] != _ZERO_PAD:
                 raise ValueError
-            return "0x" + word[12:32].hex()
+            return "0x" + bytes.hex(word[12:32])  # bytes' own hex, also for HexBytes
 
         return address
     if kind == "bool":
@@ -402,6 +403,25 @@ class AbiEvent:
     def _order(self) -> list[str]:
         return [str(p["name"]) for p in self.inputs]
 
+    @cached_property
+    def _fast_plan(self) -> tuple[tuple[str, _Reader, bool, int], ...] | None:
+        """(name, reader, from a topic, topic index or data offset) of every field in ABI
+        order, when every non-indexed field is one static word."""
+        static = self._data_readers
+        if static is None:
+            return None
+        topic_readers = dict(self._topic_readers)
+        plain_readers = {str(p["name"]): r for p, r in zip(self._plain, static, strict=True)}
+        plain_names = [str(p["name"]) for p in self._plain]
+        indexed_names = [str(p["name"]) for p in self._indexed]
+        plan = []
+        for name in self._order:
+            if name in topic_readers:
+                plan.append((name, topic_readers[name], True, 1 + indexed_names.index(name)))
+            else:
+                plan.append((name, plain_readers[name], False, 32 * plain_names.index(name)))
+        return tuple(plan)
+
     def decode(self, topics: Sequence[bytes], data: bytes) -> dict[str, Any]:
         """The event's fields by name, from a log's topics (topic 0 included) and data."""
         readers = self._topic_readers
@@ -411,6 +431,15 @@ class AbiEvent:
             )
         if bytes(topics[0]) != self.topic_bytes:
             raise SectokenError(f"the log is not a {self.name} event (topic 0 differs)")
+        plan = self._fast_plan
+        if plan is not None and len(data) == 32 * len(self._plain):
+            try:
+                return {
+                    name: read(topics[at] if in_topic else data[at : at + 32])
+                    for name, read, in_topic, at in plan
+                }
+            except ValueError:
+                pass  # a malformed word: the slow path below says which
         fields: dict[str, Any] = {}
         for (name, read), word in zip(readers, topics[1:], strict=True):
             try:
@@ -418,14 +447,7 @@ class AbiEvent:
             except ValueError:
                 raise SectokenError(f"{self.name}: topic {name} is not a valid value") from None
         plain = self._plain
-        static = self._data_readers
-        try:
-            if static is None or len(data) != 32 * len(static):
-                raise ValueError
-            for i, (param, read) in enumerate(zip(plain, static, strict=True)):
-                fields[param["name"]] = read(data[32 * i : 32 * i + 32])
-        except ValueError:
-            fields.update(_named(abi_decode(_types(plain), data), plain))
+        fields.update(_named(abi_decode(_types(plain), data), plain))
         return {name: fields[name] for name in self._order}
 
     def matches(self, topics: Sequence[bytes]) -> bool:
