@@ -36,6 +36,8 @@ import pytest
 from eth_abi import decode
 from eth_utils import keccak, to_checksum_address
 
+from sectoken.model.records import country_of
+
 from ..contracts.conftest import DE, FR, US, record
 from ..contracts.corporate_fixtures import DAY, ballot_params, eth_params
 from .abi_calls import Raw
@@ -534,7 +536,7 @@ def replay_and_compare(run: Run, events: list[Event], start_block: int) -> None:
                 continue
             if dst != ZERO:
                 if held[dst] == 0:
-                    counted_under[dst] = (live_records.get(dst, 0) >> 128) & 0xFFFF
+                    counted_under[dst] = country_of(live_records.get(dst, 0))
                     per_country[counted_under[dst]] += 1
                 held[dst] += value
             if src != ZERO:

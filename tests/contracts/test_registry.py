@@ -7,7 +7,7 @@ from typing import Any
 import ape
 import pytest
 
-from sectoken.model.records import unpack
+from sectoken.model.records import InvestorRecord, record_layout, unpack
 
 from .conftest import DE, FAR_FUTURE, US, record
 
@@ -35,6 +35,36 @@ def test_set_investor_stores_packed_record_and_emits_added(
     )
     events = receipt.decode_logs(registry.InvestorAdded)
     assert [(e.wallet, e.record) for e in events] == [(alice.address, word)]
+
+
+def test_python_layout_matches_the_contracts_decoding(
+    registry: Any, compliance_officer: Any, alice: Any
+) -> None:
+    """model.records computes the word's layout from the ABI's Investor struct (fields packed
+    in order from bit 0); the registry's own ``investor`` view decodes the same word alike."""
+    mine = InvestorRecord(
+        kyc_expiry=(1 << 64) - 2,
+        lockup_until=(1 << 63) + 5,
+        country=999,
+        accredited=True,
+        qualified_purchaser=True,
+        affiliate=True,
+        withholding=True,
+        frozen=True,
+    )
+    registry.setInvestor(alice, mine.pack(), sender=compliance_officer)
+    on_chain = registry.investor(alice)
+    back = unpack(int(registry.recordOf(alice)))
+    assert back == mine
+    expected = {
+        "kycExpiry": back.kyc_expiry,
+        "lockupUntil": back.lockup_until,
+        "country": back.country,
+        "flags": int(back.flags),
+        "frozen": back.frozen,
+    }
+    assert list(expected) == list(record_layout())
+    assert {name: getattr(on_chain, name) for name in expected} == expected
 
 
 def test_update_emits_old_and_new_and_identical_is_noop(

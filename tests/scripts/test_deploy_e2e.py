@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from sectoken.chain.contracts import packaged_contracts
 from sectoken.chain.deployments import deployment_path, load_deployment
 from sectoken.chain.suite import open_suite, role_id
 from sectoken.errors import SectokenError
@@ -229,3 +230,27 @@ def test_bad_spec_lists_every_problem(run: Any, deployments: Path, tmp_path: Pat
         "roles.issuer",
     ):
         assert text in result.output
+
+
+class _UserProject:
+    """An Ape project outside this checkout: it compiles none of the suite's contracts."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise AttributeError(name)
+
+
+def test_deploy_and_open_with_the_packaged_contracts(deployer: Any, deployments: Path) -> None:
+    """A project without the suite's contracts deploys the packaged ones; the suite opens
+    without any project, and the packaged containers see nothing left to do."""
+    w3 = _w3()
+    spec = load_spec(SPEC)
+    user = _UserProject()
+    plan = plan_deploy(user, spec, deployer, w3=w3, network="local", directory=deployments)
+    assert apply_deploy(user, plan, deployer, w3=w3) == 11
+    suite = open_suite(None, deployments, network="local")
+    packaged = packaged_contracts()
+    assert suite.token.contract_type == packaged.SecurityToken.contract_type
+    assert suite.token.name() == "Acme Robotics Preferred Shares"
+    assert suite.token.hasRole(role_id("ISSUER_ROLE"), deployer)
+    again = plan_deploy(packaged, spec, deployer, w3=w3, network="local", directory=deployments)
+    assert again.is_empty, again.steps

@@ -6,11 +6,12 @@ from typing import Any
 
 import pytest
 
-from sectoken.chain.logs import LogQueryError, event_topic, iter_logs
+from sectoken.abi import topic
+from sectoken.chain.logs import LogQueryError, iter_logs
 from sectoken.chain.rpc import batch_calls
 from sectoken.errors import SectokenError
 
-TOPIC = event_topic("Transfer(address,address,uint256)")
+TOPIC = topic("SecurityToken", "Transfer")
 
 
 class FakeProvider:

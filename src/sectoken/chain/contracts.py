@@ -1,13 +1,13 @@
 """Ape contract containers built from the packaged ABI data: no project, no compiler needed.
 
 ``packaged_contracts().SecurityToken`` is an Ape ``ContractContainer`` with ``.deploy(...)`` and
-``.at(address)``, exactly like ``project.SecurityToken`` in a checkout, so every job takes either.
+``.at(addr)``, exactly like ``project.SecurityToken`` in a checkout, so every job takes either.
 """
 
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sectoken.abi import SUITE_CONTRACTS, contract_type_json
 from sectoken.errors import SectokenError
@@ -15,7 +15,7 @@ from sectoken.errors import SectokenError
 if TYPE_CHECKING:
     from ape.contracts import ContractContainer
 
-__all__ = ["PackagedContracts", "UnknownContract", "packaged_contracts"]
+__all__ = ["PackagedContracts", "UnknownContract", "container", "packaged_contracts"]
 
 
 class UnknownContract(SectokenError, AttributeError):
@@ -52,3 +52,22 @@ def _container(name: str) -> ContractContainer:
 def packaged_contracts() -> PackagedContracts:
     """The suite's contracts as shipped in the package."""
     return PackagedContracts()
+
+
+def container(project: Any, name: str) -> ContractContainer:
+    """``project``'s container of the contract ``name``; the packaged one when ``project`` is None
+    or lacks it (a user's own Ape project outside this checkout compiles no suite contract)."""
+    if project is not None:
+        try:
+            found: ContractContainer = getattr(project, name)
+        except AttributeError:  # Ape's "no such contract" is an AttributeError too
+            pass
+        else:
+            return found
+    return _packaged(name)
+
+
+def _packaged(name: str) -> ContractContainer:
+    if name not in PackagedContracts.names:
+        raise SectokenError(f"the package ships no contract named {name!r}")
+    return _container(name)

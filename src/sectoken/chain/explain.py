@@ -142,7 +142,7 @@ def explain(
 ) -> SectokenError | None:
     """The user error behind ``exc``, or None when it is not one (a bug: show the traceback).
 
-    ``decoder`` decodes the suite's custom errors; ``balance_of(address) -> int`` (wei) lets the
+    ``decoder`` decodes the suite's custom errors; ``balance_of(wallet) -> int`` (wei) lets the
     no-funds message say how much the account holds (the connected provider's by default).
     """
     if isinstance(exc, SectokenError):

@@ -61,7 +61,7 @@ def operation_key(chain_id: int, sender: str, to: str, material: bytes, value: i
     """The identity of an operation: chain, sender, contract, what is asked (for a contract
     call, the ABI-encoded calldata: method and normalised arguments) and the value sent."""
     parts = [str(chain_id), sender.lower(), to.lower(), material.hex(), str(value)]
-    return "0x" + keccak(text="|".join(parts)).hex()
+    return "0x" + keccak("|".join(parts).encode()).hex()
 
 
 def _now() -> str:

@@ -11,10 +11,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from eth_utils.crypto import keccak
 from web3 import Web3
 
-__all__ = ["DEFAULT_PAGE_SIZE", "Log", "LogQueryError", "event_topic", "iter_logs"]
+__all__ = ["DEFAULT_PAGE_SIZE", "Log", "LogQueryError", "iter_logs"]
 
 DEFAULT_PAGE_SIZE = 10_000
 _GROW_AFTER = 4
@@ -22,11 +21,6 @@ _GROW_AFTER = 4
 
 class LogQueryError(RuntimeError):
     """The node refused even a one-block log query."""
-
-
-def event_topic(signature: str) -> str:
-    """Topic 0 of an event, e.g. ``event_topic("Transfer(address,address,uint256)")``."""
-    return "0x" + keccak(text=signature).hex()
 
 
 @dataclass(frozen=True, slots=True)

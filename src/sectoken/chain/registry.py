@@ -5,7 +5,7 @@ Reads go straight to the node with web3 (no per-call framework overhead):
 - ``read_events`` replays ``InvestorAdded`` / ``InvestorUpdated`` / ``InvestorRemoved`` from paged
   ``eth_getLogs``: the only way to list every wallet (the contract keeps no enumerable set), and
   cheap on any node;
-- ``records_of`` asks ``recordsOfMany(address[])`` in chunks: authoritative storage values.
+- ``records_of`` asks ``recordsOfMany`` in chunks: authoritative storage values.
 
 ``snapshot`` does both at one block, so a plan is computed against one consistent state.
 Writes go through a ``RegistryWriter`` (``ApeRegistryWriter`` sends with an Ape account).
@@ -17,13 +17,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from eth_abi.abi import decode, encode
 from eth_utils.address import to_checksum_address
-from eth_utils.crypto import keccak
 from web3 import Web3
 from web3.types import BlockIdentifier
 
-from sectoken.chain.logs import DEFAULT_PAGE_SIZE, event_topic, iter_logs
+from sectoken.abi import event, function
+from sectoken.chain.logs import DEFAULT_PAGE_SIZE, iter_logs
+from sectoken.chain.reads import read
 
 __all__ = [
     "INVESTOR_ADDED",
@@ -36,10 +36,13 @@ __all__ = [
     "TxResult",
 ]
 
-INVESTOR_ADDED = event_topic("InvestorAdded(address,uint256)")
-INVESTOR_UPDATED = event_topic("InvestorUpdated(address,uint256,uint256)")
-INVESTOR_REMOVED = event_topic("InvestorRemoved(address,uint256)")
-_RECORDS_OF_MANY = keccak(text="recordsOfMany(address[])")[:4]
+_ADDED = event("InvestorRegistry", "InvestorAdded")
+_UPDATED = event("InvestorRegistry", "InvestorUpdated")
+_REMOVED = event("InvestorRegistry", "InvestorRemoved")
+INVESTOR_ADDED = _ADDED.topic
+INVESTOR_UPDATED = _UPDATED.topic
+INVESTOR_REMOVED = _REMOVED.topic
+_RECORDS_OF_MANY = function("InvestorRegistry", "recordsOfMany")
 DEFAULT_READ_CHUNK = 1_000
 
 
@@ -102,15 +105,16 @@ class RegistryReader:
             on_page=on_page,
         ):
             count += 1
-            topic0 = "0x" + log.topics[0].hex()
-            wallet = to_checksum_address(log.topics[1][-20:])
-            data = log.data
-            if topic0 == INVESTOR_ADDED:
-                state[wallet] = int.from_bytes(data[:32], "big")
-            elif topic0 == INVESTOR_UPDATED:
-                state[wallet] = int.from_bytes(data[32:64], "big")
+            topic0 = log.topics[0]
+            if topic0 == _ADDED.topic_bytes:
+                added = _ADDED.decode(log.topics, log.data)
+                state[to_checksum_address(added["wallet"])] = added["record"]
+            elif topic0 == _UPDATED.topic_bytes:
+                updated = _UPDATED.decode(log.topics, log.data)
+                state[to_checksum_address(updated["wallet"])] = updated["newRecord"]
             else:
-                state.pop(wallet, None)
+                removed = _REMOVED.decode(log.topics, log.data)
+                state.pop(to_checksum_address(removed["wallet"]), None)
         return state, count
 
     def records_of(
@@ -125,12 +129,7 @@ class RegistryReader:
         result: dict[str, int] = {}
         for start in range(0, len(ordered), chunk):
             part = ordered[start : start + chunk]
-            data = _RECORDS_OF_MANY + encode(["address[]"], [part])
-            raw = self.w3.eth.call(
-                {"to": self.address, "data": "0x" + data.hex()},  # type: ignore[typeddict-item]
-                block_identifier=block,
-            )
-            (words,) = decode(["uint256[]"], bytes(raw))
+            words = read(self.w3, self.address, _RECORDS_OF_MANY, part, block=block)
             result.update(zip(part, words, strict=True))
         return result
 

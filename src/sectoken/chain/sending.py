@@ -263,7 +263,7 @@ class TxSender:
         """The operation reference carried on chain (ERC-1594 ``data``) by the next occurrence
         of the operation ``key``: it changes once an occurrence has landed."""
         _sent, landed = self.journal.history(key)
-        digest = keccak(text=f"{key}|{landed}")[:8].hex()
+        digest = keccak(f"{key}|{landed}".encode())[:8].hex()
         return f"{REFERENCE_PREFIX}{digest}".encode()
 
     def send(

@@ -1,7 +1,10 @@
 """A deployed token suite, opened from its deployment file on the connected network (Ape).
 
 This is the one module that knows how the other modules meet Ape: contract instances come from
-the project (``project.SecurityToken.at(address)``), raw reads go through the provider's web3.
+the project (``project.SecurityToken.at(addr)``) when it compiles the suite's contracts, from
+the ABI shipped in the package otherwise (``sectoken.chain.contracts``: a user outside this
+checkout needs no project and no compiler); raw reads go through the provider's web3. The
+contract names and the custom errors come from the packaged ABI (``sectoken.abi``).
 """
 
 from __future__ import annotations
@@ -10,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eth_utils.crypto import keccak
 from web3 import Web3
 
+from sectoken.abi import SUITE_CONTRACTS, error_entries, role_id
+from sectoken.chain.contracts import container
 from sectoken.chain.deployments import Deployment, deployment_path, load_deployment
 from sectoken.chain.registry import ApeRegistryWriter, RegistryReader
 from sectoken.errors import SectokenError
@@ -27,15 +31,12 @@ __all__ = [
     "open_suite",
     "provider_web3",
     "require_role",
+    "role_id",
 ]
 
 DEFAULT_DEPLOYMENTS_DIR = Path("deployments")
-CONTRACT_TYPES = {
-    "registry": "InvestorRegistry",
-    "token": "SecurityToken",
-    "dividends": "DividendDistributor",
-    "voting": "ShareholderVoting",
-}
+#: Contract type by its role in the deployment file (the packaged ABI's list).
+CONTRACT_TYPES: dict[str, str] = dict(SUITE_CONTRACTS)
 
 
 def provider_web3() -> Web3:
@@ -55,15 +56,11 @@ def network_name() -> str:
     return network.name if ecosystem == "ethereum" else f"{ecosystem}-{network.name}"
 
 
-def error_decoder(project: Any) -> ErrorDecoder:
-    """Every custom error of the suite's contracts (and anything else the project compiled)."""
-    types = []
-    for name in CONTRACT_TYPES.values():
-        try:
-            types.append(getattr(project, name).contract_type)
-        except Exception:  # a contract the project does not compile (yet)
-            continue
-    return ErrorDecoder.from_contract_types(types)
+def error_decoder(project: Any = None) -> ErrorDecoder:
+    """Every custom error of the suite's contracts, from the packaged ABI (``project`` is
+    accepted for compatibility and not needed)."""
+    del project
+    return ErrorDecoder.from_abi_entries(error_entries())
 
 
 @dataclass(slots=True)
@@ -101,12 +98,15 @@ class Suite:
 
 
 def open_suite(
-    project: Any,
+    project: Any = None,
     directory: str | Path = DEFAULT_DEPLOYMENTS_DIR,
     *,
     network: str | None = None,
 ) -> Suite:
-    """Open the suite recorded for the connected network; checks the file matches the chain."""
+    """Open the suite recorded for the connected network; checks the file matches the chain.
+
+    ``project`` is an Ape project, ``sectoken.chain.contracts.packaged_contracts()`` or None
+    (the packaged contracts); a suite contract the project lacks comes from the package."""
     name = network or network_name()
     deployment = load_deployment(deployment_path(directory, name), network=name)
     deployment.check_chain(provider_web3())
@@ -114,7 +114,7 @@ def open_suite(
     for key, type_name in CONTRACT_TYPES.items():
         record = deployment.contracts.get(key)
         instances[key] = (
-            getattr(project, type_name).at(record.address) if record is not None else None
+            container(project, type_name).at(record.address) if record is not None else None
         )
     if instances["registry"] is None:
         raise SectokenError(f"{deployment.path} has no registry", hint="deploy again with --fresh")
@@ -127,10 +127,6 @@ def open_suite(
         voting=instances["voting"],
         decoder=error_decoder(project),
     )
-
-
-def role_id(role: str) -> bytes:
-    return b"\x00" * 32 if role == "DEFAULT_ADMIN_ROLE" else keccak(text=role)
 
 
 def require_role(contract: Any, role: str, account: Any, *, what: str) -> None:

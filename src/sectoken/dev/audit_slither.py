@@ -15,7 +15,7 @@
 
 Findings are identified by a *key* that survives line moves: the detector, the qualified name of
 the first element (``Contract.function(args)``) and the source text of the first flagged
-statement, e.g. ``incorrect-equality: Dist._known(uint256) @ t.deposit == 0``. Editing a
+statement, e.g. ``incorrect-equality: Dist._known(<parameter types>) @ t.deposit == 0``. Editing a
 flagged statement therefore asks for a fresh look at it. Inline ``slither-disable`` comments are
 ignored (``--show-ignored-findings``): the triage file is the one place where a finding is
 accepted, with its reason.

@@ -21,20 +21,20 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from eth_abi.abi import encode
 from eth_utils.address import to_checksum_address
-from eth_utils.crypto import keccak
 from rich.console import Console
 from rich.table import Table
 from web3 import Web3
 
-from sectoken.chain.logs import DEFAULT_PAGE_SIZE, event_topic, iter_logs
+from sectoken.abi import event, function
+from sectoken.chain.logs import DEFAULT_PAGE_SIZE, iter_logs
 from sectoken.chain.registry import RegistryReader
 from sectoken.chain.rpc import batch_calls
 from sectoken.errors import SectokenError
 from sectoken.model.amounts import format_units
 from sectoken.model.countries import country_by_numeric, format_country
 from sectoken.model.dates import format_timestamp
+from sectoken.model.records import country_of
 
 __all__ = [
     "TRANSFER",
@@ -45,9 +45,10 @@ __all__ = [
     "print_cap_table",
 ]
 
-TRANSFER = event_topic("Transfer(address,address,uint256)")
-_BALANCE_OF = keccak(text="balanceOf(address)")[:4]
-_BALANCE_OF_AT = keccak(text="balanceOfAt(address,uint256)")[:4]
+_TRANSFER = event("SecurityToken", "Transfer")
+TRANSFER = _TRANSFER.topic
+_BALANCE_OF = function("SecurityToken", "balanceOf")
+_BALANCE_OF_AT = function("SecurityToken", "balanceOfAt")
 _ZERO = "0x0000000000000000000000000000000000000000"
 
 
@@ -255,9 +256,8 @@ def build_cap_table(
         page_size=page_size,
         on_page=on_page,
     ):
-        sender = "0x" + log.topics[1][-20:].hex()
-        receiver = "0x" + log.topics[2][-20:].hex()
-        value = int.from_bytes(log.data[:32], "big")
+        moved = _TRANSFER.decode(log.topics, log.data)
+        sender, receiver, value = moved["from"], moved["to"], moved["value"]
         if sender != _ZERO:
             balances[sender] -= value
         if receiver != _ZERO:
@@ -283,16 +283,15 @@ def build_cap_table(
     if verify:
         table.checked = True
         if record_date_id is None:
-            calls = [(address, _BALANCE_OF + encode(["address"], [w])) for w in wallets]
+            balance_of = _BALANCE_OF
+            calls = [(address, balance_of.encode(w)) for w in wallets]
             raw = batch_calls(w3, calls, block=target)
         else:
-            calls = [
-                (address, _BALANCE_OF_AT + encode(["address", "uint256"], [w, record_date_id]))
-                for w in wallets
-            ]
+            balance_of = _BALANCE_OF_AT
+            calls = [(address, balance_of.encode(w, record_date_id)) for w in wallets]
             raw = batch_calls(w3, calls, block="latest")
         for wallet, data in zip(wallets, raw, strict=True):
-            on_chain = int.from_bytes(data[:32], "big") if data else 0
+            on_chain = int(balance_of.decode_one(data)) if data else 0
             if on_chain != by_wallet[wallet]:
                 table.mismatches.append((wallet, by_wallet[wallet], on_chain))
         table.supply_matches = sum(by_wallet.values()) == supply
@@ -321,7 +320,7 @@ def _countries(registry: RegistryReader, wallets: Sequence[str], block: int) -> 
         words = registry.records_of(wallets, block=block)
     except Exception:
         words = registry.records_of(wallets)  # node without historical state: today's records
-    return {w: (word >> 128) & 0xFFFF for w, word in words.items()}
+    return {w: country_of(word) for w, word in words.items()}
 
 
 def print_cap_table(console: Console, table: CapTable, *, limit: int = 25) -> None:

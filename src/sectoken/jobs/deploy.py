@@ -21,7 +21,9 @@ from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from web3 import Web3
 
+from sectoken.abi import function, snake_case
 from sectoken.chain.batching import wait_for_pending
+from sectoken.chain.contracts import container
 from sectoken.chain.deployments import (
     ContractRecord,
     Deployment,
@@ -29,6 +31,7 @@ from sectoken.chain.deployments import (
     deployment_path,
     load_deployment,
 )
+from sectoken.chain.reads import read, read_named
 from sectoken.chain.suite import CONTRACT_TYPES, role_id
 from sectoken.errors import SectokenError
 from sectoken.model.countries import format_country
@@ -233,7 +236,7 @@ def _adopt_existing_registry(project: Any, deployment: Deployment, address: str,
             f"the spec's registry {address} has no contract on this chain",
             hint="check the address and the --network, or write 'registry: new'",
         )
-    registry = project.InvestorRegistry.at(address)
+    registry = container(project, CONTRACT_TYPES["registry"]).at(address)
     try:
         registry.recordOf(address)
     except Exception as exc:
@@ -268,9 +271,9 @@ def _deploy_one(
         "block": before,
     }
     deployment.save()
-    container = getattr(project, CONTRACT_TYPES[name])
+    contract = container(project, CONTRACT_TYPES[name])
     args = _constructor_args(name, deployment, spec, deployer)
-    instance = account.deploy(container, *args, nonce=nonce)
+    instance = account.deploy(contract, *args, nonce=nonce)
     receipt = w3.eth.get_transaction_receipt(instance.txn_hash)
     block, block_hash = _block_record(w3, int(receipt["blockNumber"]))
     deployment.contracts[name] = ContractRecord(
@@ -291,7 +294,7 @@ def _adopt_pending(deployment: Deployment, name: str, w3: Web3, project: Any) ->
         return False
     address = to_checksum_address(str(pending["address"]))
     code = bytes(w3.eth.get_code(address))
-    expected = getattr(project, CONTRACT_TYPES[name]).contract_type.runtime_bytecode
+    expected = container(project, CONTRACT_TYPES[name]).contract_type.runtime_bytecode
     expected_code = bytes.fromhex(str(expected.bytecode or "0x")[2:]) if expected else b""
     deployment.pending.pop(name, None)
     if not code:
@@ -366,20 +369,22 @@ def _config_steps(
                 if has_role(registry, role, holder, fresh_holders=set()):
                     revokes.append(_revoke(registry_now, role, holder, account, "registry"))
 
-    current_rules = _read_rules(token)
+    current_rules = _read_rules(token, w3)
     if current_rules != spec.rules:
         steps.append(
             Step(
                 "rules",
                 f"set rules {_describe_rules(spec.rules, current_rules)}",
-                lambda: token_now().setRules(spec.rules.as_tuple(), sender=account),
+                lambda: token_now().setRules(_rules_struct(spec.rules), sender=account),
             )
         )
 
     countries: dict[int, CountryRule] = dict(spec.countries)
     for code in previous.get("countries", {}):
         countries.setdefault(int(code), CountryRule())
-    changed = {code: rule for code, rule in countries.items() if _read_country(token, code) != rule}
+    changed = {
+        code: rule for code, rule in countries.items() if _read_country(token, code, w3) != rule
+    }
     if changed:
         codes = sorted(changed)
         text = ", ".join(
@@ -476,22 +481,27 @@ def _instance(project: Any, deployment: Deployment, name: str) -> Any:
     record = deployment.contracts.get(name)
     if record is None:
         return None
-    return getattr(project, CONTRACT_TYPES[name]).at(record.address)
+    return container(project, CONTRACT_TYPES[name]).at(record.address)
 
 
-def _read_rules(token: Any) -> Rules:
+_SET_RULES = function("SecurityToken", "setRules")
+_RULES = function("SecurityToken", "rules")
+_COUNTRY_RULE = function("SecurityToken", "countryRule")
+
+
+def _rules_struct(rules: Rules) -> tuple[Any, ...]:
+    """The ``setRules`` struct from the spec's rules, field by field (the spec spells the ABI's
+    field names in snake_case)."""
+    return _SET_RULES.struct(
+        {name: getattr(rules, snake_case(name)) for name in _SET_RULES.struct_fields()}
+    )
+
+
+def _read_rules(token: Any, w3: Web3) -> Rules:
     if token is None:
         return Rules()
-    r = token.rules()
-    return Rules(
-        require_accreditation=bool(r[0]),
-        country_allow_list=bool(r[1]),
-        max_holders=int(r[2]),
-        holding_period=int(r[3]),
-        max_balance=int(r[4]),
-        max_balance_bps=int(r[5]),
-        min_position=int(r[6]),
-    )
+    current = read(w3, token.address, _RULES)
+    return Rules(**{snake_case(name): value for name, value in current.items()})
 
 
 def _describe_rules(new: Rules, old: Rules) -> str:
@@ -503,11 +513,11 @@ def _describe_rules(new: Rules, old: Rules) -> str:
     return "(" + ", ".join(parts) + ")"
 
 
-def _read_country(token: Any, code: int) -> CountryRule:
+def _read_country(token: Any, code: int, w3: Web3) -> CountryRule:
     if token is None:
         return CountryRule()
-    listed, max_holders, _holders = token.countryRule(code)
-    return CountryRule(listed=bool(listed), max_holders=int(max_holders))
+    rule = read_named(w3, token.address, _COUNTRY_RULE, code)
+    return CountryRule(listed=bool(rule["listed"]), max_holders=int(rule["maxHolders"]))
 
 
 def _doc_key(name: str) -> bytes:

@@ -14,14 +14,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from eth_abi.abi import encode
 from eth_utils.address import to_checksum_address
-from eth_utils.crypto import keccak
 from rich.console import Console
 from rich.table import Table
 
+from sectoken.abi import event, function, function_entries
 from sectoken.chain.batching import DEFAULT_BATCH_SIZE
-from sectoken.chain.logs import event_topic, iter_logs
+from sectoken.chain.logs import iter_logs
+from sectoken.chain.reads import read
 from sectoken.chain.rpc import batch_calls
 from sectoken.chain.suite import Suite, require_role
 from sectoken.errors import SectokenError
@@ -53,11 +53,15 @@ __all__ = [
 ]
 
 ETH = "ETH"
-_IS_PAID = keccak(text="isPaid(uint256,address)")[:4]
-CLAIMED = event_topic("Claimed(uint256,address,address,uint256,uint256)")
-DISTRIBUTION_CREATED = event_topic(
-    "DistributionCreated(uint256,uint256,address,uint256,uint256,uint64,uint16,address,address[])"
-)
+_IS_PAID = function("DividendDistributor", "isPaid")
+_DISTRIBUTION = function("DividendDistributor", "distribution")
+_CREATE = function("DividendDistributor", "createDistribution")
+_CLAIMED = event("DividendDistributor", "Claimed")
+_DISTRIBUTION_CREATED = event("DividendDistributor", "DistributionCreated")
+_PUSH_SKIPPED = event("DividendDistributor", "PushSkipped")
+CLAIMED = _CLAIMED.topic
+DISTRIBUTION_CREATED = _DISTRIBUTION_CREATED.topic
+PUSH_SKIPPED = _PUSH_SKIPPED.topic
 
 
 @dataclass(slots=True)
@@ -110,22 +114,11 @@ class PushReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
-_ERC20_ABI = [
-    {
-        "type": "function",
-        "name": name,
-        "stateMutability": mutability,
-        "inputs": [{"name": f"a{i}", "type": t} for i, t in enumerate(inputs)],
-        "outputs": [{"name": "", "type": out}],
-    }
-    for name, inputs, out, mutability in (
-        ("symbol", [], "string", "view"),
-        ("decimals", [], "uint8", "view"),
-        ("balanceOf", ["address"], "uint256", "view"),
-        ("allowance", ["address", "address"], "uint256", "view"),
-        ("approve", ["address", "uint256"], "bool", "nonpayable"),
-    )
-]
+# The ERC-20 calls a distribution in a token asset needs, as the security token (an ERC-20)
+# declares them in its packaged ABI.
+_ERC20_ABI = function_entries(
+    "SecurityToken", ("symbol", "decimals", "balanceOf", "allowance", "approve")
+)
 
 
 def _erc20(address: str) -> Any:
@@ -185,14 +178,20 @@ def create_distribution(
             f"move its clock: `ape run chain time-travel {format_timestamp(when + 1)}`)",
         )
     excluded_list = [checked_address(a, allow_unchecksummed=True) for a in excluded]
-    params = (
-        record_date_id,
-        asset_address,
-        units,
-        expiry,
-        withholding_bps,
-        checked_address(tax_wallet, allow_unchecksummed=True) if tax_wallet else ZERO_ADDRESS,
-        excluded_list,
+    params = _CREATE.struct(
+        {
+            "recordDateId": record_date_id,
+            "asset": asset_address,
+            "amount": units,
+            "expiry": expiry,
+            "withholdingBps": withholding_bps,
+            "taxWallet": (
+                checked_address(tax_wallet, allow_unchecksummed=True)
+                if tax_wallet
+                else ZERO_ADDRESS
+            ),
+            "excluded": excluded_list,
+        }
     )
     value = units if asset_address == ZERO_ADDRESS else 0
     create = distributor.createDistribution
@@ -213,7 +212,7 @@ def create_distribution(
         )
     if receipt is None:
         receipt = send_tx(suite, create, params, sender=account, value=value, repeat_guard=True)
-    dist_id = indexed_id(receipt, DISTRIBUTION_CREATED, distributor.address)
+    dist_id = indexed_id(receipt, _DISTRIBUTION_CREATED, distributor.address)
     return dist_id, done_from(
         f"distribution {dist_id}: {amount} {symbol} for record date {record_date_id}", receipt
     )
@@ -224,8 +223,8 @@ def distribution_status(suite: Suite, dist_id: int) -> DistributionStatus:
     count = int(distributor.distributionCount())
     if not 1 <= dist_id <= count:
         raise SectokenError(f"distribution {dist_id} does not exist ({count} so far)")
-    info = distributor.distribution(dist_id)
-    asset = to_checksum_address(info[0])
+    info = read(suite.w3, distributor.address, _DISTRIBUTION, dist_id)
+    asset = to_checksum_address(info["asset"])
     if asset == ZERO_ADDRESS:
         symbol, decimals, shown = "ETH", 18, ETH
     else:
@@ -236,26 +235,25 @@ def distribution_status(suite: Suite, dist_id: int) -> DistributionStatus:
         asset=shown,
         asset_symbol=symbol,
         asset_decimals=decimals,
-        record_date_id=int(info[1]),
-        deposit=int(info[2]),
-        eligible_supply=int(info[3]),
-        expiry=int(info[4]),
-        withholding_bps=int(info[5]),
-        tax_wallet=to_checksum_address(info[6]),
-        released=int(info[7]),
-        withheld=int(info[8]),
-        withheld_withdrawn=int(info[9]),
-        reclaimed=int(info[10]),
-        is_reclaimed=bool(info[11]),
+        record_date_id=int(info["recordDateId"]),
+        deposit=int(info["deposit"]),
+        eligible_supply=int(info["eligibleSupply"]),
+        expiry=int(info["expiry"]),
+        withholding_bps=int(info["withholdingBps"]),
+        tax_wallet=to_checksum_address(info["taxWallet"]),
+        released=int(info["released"]),
+        withheld=int(info["withheld"]),
+        withheld_withdrawn=int(info["withheldWithdrawn"]),
+        reclaimed=int(info["reclaimed"]),
+        is_reclaimed=bool(info["isReclaimed"]),
     )
-    topic_id = "0x" + dist_id.to_bytes(32, "big").hex()
     record = suite.deployment.contracts["dividends"]
     status.claims = sum(
         1
         for _ in iter_logs(
             suite.w3,
             address=distributor.address,
-            topics=[CLAIMED, topic_id],
+            topics=_CLAIMED.topic_filter({"id": dist_id}),
             from_block=record.block,
             to_block=int(suite.w3.eth.block_number),
         )
@@ -268,15 +266,11 @@ def unpaid_holders(suite: Suite, dist_id: int, candidates: Iterable[str]) -> lis
     """The candidates not yet paid (nor excluded) in distribution ``dist_id``."""
     distributor = suite.require("dividends")
     wallets = list(candidates)
-    calls = [
-        (distributor.address, _IS_PAID + encode(["uint256", "address"], [dist_id, w]))
-        for w in wallets
-    ]
+    calls = [(distributor.address, _IS_PAID.encode(dist_id, w)) for w in wallets]
     results = batch_calls(suite.w3, calls)
-    return [w for w, raw in zip(wallets, results, strict=True) if not int.from_bytes(raw, "big")]
-
-
-PUSH_SKIPPED = event_topic("PushSkipped(uint256,address,uint8)")
+    return [
+        w for w, raw in zip(wallets, results, strict=True) if not (raw and _IS_PAID.decode_one(raw))
+    ]
 
 
 def _push_skips(logs: Iterable[Any], distributor: str) -> list[tuple[str, int]]:
@@ -284,13 +278,9 @@ def _push_skips(logs: Iterable[Any], distributor: str) -> list[tuple[str, int]]:
     skips: list[tuple[str, int]] = []
     for log in logs:
         topics = [bytes(t) for t in log["topics"]]
-        if (
-            str(log["address"]).lower() == distributor.lower()
-            and len(topics) == 3
-            and "0x" + topics[0].hex() == PUSH_SKIPPED
-        ):
-            holder = to_checksum_address(topics[2][-20:])
-            skips.append((holder, int.from_bytes(bytes(log["data"])[-32:], "big")))
+        if str(log["address"]).lower() == distributor.lower() and _PUSH_SKIPPED.matches(topics):
+            skipped = _PUSH_SKIPPED.decode(topics, bytes(log["data"]))
+            skips.append((to_checksum_address(skipped["holder"]), int(skipped["reason"])))
     return skips
 
 
@@ -386,7 +376,7 @@ def check_can_claim(suite: Suite, holder: str, dist_id: int) -> int:
             f"distribution {dist_id} does not exist ({count} so far)",
             hint="`ape run dividends status ID` shows a distribution; ids start at 1",
         )
-    expiry = int(distributor.distribution(dist_id)[4])
+    expiry = int(read(suite.w3, distributor.address, _DISTRIBUTION, dist_id)["expiry"])
     now = int(suite.w3.eth.get_block("latest")["timestamp"])
     if now >= expiry:
         raise SectokenError(

@@ -15,8 +15,10 @@ from typing import Any
 from eth_utils.crypto import keccak
 from rich.console import Console
 
+from sectoken.abi import AbiEvent, AbiFunction, event, function
 from sectoken.chain.journal import Journal, journal_path
-from sectoken.chain.logs import event_topic, iter_logs
+from sectoken.chain.logs import iter_logs
+from sectoken.chain.reads import read_named
 from sectoken.chain.sending import Sent, TxSender
 from sectoken.chain.suite import Suite, require_role
 from sectoken.errors import SectokenError
@@ -95,6 +97,10 @@ def _hint_for(code: int) -> str | None:
         "REMAINDER_BELOW_MIN_POSITION": "move the whole balance, or keep at least the minimum",
     }
     return hints.get(known.name)
+
+
+def _fn(name: str) -> AbiFunction:
+    return function("SecurityToken", name)
 
 
 def _wallet(text: str, what: str) -> str:
@@ -227,34 +233,35 @@ def send_tx(suite: Suite, call: Any, *args: Any, **kwargs: Any) -> Any:
         raise
 
 
-ISSUED = event_topic("Issued(address,address,uint256,bytes)")
-REDEEMED = event_topic("Redeemed(address,address,uint256,bytes)")
-CONTROLLER_TRANSFER = event_topic("ControllerTransfer(address,address,address,uint256,bytes,bytes)")
-CONTROLLER_REDEMPTION = event_topic("ControllerRedemption(address,address,uint256,bytes,bytes)")
+_ISSUED = event("SecurityToken", "Issued")
+_REDEEMED = event("SecurityToken", "Redeemed")
+_CONTROLLER_TRANSFER = event("SecurityToken", "ControllerTransfer")
+_CONTROLLER_REDEMPTION = event("SecurityToken", "ControllerRedemption")
+_RECORD_DATE_SCHEDULED = event("SecurityToken", "RecordDateScheduled")
+ISSUED = _ISSUED.topic
+REDEEMED = _REDEEMED.topic
+CONTROLLER_TRANSFER = _CONTROLLER_TRANSFER.topic
+CONTROLLER_REDEMPTION = _CONTROLLER_REDEMPTION.topic
+RECORD_DATE_SCHEDULED = _RECORD_DATE_SCHEDULED.topic
+_WALLET_STATE = function("SecurityToken", "walletState")
+#: The argument of the token's operations that carries a reference (ERC-1594/ERC-1644 data).
+_DATA = "data"
 
 
-def _ref(argument: int, topic: str, *indexed: str | None) -> OnChainReference:
-    """The reference goes in argument ``argument``; the event ``topic`` with these indexed
-    addresses (None: the first argument is not indexed) finds it again."""
-    words = [None if a is None else "0x" + bytes(12).hex() + a[2:].lower() for a in indexed]
-    return OnChainReference(argument, (topic, *[w for w in words if w is not None]))
+def _ref(call: AbiFunction, emitted: AbiEvent, indexed: dict[str, str]) -> OnChainReference:
+    """The reference goes in ``call``'s ``data`` argument; the event ``emitted`` with these
+    indexed fields (by name) finds it again."""
+    return OnChainReference(call.input_index(_DATA), tuple(emitted.topic_filter(indexed)))
 
 
-RECORD_DATE_SCHEDULED = "0x" + keccak(text="RecordDateScheduled(uint256,uint64)").hex()
-
-
-def indexed_id(receipt: Any, topic: str, address: str) -> int:
-    """The first indexed argument of the event ``topic`` that ``address`` emitted in ``receipt``
-    (the id of what the transaction created)."""
+def indexed_id(receipt: Any, emitted: AbiEvent, address: str, *, field: str = "id") -> int:
+    """The field ``field`` (default ``id``) of the event ``emitted`` by ``address`` in
+    ``receipt``: the id of what the transaction created."""
     for log in receipt.logs:
-        topics = log["topics"]
-        if (
-            str(log["address"]).lower() == str(address).lower()
-            and topics
-            and "0x" + bytes(topics[0]).hex() == topic
-        ):
-            return int.from_bytes(bytes(topics[1]), "big")
-    raise SectokenError(f"transaction {receipt.txn_hash} did not emit the expected event")
+        topics = [bytes(t) for t in log["topics"]]
+        if str(log["address"]).lower() == str(address).lower() and emitted.matches(topics):
+            return int(emitted.decode(topics, bytes(log["data"]))[field])
+    raise SectokenError(f"transaction {receipt.txn_hash} did not emit {emitted.name}")
 
 
 def _amount(suite: Suite, amount: str | int) -> tuple[int, int]:
@@ -294,7 +301,9 @@ def issue(suite: Suite, account: Any, to: str, amount: str | int, *, data: bytes
         data,
         sender=account,
         check=check,
-        reference=None if data else _ref(2, ISSUED, account.address, receiver),
+        reference=None
+        if data
+        else _ref(_fn("issue"), _ISSUED, {"operator": account.address, "to": receiver}),
         repeat_guard=True,
     )
     return done_from(f"issued {format_units(units, decimals)} to {receiver}", receipt)
@@ -338,7 +347,9 @@ def redeem(suite: Suite, account: Any, amount: str | int, *, data: bytes = b"") 
         data,
         sender=account,
         check=check,
-        reference=None if data else _ref(1, REDEEMED, account.address, account.address),
+        reference=None
+        if data
+        else _ref(_fn("redeem"), _REDEEMED, {"operator": account.address, "from": account.address}),
         repeat_guard=True,
     )
     return done_from(f"redeemed {format_units(units, decimals)} from {account.address}", receipt)
@@ -377,7 +388,7 @@ def force_transfer(
         _reason(reason),
         sender=account,
         check=check,
-        reference=_ref(3, CONTROLLER_TRANSFER, None, src, dst),
+        reference=_ref(_fn("controllerTransfer"), _CONTROLLER_TRANSFER, {"from": src, "to": dst}),
         repeat_guard=True,
     )
     return done_from(
@@ -401,7 +412,7 @@ def force_redeem(
         b"",
         _reason(reason),
         sender=account,
-        reference=_ref(2, CONTROLLER_REDEMPTION, None, wallet),
+        reference=_ref(_fn("controllerRedeem"), _CONTROLLER_REDEMPTION, {"tokenHolder": wallet}),
         repeat_guard=True,
     )
     return done_from(f"forced redemption of {format_units(units, decimals)} from {wallet}", receipt)
@@ -426,7 +437,7 @@ def freeze_wallet(suite: Suite, account: Any, wallet: str, *, frozen: bool = Tru
     target = _wallet(wallet, "wallet")
 
     def check() -> None:
-        if bool(token.walletState(target)[0]) == frozen:
+        if bool(read_named(suite.w3, token.address, _WALLET_STATE, target)["frozen"]) == frozen:
             raise SectokenError(
                 f"{target} is already {'frozen' if frozen else 'not frozen'} on this token; "
                 "nothing to do"
@@ -582,7 +593,7 @@ def schedule_record_date(suite: Suite, account: Any, timestamp: int) -> tuple[in
     receipt = send_tx(
         suite, token.scheduleRecordDate, timestamp, sender=account, check=check, repeat_guard=True
     )
-    record_id = indexed_id(receipt, RECORD_DATE_SCHEDULED, token.address)
+    record_id = indexed_id(receipt, _RECORD_DATE_SCHEDULED, token.address)
     return record_id, done_from(
         f"scheduled record date {record_id} at {format_timestamp(timestamp)}", receipt
     )

@@ -10,12 +10,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from eth_abi.abi import decode
 from eth_utils.crypto import keccak
 from rich.console import Console
 from rich.table import Table
 
-from sectoken.chain.logs import event_topic, iter_logs
+from sectoken.abi import event, function
+from sectoken.chain.logs import iter_logs
+from sectoken.chain.reads import read
 from sectoken.chain.suite import Suite, require_role
 from sectoken.errors import SectokenError
 from sectoken.jobs.operations import Done, done_from, indexed_id, send_tx
@@ -33,8 +34,11 @@ __all__ = [
     "print_results",
 ]
 
-_BALLOT_PARAMS = "(string,string,bytes32,string[],uint256,uint64,uint64,uint16,uint16,address[])"
-BALLOT_CREATED = event_topic(f"BallotCreated(uint256,uint256,uint256,{_BALLOT_PARAMS})")
+_BALLOT_CREATED = event("ShareholderVoting", "BallotCreated")
+BALLOT_CREATED = _BALLOT_CREATED.topic
+_CREATE = function("ShareholderVoting", "createBallot")
+_BALLOT = function("ShareholderVoting", "ballot")
+_OUTCOME = function("ShareholderVoting", "outcome")
 
 
 @dataclass(slots=True)
@@ -103,26 +107,30 @@ def create_ballot(
             f"record date {record_date_id} does not exist",
             hint="schedule one first: `ape run token record-date WHEN`",
         )
-    digest = document_hash if document_hash is not None else keccak(text=document_uri or title)
-    params = (
-        title,
-        document_uri,
-        digest,
-        list(options),
-        record_date_id,
-        start,
-        end,
-        quorum_bps,
-        threshold_bps,
-        [checked_address(a, allow_unchecksummed=True) for a in excluded],
+    digest = (
+        document_hash if document_hash is not None else keccak((document_uri or title).encode())
     )
+    fields = {
+        "title": title,
+        "documentURI": document_uri,
+        "documentHash": digest,
+        "options": list(options),
+        "recordDateId": record_date_id,
+        "start": start,
+        "end": end,
+        "quorumBps": quorum_bps,
+        "thresholdBps": threshold_bps,
+        "excluded": [checked_address(a, allow_unchecksummed=True) for a in excluded],
+    }
+    params = _CREATE.struct(fields)
     # The start often defaults to "now", which a re-run computes differently: the operation is
     # identified by everything else.
-    key = ("createBallot", params[:5], params[6:])
+    at = _CREATE.struct_fields().index("start")
+    key = ("createBallot", params[:at], params[at + 1 :])
     receipt = send_tx(
         suite, voting.createBallot, params, sender=account, key=key, repeat_guard=True
     )
-    ballot_id = indexed_id(receipt, BALLOT_CREATED, voting.address)
+    ballot_id = indexed_id(receipt, _BALLOT_CREATED, voting.address)
     return ballot_id, done_from(
         f"ballot {ballot_id}: {title!r} ({len(options)} options, record date {record_date_id})",
         receipt,
@@ -141,8 +149,10 @@ def check_can_vote(suite: Suite, voter: str, ballot_id: int, option: int) -> Non
             f"ballot {ballot_id} does not exist ({count} so far)",
             hint="`ape run vote results ID` shows a ballot; ids start at 1",
         )
-    info = voting.ballot(ballot_id)
-    record_date_id, start, end, option_count = (int(info[i]) for i in range(4))
+    info = read(suite.w3, voting.address, _BALLOT, ballot_id)
+    record_date_id, start, end, option_count = (
+        int(info[name]) for name in ("recordDateId", "start", "end", "optionCount")
+    )
     now = int(suite.w3.eth.get_block("latest")["timestamp"])
     if now < start:
         raise SectokenError(
@@ -199,37 +209,38 @@ def ballot_results(suite: Suite, ballot_id: int) -> BallotResults:
     count = int(voting.ballotCount())
     if not 1 <= ballot_id <= count:
         raise SectokenError(f"ballot {ballot_id} does not exist ({count} so far)")
-    info = voting.ballot(ballot_id)
-    title, uri, options = "", "", [f"option {i}" for i in range(int(info[3]))]
+    info = read(suite.w3, voting.address, _BALLOT, ballot_id)
+    title, uri, options = "", "", [f"option {i}" for i in range(int(info["optionCount"]))]
     record = suite.deployment.contracts["voting"]
     for log in iter_logs(
         suite.w3,
         address=voting.address,
-        topics=[BALLOT_CREATED, "0x" + ballot_id.to_bytes(32, "big").hex()],
+        topics=_BALLOT_CREATED.topic_filter({"id": ballot_id}),
         from_block=record.block,
         to_block=int(suite.w3.eth.block_number),
     ):
-        _eligible, params = decode(["uint256", _BALLOT_PARAMS], log.data)
-        title, uri, options = str(params[0]), str(params[1]), [str(o) for o in params[3]]
-    outcome = voting.outcome(ballot_id)
+        params = _BALLOT_CREATED.decode(log.topics, log.data)["params"]
+        title, uri = str(params["title"]), str(params["documentURI"])
+        options = [str(o) for o in params["options"]]
+    outcome = read(suite.w3, voting.address, _OUTCOME, ballot_id)
     return BallotResults(
         id=ballot_id,
         title=title,
         document_uri=uri,
         options=options,
-        record_date_id=int(info[0]),
-        start=int(info[1]),
-        end=int(info[2]),
-        quorum_bps=int(info[4]),
-        threshold_bps=int(info[5]),
-        eligible_supply=int(info[6]),
+        record_date_id=int(info["recordDateId"]),
+        start=int(info["start"]),
+        end=int(info["end"]),
+        quorum_bps=int(info["quorumBps"]),
+        threshold_bps=int(info["thresholdBps"]),
+        eligible_supply=int(info["eligibleSupply"]),
         tallies=[int(t) for t in voting.tallies(ballot_id)],
-        turnout=int(outcome[5]),
-        ended=bool(outcome[0]),
-        quorum_reached=bool(outcome[1]),
-        tie=bool(outcome[2]),
-        winning_option=int(outcome[3]),
-        passed=bool(outcome[4]),
+        turnout=int(outcome["turnout"]),
+        ended=bool(outcome["ended"]),
+        quorum_reached=bool(outcome["quorumReached"]),
+        tie=bool(outcome["tie"]),
+        winning_option=int(outcome["winningOption"]),
+        passed=bool(outcome["passed"]),
         decimals=int(token.decimals()),
     )
 

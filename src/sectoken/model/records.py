@@ -1,9 +1,13 @@
 """The investor registry's packed record: one uint256 word per wallet.
 
-Layout (see ``contracts/interfaces/IInvestorRegistry.sol``)::
+This is the one place in Python that packs and unpacks the word. The registry stores the fields
+of its ``Investor`` struct (what the ABI's ``investor`` view returns) packed in declaration order
+from bit 0, each as wide as its type (see ``contracts/interfaces/IInvestorRegistry.sol``); the
+layout below is computed from that struct in the packaged ABI, so a change of a field's width
+in the contract moves it here too::
 
-    bits   0..63   kyc_expiry    unix seconds; verified while block.timestamp < kyc_expiry
-    bits  64..127  lockup_until  unix seconds; tokens cannot leave the wallet before it
+    bits   0..63   kycExpiry     unix seconds; verified while block.timestamp < kyc_expiry
+    bits  64..127  lockupUntil   unix seconds; tokens cannot leave the wallet before it
     bits 128..143  country       ISO 3166-1 numeric, 1..999 (0 means "no record")
     bits 144..151  flags         1 accredited, 2 qualified purchaser, 4 affiliate, 8 withholding
     bit  152       frozen        investor-level freeze (every token)
@@ -15,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntFlag
 
+from sectoken.abi import bit_width, function
 from sectoken.errors import SectokenError
 
 __all__ = [
@@ -22,18 +27,38 @@ __all__ = [
     "InvestorFlag",
     "InvestorRecord",
     "RecordError",
+    "country_of",
     "pack",
+    "record_layout",
     "unpack",
 ]
 
-MAX_UINT64 = (1 << 64) - 1
 
-_KYC_SHIFT = 0
-_LOCKUP_SHIFT = 64
-_COUNTRY_SHIFT = 128
-_FLAGS_SHIFT = 144
-_FROZEN_SHIFT = 152
-_USED_BITS = 153
+def record_layout() -> dict[str, tuple[int, int]]:
+    """Field name (the ABI's) to (shift, bits) in the packed word, from the ``Investor`` struct
+    that ``InvestorRegistry.investor`` returns."""
+    (struct,) = function("InvestorRegistry", "investor").outputs
+    layout: dict[str, tuple[int, int]] = {}
+    shift = 0
+    for field in struct["components"]:
+        bits = bit_width(str(field["type"]))
+        layout[str(field["name"])] = (shift, bits)
+        shift += bits
+    return layout
+
+
+_LAYOUT = record_layout()
+_KYC_SHIFT, _KYC_BITS = _LAYOUT["kycExpiry"]
+_LOCKUP_SHIFT, _LOCKUP_BITS = _LAYOUT["lockupUntil"]
+_COUNTRY_SHIFT, _COUNTRY_BITS = _LAYOUT["country"]
+_FLAGS_SHIFT, _FLAGS_BITS = _LAYOUT["flags"]
+_FROZEN_SHIFT, _FROZEN_BITS = _LAYOUT["frozen"]
+_USED_BITS = sum(bits for _shift, bits in _LAYOUT.values())
+_COUNTRY_MASK = (1 << _COUNTRY_BITS) - 1
+_FLAGS_MASK = (1 << _FLAGS_BITS) - 1
+
+#: The largest timestamp a record holds (kycExpiry and lockupUntil are as wide as each other).
+MAX_UINT64 = (1 << _KYC_BITS) - 1
 
 
 class RecordError(SectokenError, ValueError):
@@ -119,17 +144,22 @@ def unpack(word: int) -> InvestorRecord:
     if not 0 < word < (1 << 256):
         raise RecordError(f"{word} is not a uint256")
     if word >> _USED_BITS:
-        raise RecordError(f"record {word:#x} has bits set above bit 152")
-    flags = (word >> _FLAGS_SHIFT) & 0xFF
+        raise RecordError(f"record {word:#x} has bits set above bit {_USED_BITS - 1}")
+    flags = (word >> _FLAGS_SHIFT) & _FLAGS_MASK
     if flags & ~_KNOWN_FLAGS:
         raise RecordError(f"record {word:#x} has reserved flag bits set ({flags:#04x})")
     return InvestorRecord(
         kyc_expiry=(word >> _KYC_SHIFT) & MAX_UINT64,
-        lockup_until=(word >> _LOCKUP_SHIFT) & MAX_UINT64,
-        country=(word >> _COUNTRY_SHIFT) & 0xFFFF,
+        lockup_until=(word >> _LOCKUP_SHIFT) & ((1 << _LOCKUP_BITS) - 1),
+        country=(word >> _COUNTRY_SHIFT) & _COUNTRY_MASK,
         accredited=bool(flags & InvestorFlag.ACCREDITED),
         qualified_purchaser=bool(flags & InvestorFlag.QUALIFIED_PURCHASER),
         affiliate=bool(flags & InvestorFlag.AFFILIATE),
         withholding=bool(flags & InvestorFlag.WITHHOLDING),
         frozen=bool((word >> _FROZEN_SHIFT) & 1),
     )
+
+
+def country_of(word: int) -> int:
+    """The country field of a stored word (0 for no record); no validation, for bulk reads."""
+    return (int(word) >> _COUNTRY_SHIFT) & _COUNTRY_MASK

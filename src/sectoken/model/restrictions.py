@@ -2,9 +2,9 @@
 
 ``RESTRICTIONS`` mirrors ``contracts/compliance/Restrictions.sol`` (the end-to-end tests check the
 mirror against ``messageForTransferRestriction`` on chain). ``ErrorDecoder`` turns revert data
-(a custom error, ``Error(string)`` or ``Panic(uint256)``) into the error's name and arguments,
-using the ABIs of the contracts involved, and ``explain`` turns any exception raised while
-sending into one line a person can act on.
+(a custom error, or Solidity's built-in ``Error`` with a message or ``Panic`` with a code) into
+the error's name and arguments, using the packaged ABIs of the contracts involved, and
+``explain`` turns any exception raised while sending into one line a person can act on.
 """
 
 from __future__ import annotations
@@ -16,7 +16,14 @@ from typing import Any
 
 from eth_abi.abi import decode
 from eth_utils.address import to_checksum_address
-from eth_utils.crypto import keccak
+
+from sectoken.abi import (
+    builtin_error_entries,
+    canonical_type,
+    entry_selector,
+    role_id,
+    role_names,
+)
 
 __all__ = [
     "RESTRICTIONS",
@@ -116,14 +123,8 @@ RESTRICTIONS: dict[int, Restriction] = {
     )
 }
 
-_ROLES = (
-    "ISSUER_ROLE",
-    "COMPLIANCE_ROLE",
-    "CONTROLLER_ROLE",
-    "PAUSER_ROLE",
-)
-ROLE_NAMES: dict[bytes, str] = {keccak(text=name): name for name in _ROLES}
-ROLE_NAMES[b"\x00" * 32] = "DEFAULT_ADMIN_ROLE"
+#: Every role the suite's contracts declare, by its bytes32 id (from the packaged ABI).
+ROLE_NAMES: dict[bytes, str] = {role_id(name): name for name in role_names()}
 
 
 def role_name(role: bytes | bytearray | str) -> str:
@@ -134,11 +135,7 @@ def role_name(role: bytes | bytearray | str) -> str:
 
 def abi_type(param: Mapping[str, Any]) -> str:
     """The canonical type of an ABI parameter (tuples expanded)."""
-    kind = str(param["type"])
-    if kind.startswith("tuple"):
-        inner = ",".join(abi_type(c) for c in param.get("components", []))
-        return f"({inner}){kind[5:]}"
-    return kind
+    return canonical_type(param)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,8 +158,6 @@ class DecodedError:
         return f"{sig}: {self.explanation}" if self.explanation else sig
 
 
-_ERROR_STRING = bytes.fromhex("08c379a0")
-_PANIC = bytes.fromhex("4e487b71")
 _PANICS = {
     0x01: "assertion failed",
     0x11: "arithmetic overflow or underflow",
@@ -178,12 +173,20 @@ _HEX_DATA = re.compile(r"0x[0-9a-fA-F]{8}(?:[0-9a-fA-F]{64})*\b")
 
 
 class ErrorDecoder:
-    """Decodes revert data with the custom errors of the given ABIs (JSON ABI lists)."""
+    """Decodes revert data with the custom errors of the given ABIs (JSON ABI lists), and
+    Solidity's built-in ``Error`` (a message) and ``Panic`` (a code)."""
 
     def __init__(self, abis: Iterable[Sequence[Mapping[str, Any]]] = ()) -> None:
         self._errors: dict[bytes, tuple[str, list[str], list[str]]] = {}
+        self.add_abi(builtin_error_entries())
+        self._builtin = len(self._errors)
         for abi in abis:
             self.add_abi(abi)
+
+    @classmethod
+    def from_abi_entries(cls, entries: Iterable[Mapping[str, Any]]) -> ErrorDecoder:
+        """From ABI entries (e.g. ``sectoken.abi.error_entries()``); non-errors are ignored."""
+        return cls([list(entries)])
 
     def add_abi(self, abi: Sequence[Mapping[str, Any]]) -> None:
         for item in abi:
@@ -192,8 +195,7 @@ class ErrorDecoder:
             inputs = list(item.get("inputs", []))
             types = [abi_type(p) for p in inputs]
             names = [str(p.get("name") or f"arg{i}") for i, p in enumerate(inputs)]
-            selector = keccak(text=f"{item['name']}({','.join(types)})")[:4]
-            self._errors[selector] = (str(item["name"]), types, names)
+            self._errors[entry_selector(item)] = (str(item["name"]), types, names)
 
     @classmethod
     def from_contract_types(cls, contract_types: Iterable[Any]) -> ErrorDecoder:
@@ -208,27 +210,20 @@ class ErrorDecoder:
         return decoder
 
     def __len__(self) -> int:
-        return len(self._errors)
+        """The number of custom errors known (the two built-in ones not counted)."""
+        return len(self._errors) - self._builtin
 
     def decode(self, data: bytes | bytearray | str) -> DecodedError | None:
         """The error in ``data`` (selector + ABI-encoded arguments), None if unknown."""
         raw = _to_bytes(data)
         if len(raw) < 4:
             return None
-        selector, body = raw[:4], raw[4:]
+        known = self._errors.get(raw[:4])
+        if known is None:
+            return None
+        name, types, names = known
         try:
-            if selector == _ERROR_STRING:
-                (text,) = decode(["string"], body)
-                return DecodedError("Error", (("message", text),), str(text))
-            if selector == _PANIC:
-                (code,) = decode(["uint256"], body)
-                what = _PANICS.get(int(code), "unknown panic")
-                return DecodedError("Panic", (("code", int(code)),), what)
-            known = self._errors.get(selector)
-            if known is None:
-                return None
-            name, types, names = known
-            values = decode(types, body)
+            values = decode(types, raw[4:])
         except Exception:
             return None
         args = tuple(zip(names, (_normalise(v) for v in values), strict=True))
@@ -289,6 +284,10 @@ class ErrorDecoder:
 
 def _explain(name: str, args: Mapping[str, Any]) -> str:
     """The readable sentence for errors whose meaning is worth spelling out."""
+    if name == "Error":
+        return str(args.get("message", ""))
+    if name == "Panic":
+        return _PANICS.get(int(args.get("code", -1)), "unknown panic")
     if name == "TransferRestricted":
         code = int(args.get("code", -1))
         known = RESTRICTIONS.get(code)
