@@ -14,14 +14,16 @@ from typing import Any
 from eth_utils.crypto import keccak
 from web3 import Web3
 
+from sectoken.errors import SectokenError
+
 __all__ = ["DEFAULT_PAGE_SIZE", "Log", "LogQueryError", "event_topic", "iter_logs"]
 
 DEFAULT_PAGE_SIZE = 10_000
 _GROW_AFTER = 4
 
 
-class LogQueryError(RuntimeError):
-    """The node refused even a one-block log query."""
+class LogQueryError(SectokenError, RuntimeError):
+    """The node refused even a one-block log query (a ``RuntimeError`` too, as it was)."""
 
 
 def event_topic(signature: str) -> str:
@@ -68,7 +70,8 @@ def iter_logs(
         except Exception as exc:
             if size == 1:
                 raise LogQueryError(
-                    f"the node refused eth_getLogs for block {start}: {exc}"
+                    f"the node refused eth_getLogs for block {start}: {exc}",
+                    hint="use a node that serves event logs (an archive or your own node)",
                 ) from exc
             size = max(1, size // 2)
             accepted = 0
