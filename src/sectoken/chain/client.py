@@ -28,7 +28,7 @@ from typing import Any
 from web3 import Web3
 
 from sectoken.abi import AbiEvent, AbiFunction, contract_abi, error_entries, event, function
-from sectoken.chain.logs import DEFAULT_PAGE_SIZE, Log, iter_logs
+from sectoken.chain.logs import DEFAULT_PAGE_SIZE, Log, iter_logs, parse_log
 from sectoken.chain.rpc import DEFAULT_CHUNK, batch_requests, block_param
 from sectoken.errors import SectokenError
 from sectoken.model.restrictions import DecodedError, ErrorDecoder
@@ -38,6 +38,7 @@ __all__ = [
     "ChainClient",
     "DecodedLog",
     "Read",
+    "Receipt",
     "Reply",
     "RpcError",
 ]
@@ -168,6 +169,42 @@ class DecodedLog:
         return self.log.address
 
 
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """A mined transaction's receipt, parsed from the node's JSON (no web3 formatting)."""
+
+    transaction_hash: str
+    status: int
+    gas_used: int
+    block_number: int
+    logs: list[Log]
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 1
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> Receipt:
+        return cls(
+            transaction_hash=str(raw["transactionHash"]),
+            status=int(str(raw["status"]), 16),
+            gas_used=int(str(raw["gasUsed"]), 16),
+            block_number=int(str(raw["blockNumber"]), 16),
+            logs=[parse_log(item) for item in raw.get("logs") or []],
+        )
+
+    def logs_of(self, contract: str, address: str, name: str) -> list[dict[str, Any]]:
+        """The fields of each ``contract.name`` event emitted by ``address``, in order."""
+        abi = event(contract, name)
+        return [
+            abi.decode(log.topics, log.data)
+            for log in self.logs
+            if log.address.lower() == address.lower()
+            and log.topics
+            and "0x" + log.topics[0].hex() == abi.topic
+        ]
+
+
 @dataclass
 class ChainClient:
     """Raw JSON-RPC to one node through a web3 provider (see the module docstring for why).
@@ -277,6 +314,28 @@ class ChainClient:
             out.append((False, data))
         return out
 
+    def call(
+        self,
+        to: str,
+        data: bytes,
+        *,
+        sender: str | None = None,
+        value: int = 0,
+        gas: int | None = None,
+        block: int | str = "latest",
+    ) -> tuple[bool, bytes]:
+        """One ``eth_call`` of ready calldata: (True, return data) or (False, revert data)."""
+        tx = _tx(sender, to, data, value, gas, None)
+        reply = self._reply("eth_call", self._send("eth_call", [tx, block_param(block)]))
+        if reply.ok:
+            return True, reply.data
+        revert = reply.revert_data
+        if revert is not None:
+            return False, revert
+        if "revert" in reply.message.lower():  # a revert without data (e.g. bad calldata)
+            return False, b""
+        raise RpcError("eth_call", reply.error)
+
     @staticmethod
     def _decode_output(fn: AbiFunction, data: bytes, named: bool) -> Any:
         if named:
@@ -299,7 +358,8 @@ class ChainClient:
     ) -> Iterator[DecodedLog]:
         """The logs of ``contract`` at ``address`` in block order, decoded by event name.
 
-        ``events`` restricts the query to those events (all of the contract's when None);
+        ``events`` restricts the query to those events (all of the contract's when None: then a
+        log that is none of them is an error, as the address or the ABI is wrong);
         ``topics`` adds filters for the indexed fields (topic 1 onwards). Queries are paged
         (``iter_logs``: a refused page is halved and retried).
         """
@@ -316,7 +376,10 @@ class ChainClient:
         ):
             abi = by_topic.get("0x" + log.topics[0].hex()) if log.topics else None
             if abi is None:
-                continue  # an anonymous event, or one of another contract at the same address
+                raise SectokenError(
+                    f"a log at {log.address} (block {log.block_number}) is no event of {contract}",
+                    hint="is the address right, and the installed sectoken the contracts' version?",
+                )
             yield DecodedLog(contract, abi.name, abi.decode(log.topics, log.data), log)
 
     @staticmethod
@@ -396,13 +459,29 @@ class ChainClient:
         )
         return [str(r.value()) for r in replies]
 
-    def wait_receipt(self, tx_hash: str, *, timeout: float = 30) -> dict[str, Any]:
-        """The receipt of ``tx_hash`` as the node returns it (polled until it is mined)."""
+    def transact(
+        self,
+        sender: str,
+        to: str,
+        data: bytes,
+        *,
+        value: int = 0,
+        gas: int | None = None,
+        timeout: float = 30,
+    ) -> Receipt:
+        """``send_transaction`` then ``wait_receipt``: the mined receipt (a revert is mined with
+        status 0; it does not raise)."""
+        tx_hash = self.send_transaction(sender, to, data, value=value, gas=gas)
+        return self.wait_receipt(tx_hash, timeout=timeout)
+
+    def wait_receipt(self, tx_hash: str, *, timeout: float = 30) -> Receipt:
+        """The receipt of ``tx_hash``, polled until it is mined (a dev node that automines may
+        answer the send before it stores the block)."""
         deadline = time.monotonic() + timeout
         while True:
             receipt = self.request("eth_getTransactionReceipt", [tx_hash])
             if receipt is not None:
-                return dict(receipt)
+                return Receipt.from_json(receipt)
             if time.monotonic() > deadline:
                 raise SectokenError(f"transaction {tx_hash} was not mined within {timeout:g} s")
             time.sleep(0.001)
@@ -414,9 +493,13 @@ class ChainClient:
 
 
 def _tx(
-    sender: str, to: str, data: bytes, value: int, gas: int | None, nonce: int | None
+    sender: str | None, to: str, data: bytes, value: int, gas: int | None, nonce: int | None
 ) -> dict[str, str]:
-    tx = {"from": sender, "to": to, "data": "0x" + bytes(data).hex(), "value": hex(value)}
+    tx = {"to": to, "data": "0x" + bytes(data).hex()}
+    if sender is not None:
+        tx["from"] = sender
+    if value:
+        tx["value"] = hex(value)
     if gas is not None:
         tx["gas"] = hex(gas)
     if nonce is not None:

@@ -7,7 +7,7 @@ the smaller size until the node has accepted several pages in a row, then grow a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +16,7 @@ from web3 import Web3
 
 from sectoken.errors import SectokenError
 
-__all__ = ["DEFAULT_PAGE_SIZE", "Log", "LogQueryError", "event_topic", "iter_logs"]
+__all__ = ["DEFAULT_PAGE_SIZE", "Log", "LogQueryError", "event_topic", "iter_logs", "parse_log"]
 
 DEFAULT_PAGE_SIZE = 10_000
 _GROW_AFTER = 4
@@ -102,14 +102,16 @@ def _get_logs(
     response: Any = w3.provider.make_request("eth_getLogs", [params])  # type: ignore[arg-type]
     if response.get("error"):
         raise RuntimeError(str(response["error"]))
-    return [
-        Log(
-            address=str(item["address"]),
-            topics=tuple(bytes.fromhex(t[2:]) for t in item["topics"]),
-            data=bytes.fromhex(str(item["data"])[2:]),
-            block_number=int(item["blockNumber"], 16),
-            log_index=int(item["logIndex"], 16),
-            transaction_hash=str(item.get("transactionHash") or ""),
-        )
-        for item in response["result"]
-    ]
+    return [parse_log(item) for item in response["result"]]
+
+
+def parse_log(item: Mapping[str, Any]) -> Log:
+    """A ``Log`` from one log object of the node's JSON (``eth_getLogs``, a receipt's logs)."""
+    return Log(
+        address=str(item["address"]),
+        topics=tuple(bytes.fromhex(t[2:]) for t in item["topics"]),
+        data=bytes.fromhex(str(item["data"])[2:]),
+        block_number=int(item["blockNumber"], 16),
+        log_index=int(item["logIndex"], 16),
+        transaction_hash=str(item.get("transactionHash") or ""),
+    )
