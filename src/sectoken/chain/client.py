@@ -178,10 +178,16 @@ class Receipt:
     gas_used: int
     block_number: int
     logs: list[Log]
+    effective_gas_price: int = 0
 
     @property
     def ok(self) -> bool:
         return self.status == 1
+
+    @property
+    def fee(self) -> int:
+        """What the sender paid for gas (wei)."""
+        return self.gas_used * self.effective_gas_price
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> Receipt:
@@ -191,6 +197,7 @@ class Receipt:
             gas_used=int(str(raw["gasUsed"]), 16),
             block_number=int(str(raw["blockNumber"]), 16),
             logs=[parse_log(item) for item in raw.get("logs") or []],
+            effective_gas_price=int(str(raw.get("effectiveGasPrice") or "0x0"), 16),
         )
 
     def logs_of(self, contract: str, address: str, name: str) -> list[dict[str, Any]]:
@@ -283,10 +290,16 @@ class ChainClient:
         return self.read_many([Read(address, contract, name, tuple(args))], block=block)[0]
 
     def read_many(
-        self, reads: Sequence[Read], *, block: int | str = "latest", named: bool = False
+        self,
+        reads: Sequence[Read],
+        *,
+        block: int | str = "latest",
+        named: bool = False,
+        unwrap: bool = True,
     ) -> list[Any]:
         """Each read's decoded result, in order, in JSON-RPC batches; a single output comes
-        unwrapped, several as a tuple (``named=True``: a dict keyed by the ABI's output names).
+        unwrapped (``unwrap=False``: every result is a tuple), several as a tuple
+        (``named=True``: a dict keyed by the ABI's output names).
         The first failed read raises ``CallFailed`` naming it and its decoded revert."""
         replies = self.request_many([r.request(block) for r in reads])
         out: list[Any] = []
@@ -294,7 +307,7 @@ class ChainClient:
             if not reply.ok:
                 data = reply.revert_data
                 raise CallFailed(read, reply, self.decode_revert(data) if data else None)
-            out.append(self._decode_output(read.function, reply.data, named))
+            out.append(self._decode_output(read.function, reply.data, named, unwrap))
         return out
 
     def try_read_many(
@@ -305,13 +318,31 @@ class ChainClient:
         replies = self.request_many([r.request(block) for r in reads])
         out: list[tuple[bool, bytes]] = []
         for read, reply in zip(reads, replies, strict=True):
-            if reply.ok:
-                out.append((True, reply.data))
-                continue
-            data = reply.revert_data
-            if data is None:
+            outcome = _outcome(reply)
+            if outcome is None:
                 raise CallFailed(read, reply, None)
-            out.append((False, data))
+            out.append(outcome)
+        return out
+
+    def try_calls(
+        self,
+        calls: Sequence[tuple[str, bytes]],
+        *,
+        sender: str | None = None,
+        block: int | str = "latest",
+    ) -> list[tuple[bool, bytes]]:
+        """``try_read_many`` for ready calldata (``(to, data)`` pairs), e.g. for contracts that
+        are not the suite's (calldata from Ape's encoder)."""
+        tag = block_param(block)
+        replies = self.request_many(
+            [("eth_call", [_tx(sender, to, data, 0, None, None), tag]) for to, data in calls]
+        )
+        out: list[tuple[bool, bytes]] = []
+        for reply in replies:
+            outcome = _outcome(reply)
+            if outcome is None:
+                raise RpcError("eth_call", reply.error)
+            out.append(outcome)
         return out
 
     def call(
@@ -327,21 +358,17 @@ class ChainClient:
         """One ``eth_call`` of ready calldata: (True, return data) or (False, revert data)."""
         tx = _tx(sender, to, data, value, gas, None)
         reply = self._reply("eth_call", self._send("eth_call", [tx, block_param(block)]))
-        if reply.ok:
-            return True, reply.data
-        revert = reply.revert_data
-        if revert is not None:
-            return False, revert
-        if "revert" in reply.message.lower():  # a revert without data (e.g. bad calldata)
-            return False, b""
-        raise RpcError("eth_call", reply.error)
+        outcome = _outcome(reply)
+        if outcome is None:
+            raise RpcError("eth_call", reply.error)
+        return outcome
 
     @staticmethod
-    def _decode_output(fn: AbiFunction, data: bytes, named: bool) -> Any:
+    def _decode_output(fn: AbiFunction, data: bytes, named: bool, unwrap: bool) -> Any:
         if named:
             return fn.decode_named(data)
         values = fn.decode(data)
-        return values[0] if len(values) == 1 else values
+        return values[0] if unwrap and len(values) == 1 else values
 
     # ------------------------------------------------------------------ logs
 
@@ -490,6 +517,19 @@ class ChainClient:
         """The revert data of a mined, failed transaction (from the node's call tracer)."""
         trace = self.request("debug_traceTransaction", [tx_hash, {"tracer": "callTracer"}])
         return bytes.fromhex(str(trace.get("output") or "0x").removeprefix("0x"))
+
+
+def _outcome(reply: Reply) -> tuple[bool, bytes] | None:
+    """(True, return data), (False, revert data), or None when the call failed without reverting
+    (the node refused it: bad parameters, out of gas, no such block)."""
+    if reply.ok:
+        return True, reply.data
+    revert = reply.revert_data
+    if revert is not None:
+        return False, revert
+    if "revert" in reply.message.lower():  # a revert without data (e.g. calldata it cannot read)
+        return False, b""
+    return None
 
 
 def _tx(
