@@ -465,26 +465,70 @@ class ChainClient:
     ) -> str:
         """``eth_sendTransaction`` from an account the node holds or impersonates (a local dev
         node): the transaction hash. Signing accounts send through Ape, not through here."""
-        return str(self.request("eth_sendTransaction", [_tx(sender, to, data, value, gas, nonce)]))
+        tx = _tx(sender, to, data, value, gas, nonce)
+        return str(self.request("eth_sendTransaction", [tx]))
 
     def send_transactions(
         self,
         sender: str,
-        to: str,
-        calldata: Sequence[bytes],
+        calls: Sequence[tuple[str, bytes]],
         *,
         gas: int,
         nonce: int,
+        gas_price: int | None = None,
     ) -> list[str]:
-        """Many ``eth_sendTransaction`` in JSON-RPC batches, nonces ``nonce, nonce + 1, ...``;
-        raises on the first refusal."""
+        """Many ``eth_sendTransaction`` of ``(to, calldata)`` in JSON-RPC batches, with nonces
+        ``nonce, nonce + 1, ...``; raises on the first refusal."""
         replies = self.request_many(
             [
-                ("eth_sendTransaction", [_tx(sender, to, data, 0, gas, nonce + i)])
-                for i, data in enumerate(calldata)
+                ("eth_sendTransaction", [_tx(sender, to, data, 0, gas, nonce + i, gas_price)])
+                for i, (to, data) in enumerate(calls)
             ]
         )
         return [str(r.value()) for r in replies]
+
+    def send_in_blocks(
+        self,
+        sender: str,
+        calls: Sequence[tuple[str, bytes]],
+        *,
+        gas: int,
+        block_gas: int = 25_000_000,
+        gas_price: int | None = None,
+    ) -> int:
+        """Set-up at scale on a local dev node: ``calls`` from an account the node signs for,
+        sent with automine off in JSON-RPC batches of about one block each, a block mined after
+        each batch (a small pending pool keeps Anvil fast). Returns the number of blocks mined.
+
+        10,000 issuances take about a minute this way, against many minutes through Ape (one
+        awaited transaction each). Raises if any transaction was refused or did not land.
+        """
+        self.request("evm_setAutomine", [False])
+        mined = 0
+        try:
+            nonce = int(str(self.request("eth_getTransactionCount", [sender, "pending"])), 16)
+            per_block = max(1, block_gas // gas)
+            for start in range(0, len(calls), per_block):
+                part = calls[start : start + per_block]
+                self.send_transactions(
+                    sender, part, gas=gas, nonce=nonce + start, gas_price=gas_price
+                )
+                self.request("evm_mine", [])
+                mined += 1
+            target = nonce + len(calls)
+            while self._nonce(sender) < target:
+                if mined > len(calls) + 10:
+                    raise SectokenError(
+                        f"{target - self._nonce(sender)} transactions from {sender} did not land"
+                    )
+                self.request("evm_mine", [])
+                mined += 1
+        finally:
+            self.request("evm_setAutomine", [True])
+        return mined
+
+    def _nonce(self, sender: str) -> int:
+        return int(str(self.request("eth_getTransactionCount", [sender, "latest"])), 16)
 
     def transact(
         self,
@@ -533,7 +577,13 @@ def _outcome(reply: Reply) -> tuple[bool, bytes] | None:
 
 
 def _tx(
-    sender: str | None, to: str, data: bytes, value: int, gas: int | None, nonce: int | None
+    sender: str | None,
+    to: str,
+    data: bytes,
+    value: int,
+    gas: int | None,
+    nonce: int | None,
+    gas_price: int | None = None,
 ) -> dict[str, str]:
     tx = {"to": to, "data": "0x" + bytes(data).hex()}
     if sender is not None:
@@ -544,6 +594,8 @@ def _tx(
         tx["gas"] = hex(gas)
     if nonce is not None:
         tx["nonce"] = hex(nonce)
+    if gas_price is not None:
+        tx["gasPrice"] = hex(gas_price)
     return tx
 
 
