@@ -143,7 +143,7 @@ def scenario(ape: Any, n: int, offset: int, clock: int) -> dict[str, int]:
     # push to the same number of holders in both suites; payees funded, as real wallets are
     pushed = others[1 : 1 + PUSH_BATCH]
     for a in pushed:
-        chain.provider.make_request("anvil_setBalance", [a, hex(10**16)])
+        chain.provider.set_balance(a, 10**16)
     rows[f"push ETH, per holder (batch of {PUSH_BATCH})"] = (
         d.push(4, pushed, sender=admin).gas_used // PUSH_BATCH
     )

@@ -279,7 +279,7 @@ class CorporateMachine(RuleBasedStateMachine):
         self.step = op
 
     def pin(self) -> None:
-        self.env.chain.provider.make_request("evm_setNextBlockTimestamp", [self.now])
+        self.env.rpc.request("evm_setNextBlockTimestamp", [self.now])
 
     def send(
         self, contract: Any, fn: str, *args: Any, sender: Any, value: int = 0
