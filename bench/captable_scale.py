@@ -5,10 +5,11 @@ root after ``make install``). Prints figures; a benchmark, not a test (target: u
 10,000 holders, including the check of every balance against ``balanceOf``).
 
 Setting up 10,000 holders through Ape would take minutes (one awaited transaction each), so the
-setup sends raw ``eth_sendTransaction`` batches from Anvil's unlocked deployer with automine off
-and mines them in full blocks (about a minute); only the rebuild is timed. The bench starts its
-own Anvil (127.0.0.1, a free port) without ``--steps-tracing``: with tracing on, as ape-foundry
-starts it, Anvil keeps every transaction's trace and grew past 20 GB over 10,000 issuances.
+setup sends ``eth_sendTransaction`` batches from Anvil's unlocked deployer with automine off
+and mines them in full blocks (``ChainClient.send_in_blocks``, about a minute); only the rebuild
+is timed. The bench starts its own Anvil (127.0.0.1, a free port) without ``--steps-tracing``:
+with tracing on, as ape-foundry starts it, Anvil keeps every transaction's trace and grew past
+20 GB over 10,000 issuances.
 """
 
 from __future__ import annotations
@@ -26,53 +27,18 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from eth_abi.abi import encode  # noqa: E402
 from eth_utils.address import to_checksum_address  # noqa: E402
 from eth_utils.crypto import keccak  # noqa: E402
 
+from sectoken.abi import function  # noqa: E402
 from sectoken.chain.batching import quiet_ape  # noqa: E402
+from sectoken.chain.client import ChainClient  # noqa: E402
 from sectoken.chain.registry import RegistryReader  # noqa: E402
 from sectoken.jobs.captable import build_cap_table  # noqa: E402
 from sectoken.model.records import InvestorRecord  # noqa: E402
 
 TARGET_SECONDS = 15.0
-ISSUE = keccak(text="issue(address,uint256,bytes)")[:4]
-TRANSFER = keccak(text="transfer(address,uint256)")[:4]
-
-
-def send_raw(w3: Any, sender: str, to: str, calls: list[bytes], gas: int) -> None:
-    """Send calls from an unlocked account in JSON-RPC batches of about one block each, mining
-    a block after each batch (a small pending pool keeps Anvil fast)."""
-    provider = w3.provider
-    provider.make_request("evm_setAutomine", [False])
-    try:
-        nonce = int(w3.eth.get_transaction_count(sender, "pending"))
-        per_block = max(1, 25_000_000 // gas)
-        for start in range(0, len(calls), per_block):
-            requests = [
-                (
-                    "eth_sendTransaction",
-                    [
-                        {
-                            "from": sender,
-                            "to": to,
-                            "data": "0x" + data.hex(),
-                            "gas": hex(gas),
-                            "nonce": hex(nonce + start + i),
-                        }
-                    ],
-                )
-                for i, data in enumerate(calls[start : start + per_block])
-            ]
-            for response in provider.make_batch_request(requests):
-                if response.get("error"):
-                    raise RuntimeError(response["error"])
-            provider.make_request("evm_mine", [])
-        target = nonce + len(calls)
-        while int(w3.eth.get_transaction_count(sender, "latest")) < target:
-            provider.make_request("evm_mine", [])
-    finally:
-        provider.make_request("evm_setAutomine", [True])
+ISSUE = function("SecurityToken", "issue")
 
 
 def measure(ape: Any, holders: int, page_size: int) -> dict[str, float]:
@@ -95,11 +61,8 @@ def measure(ape: Any, holders: int, page_size: int) -> dict[str, float]:
             for i in range(len(part))
         ]
         registry.setInvestors(part, words, sender=admin)
-    issues = [
-        ISSUE + encode(["address", "uint256", "bytes"], [w, 100 + i % 900, b""])
-        for i, w in enumerate(wallets)
-    ]
-    send_raw(w3, admin.address, token.address, issues, gas=200_000)
+    issues = [(token.address, ISSUE.encode(w, 100 + i % 900, b"")) for i, w in enumerate(wallets)]
+    ChainClient(w3).send_in_blocks(admin.address, issues, gas=200_000)
     figures["setup: registry + issuance (s, untimed path)"] = time.perf_counter() - t0
     assert int(token.holderCount()) == holders, token.holderCount()
 

@@ -19,6 +19,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from sectoken.abi import function  # noqa: E402
+from sectoken.chain.client import ChainClient  # noqa: E402
 from sectoken.model.records import InvestorRecord  # noqa: E402
 
 FAR_FUTURE = 4_102_444_800
@@ -72,16 +74,18 @@ class Suite:
         for i in range(0, len(wallets), 200):
             batch = wallets[i : i + 200]
             self.registry.setInvestors(batch, [word()] * len(batch), sender=self.admin)
-        web3 = self.ape.chain.provider.web3
-        issue = self.token.issue
-        last = None
-        for w in wallets:
-            data = issue.encode_input(w, amount, b"")
-            last = web3.eth.send_transaction(
-                {"from": self.admin.address, "to": self.token.address, "data": data, "gas": 400_000}
-            )
-        if last is not None:
-            assert web3.eth.wait_for_transaction_receipt(last)["status"] == 1
+        client = ChainClient(self.ape.chain.provider.web3)
+        issue = function("SecurityToken", "issue")
+        sender, token = self.admin.address, self.token.address
+        nonce = int(client.request("eth_getTransactionCount", [sender, "pending"]), 16)
+        hashes = client.send_transactions(
+            sender,
+            [(token, issue.encode(w, amount, b"")) for w in wallets],
+            gas=400_000,
+            nonce=nonce,
+        )
+        if hashes:
+            assert client.wait_receipt(hashes[-1]).ok
 
 
 def scenario(ape: Any, n: int, offset: int, clock: int) -> dict[str, int]:
@@ -139,7 +143,7 @@ def scenario(ape: Any, n: int, offset: int, clock: int) -> dict[str, int]:
     # push to the same number of holders in both suites; payees funded, as real wallets are
     pushed = others[1 : 1 + PUSH_BATCH]
     for a in pushed:
-        chain.provider.make_request("anvil_setBalance", [a, hex(10**16)])
+        chain.provider.set_balance(a, 10**16)
     rows[f"push ETH, per holder (batch of {PUSH_BATCH})"] = (
         d.push(4, pushed, sender=admin).gas_used // PUSH_BATCH
     )

@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 from eth_abi import encode
 
+from sectoken.chain.client import ChainClient
+
 from ..contracts.conftest import DE, US, record
 from .abi_calls import Raw, state_changing
 
@@ -58,7 +60,7 @@ def test_batch_with_mismatched_array_lengths_reverts_whole(
     for contract, fn, arrays in cases:
         for args in mismatches(arrays):
             ok, revert = raw.call(contract, fn, args, compliance_officer)
-            assert not ok and raw.error(contract, revert)[0] == "LengthMismatch", (fn, args)
+            assert not ok and raw.error(revert)[0] == "LengthMismatch", (fn, args)
             receipt = raw.send(contract, fn, args, compliance_officer)
             assert receipt.status == 0 and receipt.logs == []
             tried += 1
@@ -87,18 +89,13 @@ def test_calldata_declaring_more_entries_than_it_holds_is_refused(
     chain: Any, registry: Any, compliance_officer: Any, declared: int
 ) -> None:
     data = lying_calldata(registry, "setInvestors", declared, sent=2)
-    w3 = chain.provider.web3
-    tx = {
-        "from": compliance_officer.address,
-        "to": registry.address,
-        "data": "0x" + data.hex(),
-        "gas": hex(1_000_000),
-    }
-    assert "error" in w3.provider.make_request("eth_call", [tx, "latest"])
-    tx_hash = w3.provider.make_request("eth_sendTransaction", [tx])["result"]
-    receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
+    client = ChainClient(chain.provider.web3)
+    sender = compliance_officer.address
+    ok, _ = client.call(registry.address, data, sender=sender, gas=1_000_000)
+    assert not ok
+    receipt = client.transact(sender, registry.address, data, gas=1_000_000)
     assert receipt.status == 0 and receipt.logs == []
-    assert receipt.gasUsed < 100_000  # refused by the ABI decoder, not by running out of gas
+    assert receipt.gas_used < 100_000  # refused by the ABI decoder, not by running out of gas
     assert registry.recordOf(f"0x{1:040x}") == 0
 
 
@@ -107,9 +104,8 @@ def test_well_formed_batch_from_the_same_encoder_is_accepted(
 ) -> None:
     """Control for the forged-calldata test: the unforged encoding is stored."""
     data = lying_calldata(registry, "setInvestors", 2, sent=2)
-    tx = {"from": compliance_officer.address, "to": registry.address, "data": "0x" + data.hex()}
-    tx_hash = chain.provider.web3.provider.make_request("eth_sendTransaction", [tx])["result"]
-    assert chain.provider.web3.eth.wait_for_transaction_receipt(tx_hash).status == 1
+    client = ChainClient(chain.provider.web3)
+    assert client.transact(compliance_officer.address, registry.address, data).status == 1
     assert registry.recordOf(f"0x{1:040x}") == record()
 
 

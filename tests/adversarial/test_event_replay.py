@@ -33,9 +33,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from eth_abi import decode
 from eth_utils import keccak, to_checksum_address
 
+from sectoken.abi import event
+from sectoken.chain.client import ChainClient
 from sectoken.model.records import country_of
 
 from ..contracts.conftest import DE, FR, US, record
@@ -52,7 +53,7 @@ PAUSER_ROLE = keccak(text="PAUSER_ROLE")
 
 @dataclass(frozen=True)
 class Event:
-    contract: str  # contract name
+    contract: str  # the contract's role: token, registry, distributor, voting
     name: str
     args: dict[str, Any]
     block: int
@@ -65,49 +66,24 @@ def _normalize(abi_type: str, value: Any) -> Any:
         return to_checksum_address(value)
     if abi_type == "address[]":
         return [to_checksum_address(v) for v in value]
+    if isinstance(value, dict):  # a struct, decoded by field name: compared as a tuple here
+        return tuple(value.values())
     return value
 
 
-class LogReader:
-    """Decodes raw logs of known contracts with their ABIs (no Ape event machinery)."""
-
-    def __init__(self, contracts: dict[str, Any]) -> None:
-        self.by_address = {c.address.lower(): name for name, c in contracts.items()}
-        self.events: dict[tuple[str, bytes], Any] = {}
-        for name, contract in contracts.items():
-            for item in contract.contract_type.abi:
-                if item.type == "event":
-                    self.events[(name, keccak(text=item.selector))] = item
-
-    def read(self, w3: Any, from_block: int) -> list[Event]:
-        response = w3.provider.make_request(
-            "eth_getLogs",
-            [{"address": list(self.by_address), "fromBlock": hex(from_block), "toBlock": "latest"}],
-        )
-        out = []
-        for log in response["result"]:
-            name = self.by_address[log["address"].lower()]
-            topics = [bytes.fromhex(t[2:]) for t in log["topics"]]
-            abi = self.events[(name, topics[0])]
-            indexed = [i for i in abi.inputs if i.indexed]
-            plain = [i for i in abi.inputs if not i.indexed]
-            args: dict[str, Any] = {}
-            for i, topic in zip(indexed, topics[1:], strict=True):
-                args[i.name] = _normalize(i.canonical_type, decode([i.canonical_type], topic)[0])
-            values = decode([i.canonical_type for i in plain], bytes.fromhex(log["data"][2:]))
-            for i, v in zip(plain, values, strict=True):
-                args[i.name] = _normalize(i.canonical_type, v)
-            out.append(
-                Event(
-                    name,
-                    abi.name,
-                    args,
-                    int(log["blockNumber"], 16),
-                    bytes.fromhex(log["transactionHash"][2:]),
-                    int(log["logIndex"], 16),
-                )
-            )
-        return out
+def read_events(w3: Any, contracts: dict[str, Any], from_block: int) -> list[Event]:
+    """Every log of ``contracts`` (role -> Ape contract) from ``from_block``, decoded by the
+    package's chain client against the packaged ABI, in chain order."""
+    client = ChainClient(w3)
+    out = []
+    for role, contract in contracts.items():
+        name = contract.contract_type.name
+        for log in client.logs(name, contract.address, from_block=from_block):
+            types = {p["name"]: p["type"] for p in event(name, log.event).inputs}
+            args = {k: _normalize(types[k], v) for k, v in log.args.items()}
+            tx = bytes.fromhex(log.transaction_hash[2:])
+            out.append(Event(role, log.event, args, log.block_number, tx, log.log_index))
+    return sorted(out, key=lambda e: (e.block, e.index))
 
 
 # ------------------------------------------------------------------ the random run
@@ -808,7 +784,7 @@ def test_rebuild_everything_from_events_after_a_long_random_run(
         token.unpause(sender=compliance_officer)
 
     assert run.send("close issuance", "token", "closeIssuance", [], issuer)
-    events = LogReader(run.c).read(chain.provider.web3, start_block)
+    events = read_events(chain.provider.web3, run.c, start_block)
     replay_and_compare(run, events, start_block)
     # the run exercised what it claims to
     missing = EXPECTED_EVENTS - _events_seen(events)

@@ -27,6 +27,8 @@ import yaml
 from eth_utils import to_checksum_address
 from web3 import Web3
 
+from sectoken.chain.client import ChainClient
+
 from ..contracts.conftest import record
 from ..contracts.corporate_fixtures import DAY, ballot_params, eth_params
 
@@ -75,6 +77,7 @@ class Chain:
         self.w3 = w3
         self.project = project
         self.admin = w3.eth.accounts[0]
+        self.client = ChainClient(w3)
 
     def deploy(self, name: str, *args: Any) -> Any:
         contract_type = getattr(self.project, name).contract_type
@@ -87,7 +90,7 @@ class Chain:
         return self.w3.eth.contract(address=address, abi=factory.abi)
 
     def send(self, call: Any, sender: str, value: int = 0) -> Any:
-        self.w3.provider.make_request("anvil_impersonateAccount", [sender])
+        self.client.request("anvil_impersonateAccount", [sender])
         tx_hash = call.transact({"from": sender, "value": value, "gas": 5_000_000, "gasPrice": 0})
         receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash)
         assert receipt.status == 1, call.fn_name
@@ -97,34 +100,16 @@ class Chain:
         return int(self.send(call, sender).gasUsed)
 
     def batch(self, calls: list[Any], gas: int) -> None:
-        """Many calls from the admin: JSON-RPC batches of one block each, automine off."""
-        provider = self.w3.provider
-        provider.make_request("evm_setAutomine", [False])
-        try:
-            nonce = self.w3.eth.get_transaction_count(self.admin, "pending")
-            per_block = max(1, 25_000_000 // gas)
-            for start in range(0, len(calls), per_block):
-                requests = [
-                    (
-                        "eth_sendTransaction",
-                        [
-                            {
-                                "from": self.admin,
-                                "to": call.address,
-                                "data": call._encode_transaction_data(),
-                                "gas": hex(gas),
-                                "gasPrice": "0x0",
-                                "nonce": hex(nonce + start + i),
-                            }
-                        ],
-                    )
-                    for i, call in enumerate(calls[start : start + per_block])
-                ]
-                for response in provider.make_batch_request(requests):  # type: ignore[attr-defined]
-                    assert not response.get("error"), response
-                provider.make_request("evm_mine", [])
-        finally:
-            provider.make_request("evm_setAutomine", [True])
+        """Many calls from the admin, sent by the package's client in JSON-RPC batches of one
+        block each with automine off."""
+        nonce = self.w3.eth.get_transaction_count(self.admin, "pending")
+        blocks = self.client.send_in_blocks(
+            self.admin,
+            [(call.address, bytes.fromhex(call._encode_transaction_data()[2:])) for call in calls],
+            gas=gas,
+            gas_price=0,
+        )
+        assert blocks == -(-len(calls) // max(1, 25_000_000 // gas))  # no block to spare
         assert self.w3.eth.get_transaction_count(self.admin, "latest") == nonce + len(calls)
 
 
@@ -158,7 +143,7 @@ def test_transfer_claim_and_vote_gas_stay_flat_with_5000_holders(node: Web3, pro
         """Pass a record date, open a distribution and a ballot on it; returns their ids."""
         at = node.eth.get_block("latest").timestamp + 60
         c.send(token.functions.scheduleRecordDate(at), admin)
-        node.provider.make_request("evm_mine", [at])
+        c.client.request("evm_mine", [at])
         rid = token.functions.latestRecordDateId().call()
         params = eth_params(rid, 10**18, at + 30 * DAY)
         c.send(distributor.functions.createDistribution(params), admin, value=10**18)

@@ -15,6 +15,7 @@ from typing import Any
 from proxy import FaultProxy
 from web3 import Web3
 
+from sectoken.chain.client import ChainClient
 from sectoken.chain.suite import CONTRACT_TYPES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,6 +35,7 @@ class Node:
         self.url = url
         self.deployments = deployments
         self.w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 120}))
+        self.client = ChainClient(self.w3)
         self.accounts: list[str] = []
         self.project = project
         self.c: dict[str, Any] = {}
@@ -59,17 +61,17 @@ class Node:
         return int(self.w3.eth.get_block("latest")["timestamp"])
 
     def advance(self, seconds: int) -> None:
-        self.w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
-        self.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        self.client.request("evm_increaseTime", [seconds])
+        self.client.request("evm_mine")
 
     def nonce(self, index: int) -> int:
         return int(self.w3.eth.get_transaction_count(self.accounts[index]))
 
     def snapshot(self) -> str:
-        return str(self.w3.provider.make_request("evm_snapshot", [])["result"])  # type: ignore[arg-type]
+        return str(self.client.request("evm_snapshot"))
 
     def revert(self, snapshot: str) -> None:
-        self.w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
+        assert self.client.request("evm_revert", [snapshot]) is True, f"no snapshot {snapshot}"
 
     # ---------------------------------------------------------------- commands
 

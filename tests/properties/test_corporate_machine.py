@@ -43,8 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import pytest
-from eth_abi import decode
-from eth_utils import keccak, to_checksum_address
+from eth_utils import to_checksum_address
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -56,6 +55,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from sectoken.chain.client import ChainClient, Read, Receipt
 from sectoken.model.records import InvestorRecord
 
 FAR_FUTURE = 4_102_444_800
@@ -67,14 +67,6 @@ BPS = 10_000
 EXAMPLE_SCALE = 4  # examples = 4x the profile's max_examples (quick: 100, deep: 2,000)
 HOLDERS = 5  # alice, bob, carol, dave, treasury
 SPARES = 2
-
-# DistributionInfo and Outcome (static structs: flat words)
-DISTRIBUTION_INFO = (
-    ["address", "uint256", "uint256", "uint256", "uint64", "uint16", "address"]
-    + ["uint256"] * 4
-    + ["bool"]
-)
-OUTCOME = ["bool", "bool", "bool", "uint8", "bool", "uint256"]
 
 # Wallet indexes, weighted towards the three initial holders (so that most claims and votes
 # have something to pay or count) while every wallet stays reachable.
@@ -94,76 +86,29 @@ def investor(*, frozen: bool = False, withholding: bool = False) -> int:
 
 
 class Rpc:
-    """JSON-RPC straight through web3's provider: Ape would trace and print every reverted
-    transaction, and this machine makes many on purpose. Calldata comes from Ape's ABI encoder;
-    a refused transaction's custom error is read from a call trace and named from the ABIs."""
+    """The package's chain client (JSON-RPC straight through web3's provider: Ape would trace
+    and print every reverted transaction, and this machine makes many on purpose), plus the
+    machine's habit: every transaction mined at a pinned time, a refused one named by the custom
+    error its call trace returns. Calldata comes from Ape's ABI encoder."""
 
-    def __init__(self, provider: Any, contracts: Sequence[Any]) -> None:
-        self.provider = provider
-        self.errors: dict[bytes, str] = {}
-        for contract in contracts:
-            for abi in contract.contract_type.errors:
-                self.errors[keccak(text=abi.selector)[:4]] = abi.name
+    def __init__(self, client: ChainClient) -> None:
+        self.client = client
 
     def request(self, method: str, params: list[Any]) -> Any:
-        response = self.provider.make_request(method, params)
-        if "error" in response:
-            raise RuntimeError(f"{method}: {response['error']}")
-        return response["result"]
-
-    def batch(self, requests: Sequence[tuple[str, list[Any]]]) -> list[Any]:
-        responses = self.provider.make_batch_request(list(requests))
-        out = []
-        for (method, _), response in zip(requests, responses, strict=True):
-            if "error" in response:
-                raise RuntimeError(f"{method}: {response['error']}")
-            out.append(response["result"])
-        return out
+        return self.client.request(method, params)
 
     def send(
         self, sender: str, to: str, data: bytes, value: int, timestamp: int
-    ) -> tuple[dict[str, Any], str | None]:
+    ) -> tuple[Receipt, str | None]:
         """Mine one transaction at ``timestamp``: (receipt, None) or (receipt, error name)."""
         self.request("evm_setNextBlockTimestamp", [timestamp])
-        tx = {
-            "from": sender,
-            "to": to,
-            "data": "0x" + bytes(data).hex(),
-            "gas": hex(GAS),
-            "value": hex(value),
-        }
-        tx_hash = self.request("eth_sendTransaction", [tx])
-        receipt = self.request("eth_getTransactionReceipt", [tx_hash])
-        deadline = time.monotonic() + 10
-        while receipt is None:  # automine may answer before the block is stored
-            assert time.monotonic() < deadline, "Anvil did not mine the transaction"
-            time.sleep(0.001)
-            receipt = self.request("eth_getTransactionReceipt", [tx_hash])
-        assert int(receipt["gasUsed"], 16) < GAS, "out of gas: no verdict"
-        if receipt["status"] == "0x1":
+        receipt = self.client.transact(sender, to, bytes(data), value=value, gas=GAS, timeout=10)
+        assert receipt.gas_used < GAS, "out of gas: no verdict"
+        if receipt.ok:
             return receipt, None
-        trace = self.request("debug_traceTransaction", [tx_hash, {"tracer": "callTracer"}])
-        output = bytes.fromhex(trace.get("output", "0x").removeprefix("0x"))
-        return receipt, self.errors.get(output[:4], f"unknown revert 0x{output.hex()}")
-
-    @staticmethod
-    def call_request(to: str, data: bytes) -> tuple[str, list[Any]]:
-        return "eth_call", [{"to": to, "data": "0x" + bytes(data).hex()}, "latest"]
-
-
-def logs_of(receipt: dict[str, Any], address: str, event: Any) -> list[tuple[list[bytes], bytes]]:
-    """(topics, data) of the logs of ``event`` (an Ape ContractEvent) emitted by ``address``."""
-    topic0 = "0x" + keccak(text=event.abi.selector).hex()
-    found = []
-    for log in receipt["logs"]:
-        if log["address"].lower() == address.lower() and log["topics"][0].lower() == topic0:
-            topics = [bytes.fromhex(t.removeprefix("0x")) for t in log["topics"]]
-            found.append((topics, bytes.fromhex(log["data"].removeprefix("0x"))))
-    return found
-
-
-def topic_address(topic: bytes) -> str:
-    return to_checksum_address(topic[-20:])
+        output = self.client.revert_data_of(receipt.transaction_hash)
+        decoded = self.client.decode_revert(output)
+        return receipt, decoded.name if decoded is not None else f"unknown revert 0x{output.hex()}"
 
 
 # ------------------------------------------------------------------ fixtures
@@ -233,7 +178,7 @@ def env(
         tax_wallet=accounts[9],
         wallets=wallets,
         base_block=chain.blocks.head.number,
-        rpc=Rpc(chain.provider.web3.provider, [distributor, voting, token, registry, coin]),
+        rpc=Rpc(ChainClient(chain.provider.web3)),
     )
 
 
@@ -334,7 +279,7 @@ class CorporateMachine(RuleBasedStateMachine):
         self.step = op
 
     def pin(self) -> None:
-        self.env.chain.provider.make_request("evm_setNextBlockTimestamp", [self.now])
+        self.env.rpc.request("evm_setNextBlockTimestamp", [self.now])
 
     def send(
         self, contract: Any, fn: str, *args: Any, sender: Any, value: int = 0
@@ -347,10 +292,11 @@ class CorporateMachine(RuleBasedStateMachine):
         self.stats.outcomes[f"{self.step}: {error or 'ok'}"] += 1
         return receipt, error
 
-    def view(self, contract: Any, fn: str, *args: Any, types: Sequence[str]) -> tuple[Any, ...]:
-        data = getattr(contract, fn).encode_input(*args)
-        [raw] = self.env.rpc.batch([Rpc.call_request(str(contract.address), data)])
-        return tuple(decode(list(types), bytes.fromhex(raw.removeprefix("0x"))))
+    def view(self, contract: Any, fn: str, *args: Any) -> Any:
+        """``contract.fn(*args)`` read and decoded by the package's client (packaged ABI)."""
+        return self.env.rpc.client.read(
+            str(contract.address), contract.contract_type.name, fn, *args
+        )
 
     def expect(self, got: str | None, want: str | None, what: str) -> None:
         assert got == want, (
@@ -375,7 +321,18 @@ class CorporateMachine(RuleBasedStateMachine):
         return int(self.env.rpc.request("eth_getBalance", [a, "latest"]), 16)
 
     def coin_balance(self, a: str) -> int:
-        return int(self.view(self.env.coin, "balanceOf", a, types=["uint256"])[0])
+        return self.coin_balances([a])[0]
+
+    def coin_balances(self, wallets: Sequence[str]) -> list[int]:
+        """The test stablecoin is no contract of the suite: Ape encodes, the client calls."""
+        coin = self.env.coin
+        out = []
+        for ok, data in self.env.rpc.client.try_calls(
+            [(str(coin.address), bytes(coin.balanceOf.encode_input(a))) for a in wallets]
+        ):
+            assert ok, f"balanceOf reverted: 0x{data.hex()}"
+            out.append(int.from_bytes(data, "big"))
+        return out
 
     def asset_balance(self, d: Dist, a: str) -> int:
         return self.eth_balance(a) if d.asset == "eth" else self.coin_balance(a)
@@ -477,7 +434,7 @@ class CorporateMachine(RuleBasedStateMachine):
         ts = self.now + delay
         _, err = self.send(self.env.token, "scheduleRecordDate", ts, sender=self.env.issuer)
         self.expect(err, None, "scheduleRecordDate")
-        rid = int(self.view(self.env.token, "latestRecordDateId", types=["uint256"])[0])
+        rid = int(self.view(self.env.token, "latestRecordDateId"))
         self.records[rid] = dict(self.balances)  # balances before the first block at ts
         self.record_supply[rid] = self.supply()
         self.now = ts
@@ -570,7 +527,7 @@ class CorporateMachine(RuleBasedStateMachine):
             self.expect(err, "NothingEligible", "createDistribution")
             return
         self.expect(err, None, "createDistribution")
-        did = int(self.view(dist, "distributionCount", types=["uint256"])[0])
+        did = int(self.view(dist, "distributionCount"))
         assert did == len(self.dists) + 1
         self.dists.append(Dist(did, rid, asset, amount, eligible, expiry, bps, set(ex)))
 
@@ -612,11 +569,11 @@ class CorporateMachine(RuleBasedStateMachine):
             return
         got = self.asset_balance(d, payee) - before
         if d.asset == "eth":  # the payee sent it: add its fee back
-            got += int(receipt["gasUsed"], 16) * int(receipt["effectiveGasPrice"], 16)
+            got += receipt.fee
         assert got == gross - withheld, f"{payee} received {got}, expected {gross - withheld}"
-        [(topics, data)] = logs_of(receipt, self.dist_address, self.env.distributor.Claimed)
-        assert topic_address(topics[3]) == payee
-        assert decode(["uint256", "uint256"], data) == (gross - withheld, withheld)
+        [log] = receipt.logs_of("DividendDistributor", self.dist_address, "Claimed")
+        assert to_checksum_address(log["payee"]) == payee
+        assert (log["amount"], log["withheld"]) == (gross - withheld, withheld)
         self.book(d, holder, gross, withheld)
         d.observed += got
 
@@ -661,16 +618,16 @@ class CorporateMachine(RuleBasedStateMachine):
         self.expect(err, None, "push")
         claimed = [
             (
-                topic_address(t[2]),
-                topic_address(t[3]),
-                sum(decode(["uint256", "uint256"], x)),
-                decode(["uint256", "uint256"], x)[1],
+                to_checksum_address(x["holder"]),
+                to_checksum_address(x["payee"]),
+                x["amount"] + x["withheld"],
+                x["withheld"],
             )
-            for t, x in logs_of(receipt, self.dist_address, self.env.distributor.Claimed)
+            for x in receipt.logs_of("DividendDistributor", self.dist_address, "Claimed")
         ]
         skipped = [
-            (topic_address(t[2]), decode(["uint8"], x)[0])
-            for t, x in logs_of(receipt, self.dist_address, self.env.distributor.PushSkipped)
+            (to_checksum_address(x["holder"]), x["reason"])
+            for x in receipt.logs_of("DividendDistributor", self.dist_address, "PushSkipped")
         ]
         assert claimed == [p for p in plan if len(p) == 4], (claimed, plan)
         assert skipped == [p for p in plan if len(p) == 2], (skipped, plan)
@@ -757,7 +714,7 @@ class CorporateMachine(RuleBasedStateMachine):
             self.expect(err, "NothingEligible", "createBallot")
             return
         self.expect(err, None, "createBallot")
-        bid = int(self.view(self.env.voting, "ballotCount", types=["uint256"])[0])
+        bid = int(self.view(self.env.voting, "ballotCount"))
         assert bid == len(self.ballots) + 1
         self.ballots.append(
             Ballot(
@@ -917,22 +874,21 @@ class CorporateMachine(RuleBasedStateMachine):
 
     @invariant()
     def dividends_balance(self) -> None:
-        dist, rpc = self.env.distributor, self.env.rpc
-        requests = [
-            Rpc.call_request(self.dist_address, dist.distribution.encode_input(d.id))
-            for d in self.dists
-        ]
-        requests.append(("eth_getBalance", [self.dist_address, "latest"]))
-        requests.append(
-            Rpc.call_request(
-                str(self.env.coin.address), self.env.coin.balanceOf.encode_input(self.dist_address)
-            )
+        client = self.env.rpc.client
+        infos = client.read_many(
+            [
+                Read(self.dist_address, "DividendDistributor", "distribution", (d.id,))
+                for d in self.dists
+            ],
+            named=True,
         )
-        *infos, eth, coin = rpc.batch(requests)
+        eth = client.request("eth_getBalance", [self.dist_address, "latest"])
+        [coin] = self.coin_balances([self.dist_address])
         owed = {"eth": 0, "coin": 0}
-        for d, raw in zip(self.dists, infos, strict=True):
-            info = decode(DISTRIBUTION_INFO, bytes.fromhex(raw.removeprefix("0x")))
-            deposit, released, withheld, withdrawn, reclaimed = (info[i] for i in (2, 7, 8, 9, 10))
+        for d, named in zip(self.dists, infos, strict=True):
+            info = named["info"]
+            deposit, released, withheld = info["deposit"], info["released"], info["withheld"]
+            withdrawn, reclaimed = info["withheldWithdrawn"], info["reclaimed"]
             assert deposit == d.deposit
             assert (released, withheld, withdrawn, reclaimed) == (
                 d.released,
@@ -949,24 +905,23 @@ class CorporateMachine(RuleBasedStateMachine):
             assert d.released <= d.deposit
             owed[d.asset] += unclaimed + (withheld - withdrawn)
         assert int(eth, 16) == owed["eth"], f"after {self.step}: ETH books"
-        assert int(coin, 16) == owed["coin"], f"after {self.step}: coin books"
+        assert coin == owed["coin"], f"after {self.step}: coin books"
 
     @invariant()
     def tallies_match_record_balances(self) -> None:
-        voting = self.env.voting
-        address = str(voting.address)
-        requests = []
+        address = str(self.env.voting.address)
+        reads = []
         for b in self.ballots:
-            requests.append(Rpc.call_request(address, voting.tallies.encode_input(b.id)))
-            requests.append(Rpc.call_request(address, voting.outcome.encode_input(b.id)))
-        answers = self.env.rpc.batch(requests)
+            reads.append(Read(address, "ShareholderVoting", "tallies", (b.id,)))
+            reads.append(Read(address, "ShareholderVoting", "outcome", (b.id,)))
+        answers = self.env.rpc.client.read_many(reads, named=True)
         for i, b in enumerate(self.ballots):
-            [tallies] = decode(["uint256[]"], bytes.fromhex(answers[2 * i].removeprefix("0x")))
+            tallies = answers[2 * i]["result"]
             assert list(tallies) == b.tallies, f"after {self.step}: tallies of ballot {b.id}"
-            o = decode(OUTCOME, bytes.fromhex(answers[2 * i + 1].removeprefix("0x")))
+            o = answers[2 * i + 1]["o"]
             turnout = sum(b.tallies)
-            assert o[5] == turnout
-            assert o[1] == (turnout * BPS >= b.quorum_bps * b.eligible)
+            assert o["turnout"] == turnout
+            assert o["quorumReached"] == (turnout * BPS >= b.quorum_bps * b.eligible)
 
 
 def test_corporate_state_machine(env: Env) -> None:

@@ -49,10 +49,11 @@ Isolation: the suite is deployed once per module with Ape; each example runs bet
 checking that the head block is the module's deployment block and that the chain equals a fresh
 model (no balance, record, allowance, freeze, rule or record date left from an earlier example).
 
-Speed: the hot path speaks JSON-RPC directly (batched reads; ``eth_sendTransaction`` from Anvil's
-unlocked test accounts with a fixed gas limit, so a refused transaction is mined and reverts at
-its pinned timestamp rather than failing in a gas estimate). Functions are typed from the
-compiled ABI. ``SECTOKEN_PROFILE`` picks the Hypothesis profile (tests/conftest.py).
+Speed: the hot path speaks JSON-RPC directly through the package's ``ChainClient`` (batched
+reads; ``eth_sendTransaction`` from Anvil's unlocked test accounts with a fixed gas limit, so a
+refused transaction is mined and reverts at its pinned timestamp rather than failing in a gas
+estimate). Functions are typed from the packaged ABI (``sectoken.abi``), reverts decoded by the
+client. ``SECTOKEN_PROFILE`` picks the Hypothesis profile (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -64,8 +65,6 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import pytest
-from eth_abi.abi import decode, encode
-from eth_utils.abi import function_signature_to_4byte_selector
 from eth_utils.address import to_checksum_address
 from hypothesis import event, settings
 from hypothesis import strategies as st
@@ -78,6 +77,8 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from sectoken.abi import AbiFunction, function
+from sectoken.chain.client import ChainClient, Read
 from sectoken.model.records import InvestorRecord
 from sectoken.model.restrictions import RESTRICTIONS
 from sectoken.model.spec import Rules as SpecRules
@@ -119,141 +120,62 @@ def expected_status(code: int) -> bytes:
 # ------------------------------------------------------------------ raw JSON-RPC
 
 
-class Fn:
-    """One contract function: ABI types in and out, calldata encoding and result decoding."""
-
-    def __init__(self, name: str, inputs: Sequence[str], outputs: Sequence[str]) -> None:
-        self.name = name
-        self.inputs = list(inputs)
-        self.outputs = list(outputs)
-        signature = f"{name}({','.join(self.inputs)})"
-        self.selector = function_signature_to_4byte_selector(signature)
-
-    def calldata(self, *args: Any) -> str:
-        return "0x" + (self.selector + encode(self.inputs, list(args))).hex()
-
-    def decode(self, result: str) -> tuple[Any, ...]:
-        return tuple(decode(self.outputs, bytes.fromhex(result.removeprefix("0x"))))
-
-
 class Contract:
-    """A deployed contract's address and functions, typed from its compiled ABI (so that a
-    narrowed integer type in the Solidity does not break the encoding)."""
+    """A deployed contract's address and its functions, typed from the package's ABI
+    (``sectoken.abi``, so that a narrowed integer type in the Solidity follows the build)."""
 
-    def __init__(self, instance: Any) -> None:
+    def __init__(self, instance: Any, client: ChainClient) -> None:
         self.address = str(instance.address)
-        self.fns: dict[str, Fn] = {}
-        for item in instance.contract_type.abi:
-            if item.type == "function":
-                assert item.name not in self.fns, f"overloaded {item.name}: pick by signature"
-                inputs = [i.canonical_type for i in item.inputs]
-                outputs = [o.canonical_type for o in item.outputs]
-                self.fns[item.name] = Fn(item.name, inputs, outputs)
+        self.name = str(instance.contract_type.name)
+        self.client = client
 
-        self.errors: dict[bytes, tuple[str, list[str]]] = {}
-        for item in instance.contract_type.abi:
-            if item.type == "error":
-                inputs = [i.canonical_type for i in item.inputs]
-                signature = f"{item.name}({','.join(inputs)})"
-                self.errors[function_signature_to_4byte_selector(signature)] = (item.name, inputs)
-
-    def __getitem__(self, name: str) -> Fn:
-        return self.fns[name]
+    def __getitem__(self, name: str) -> AbiFunction:
+        return function(self.name, name)
 
     def describe_revert(self, data: bytes) -> str:
         """`TransferRestricted(RECEIVER_FROZEN)`, `ZeroAmount`, ...: the error a revert carries."""
-        if data[:4] not in self.errors:
+        decoded = self.client.decode_revert(data)
+        if decoded is None:
             return f"unknown revert 0x{data.hex()}"
-        name, inputs = self.errors[data[:4]]
-        if name == "TransferRestricted":
-            code, _reason = decode(inputs, data[4:])
-            return f"{name}({code_name(code)})"
-        return name
+        if decoded.name == "TransferRestricted":
+            return f"{decoded.name}({code_name(decoded.arg('code'))})"
+        return decoded.name
 
 
-@dataclass(frozen=True)
-class Call:
-    contract: Contract
-    name: str
-    args: tuple[Any, ...] = ()
-    sender: str | None = None
-
-    @property
-    def fn(self) -> Fn:
-        return self.contract[self.name]
-
-    def request(self) -> tuple[str, list[Any]]:
-        tx: dict[str, str] = {"to": self.contract.address, "data": self.fn.calldata(*self.args)}
-        if self.sender is not None:
-            tx["from"] = self.sender
-        return ("eth_call", [tx, "latest"])
-
-
-class RpcError(RuntimeError):
-    pass
+def eth_call(
+    contract: Contract, name: str, args: tuple[Any, ...] = (), sender: str | None = None
+) -> Read:
+    """An ``eth_call`` of ``contract.name(*args)`` (from ``sender``) for the package's client."""
+    return Read(contract.address, contract.name, name, args, sender)
 
 
 class Rpc:
-    """JSON-RPC through the web3 HTTP provider Ape already holds (one HTTP request per batch)."""
+    """The package's chain client (one HTTP request per batch, through the web3 provider Ape
+    already holds), plus the machine's one habit: every transaction mined at a pinned time."""
 
-    def __init__(self, provider: Any) -> None:
-        self._provider = provider
-
-    @staticmethod
-    def result(response: Any, what: object) -> Any:
-        if "error" in response:
-            raise RpcError(f"{what}: {response['error']}")
-        return response["result"]
+    def __init__(self, client: ChainClient) -> None:
+        self.client = client
 
     def request(self, method: str, params: list[Any]) -> Any:
-        return self.result(self._provider.make_request(method, params), method)
+        return self.client.request(method, params)
 
-    def batch(self, requests: Sequence[tuple[str, list[Any]]]) -> list[Any]:
-        """Raw responses of many requests sent in one HTTP request, in order."""
-        responses = self._provider.make_batch_request(list(requests))
-        if not isinstance(responses, list):
-            raise RpcError(f"batch refused: {responses}")
-        return responses
-
-    def calls(self, calls: Sequence[Call]) -> list[tuple[Any, ...]]:
-        if not calls:
-            return []
-        responses = self.batch([c.request() for c in calls])
-        return [
-            c.fn.decode(self.result(r, f"{c.fn.name}{c.args}"))
-            for c, r in zip(calls, responses, strict=True)
-        ]
-
-    @staticmethod
-    def revert_data(response: Any) -> bytes | None:
-        """None when an eth_call succeeded, else the revert data it returned."""
-        if "error" not in response:
-            return None
-        data = response["error"].get("data")
-        assert isinstance(data, str), f"eth_call failed without revert data: {response['error']}"
-        return bytes.fromhex(data.removeprefix("0x"))
+    def calls(self, calls: Sequence[Read]) -> list[tuple[Any, ...]]:
+        return self.client.read_many(calls, unwrap=False)
 
     def head(self) -> tuple[int, int]:
-        block = self.request("eth_getBlockByNumber", ["latest", False])
-        return int(block["number"], 16), int(block["timestamp"], 16)
+        return self.client.head()
 
     def pin_next_block(self, timestamp: int) -> None:
         self.request("evm_setNextBlockTimestamp", [timestamp])
 
-    def send(self, sender: str, to: str, data: str, timestamp: int) -> bool:
+    def send(self, sender: str, to: str, data: bytes, timestamp: int) -> bool:
         """Mine one transaction at `timestamp`; True when it succeeded."""
         self.pin_next_block(timestamp)
-        tx = {"from": sender, "to": to, "data": data, "gas": hex(GAS)}
-        tx_hash = self.request("eth_sendTransaction", [tx])
-        receipt = self.request("eth_getTransactionReceipt", [tx_hash])
-        deadline = time.monotonic() + 10
-        while receipt is None:  # Anvil's automine may answer before the block is stored
-            assert time.monotonic() < deadline, "Anvil did not mine the transaction"
-            time.sleep(0.001)
-            receipt = self.request("eth_getTransactionReceipt", [tx_hash])
-        gas_used = int(receipt["gasUsed"], 16)
-        assert gas_used < GAS, f"out of gas ({gas_used}) calling {data[:10]}: no verdict"
-        return bool(receipt["status"] == "0x1")
+        receipt = self.client.transact(sender, to, data, gas=GAS, timeout=10)
+        assert receipt.gas_used < GAS, (
+            f"out of gas ({receipt.gas_used}) calling 0x{data[:4].hex()}: no verdict"
+        )
+        return receipt.ok
 
 
 # ------------------------------------------------------------------ the model
@@ -545,13 +467,14 @@ def env(
     token.grantRole(token.CONTROLLER_ROLE(), controller, sender=deployer)
     token.grantRole(token.PAUSER_ROLE(), compliance_officer, sender=deployer)
     token.setCountryRule(BLOCKED, True, 0, sender=compliance_officer)
-    rpc = Rpc(chain.provider.web3.provider)
+    client = ChainClient(chain.provider.web3)
+    rpc = Rpc(client)
     wallets = [str(accounts[i].address) for i in range(4, 4 + POOL_SIZE)]
     return Env(
         chain=chain,
         rpc=rpc,
-        token=Contract(token),
-        registry=Contract(registry),
+        token=Contract(token, client),
+        registry=Contract(registry, client),
         issuer=str(issuer.address),
         officer=str(compliance_officer.address),
         controller=str(controller.address),
@@ -703,7 +626,7 @@ class TokenMachine(RuleBasedStateMachine):
 
     def send(self, sender: str, contract: Contract, name: str, *args: Any) -> bool:
         """Mine `name(*args)` from `sender` at the model's now; True when it succeeded."""
-        ok = self.rpc.send(sender, contract.address, contract[name].calldata(*args), self.model.now)
+        ok = self.rpc.send(sender, contract.address, contract[name].encode(*args), self.model.now)
         self.stats.outcomes[f"{name} {'ok' if ok else 'reverted'}"] += 1
         return ok
 
@@ -746,7 +669,7 @@ class TokenMachine(RuleBasedStateMachine):
         }[spec]
 
     def attempt(
-        self, sender: str, name: str, args: tuple[Any, ...], views: Sequence[Call] = ()
+        self, sender: str, name: str, args: tuple[Any, ...], views: Sequence[Read] = ()
     ) -> tuple[list[tuple[Any, ...]], bool, str]:
         """Ask `views` and dry-run the token call in one batch at the head block (whose
         timestamp is the one the transaction is mined at), then mine it.
@@ -754,12 +677,13 @@ class TokenMachine(RuleBasedStateMachine):
         Returns the view answers, whether the mined transaction succeeded and the error the
         dry run reverted with ("" on success)."""
         token = self.env.token
-        dry = Call(token, name, args, sender)
-        responses = self.rpc.batch([*(v.request() for v in views), dry.request()])
-        answers = [
-            v.fn.decode(Rpc.result(r, v.name)) for v, r in zip(views, responses[:-1], strict=True)
-        ]
-        revert = Rpc.revert_data(responses[-1])
+        dry = eth_call(token, name, args, sender)
+        replies = self.rpc.client.request_many([*(v.request() for v in views), dry.request()])
+        answers = [v.function.decode(r.data) for v, r in zip(views, replies[:-1], strict=True)]
+        revert = None if replies[-1].ok else replies[-1].revert_data
+        assert replies[-1].ok or revert is not None, (
+            f"eth_call failed without revert data: {replies[-1].error}"
+        )
         ok = self.send(sender, token, name, *args)
         assert (revert is None) == ok, (
             f"TIMING: {name} dry-run at the head block "
@@ -936,7 +860,7 @@ class TokenMachine(RuleBasedStateMachine):
     def do_issue(self, to_index: int, value: int) -> None:
         m, to = self.model, self.w(to_index)
         codes = m.restrictions(None, to, value)
-        view = Call(self.env.token, "detectTransferRestriction", (ZERO, to, value))
+        view = eth_call(self.env.token, "detectTransferRestriction", (ZERO, to, value))
         ((detect,),), ok, error = self.attempt(self.env.issuer, "issue", (to, value, b""), [view])
         what = f"issue({value} to w{to_index})"
         self.verdict(what, detect == SUCCESS, detect, ok, error, codes, zero_issue=value == 0)
@@ -955,8 +879,8 @@ class TokenMachine(RuleBasedStateMachine):
         value = self.amount(spec, sender, to)
         codes = m.restrictions(sender, to, value)
         views = [
-            Call(self.env.token, "canTransfer", (to, value, b""), sender),
-            Call(self.env.token, "detectTransferRestriction", (sender, to, value)),
+            eth_call(self.env.token, "canTransfer", (to, value, b""), sender),
+            eth_call(self.env.token, "detectTransferRestriction", (sender, to, value)),
         ]
         name = "transferWithData" if with_data else "transfer"
         args = (to, value, b"ref") if with_data else (to, value)
@@ -1080,8 +1004,8 @@ class TokenMachine(RuleBasedStateMachine):
         if spender_blocked:
             codes.insert(0, SPENDER_FROZEN)
         views = [
-            Call(self.env.token, "canTransferFrom", (owner, to, value, b""), spender),
-            Call(self.env.token, "detectTransferRestriction", (owner, to, value)),
+            eth_call(self.env.token, "canTransferFrom", (owner, to, value, b""), spender),
+            eth_call(self.env.token, "detectTransferRestriction", (owner, to, value)),
         ]
         name = "transferFromWithData" if with_data else "transferFrom"
         args = (owner, to, value, b"ref") if with_data else (owner, to, value)
@@ -1306,28 +1230,28 @@ class TokenMachine(RuleBasedStateMachine):
         token, registry, wallets = env.token, env.registry, env.wallets
         passed = [i + 1 for i, rd in enumerate(m.record_dates) if rd.balances is not None]
         calls = [
-            Call(token, "totalSupply"),
-            Call(token, "holderCount"),
-            Call(token, "paused"),
-            Call(token, "rules"),
-            Call(token, "latestRecordDateId"),
-            Call(token, "isIssuable"),
+            eth_call(token, "totalSupply"),
+            eth_call(token, "holderCount"),
+            eth_call(token, "paused"),
+            eth_call(token, "rules"),
+            eth_call(token, "latestRecordDateId"),
+            eth_call(token, "isIssuable"),
         ]
         for w in wallets:
             calls += [
-                Call(token, "balanceOf", (w,)),
-                Call(token, "walletState", (w,)),
-                Call(registry, "recordOf", (w,)),
-                Call(registry, "isVerified", (w,)),
-                Call(token, "successorOf", (w,)),
+                eth_call(token, "balanceOf", (w,)),
+                eth_call(token, "walletState", (w,)),
+                eth_call(registry, "recordOf", (w,)),
+                eth_call(registry, "isVerified", (w,)),
+                eth_call(token, "successorOf", (w,)),
             ]
-        calls += [Call(token, "allowance", (o, s)) for o in wallets for s in wallets]
-        calls += [Call(token, "countryRule", (c,)) for c in (0, *COUNTRIES)]
+        calls += [eth_call(token, "allowance", (o, s)) for o in wallets for s in wallets]
+        calls += [eth_call(token, "countryRule", (c,)) for c in (0, *COUNTRIES)]
         for rid in range(1, len(m.record_dates) + 1):
-            calls.append(Call(token, "recordDate", (rid,)))
+            calls.append(eth_call(token, "recordDate", (rid,)))
         for rid in passed:
-            calls.append(Call(token, "totalSupplyAt", (rid,)))
-            calls += [Call(token, "balanceOfAt", (w, rid)) for w in wallets]
+            calls.append(eth_call(token, "totalSupplyAt", (rid,)))
+            calls += [eth_call(token, "balanceOfAt", (w, rid)) for w in wallets]
         results: Iterator[tuple[Any, ...]] = iter(self.rpc.calls(calls))
         number, timestamp = self.rpc.head()
 
@@ -1461,10 +1385,10 @@ def test_issue_preflight_for_zero_amount(env: Env) -> None:
         verified = Investor(FAR_FUTURE, 0, US, True, False).pack()
         registry = env.registry
         assert rpc.send(
-            env.officer, registry.address, registry["setInvestor"].calldata(wallet, verified), now
+            env.officer, registry.address, registry["setInvestor"].encode(wallet, verified), now
         )
-        ((code,),) = rpc.calls([Call(token, "detectTransferRestriction", (ZERO, wallet, 0))])
-        issued = rpc.send(env.issuer, token.address, token["issue"].calldata(wallet, 0, b""), now)
+        ((code,),) = rpc.calls([eth_call(token, "detectTransferRestriction", (ZERO, wallet, 0))])
+        issued = rpc.send(env.issuer, token.address, token["issue"].encode(wallet, 0, b""), now)
         assert (code == SUCCESS) == issued, (
             f"PRE-FLIGHT MISMATCH: detectTransferRestriction(0x0, w0, 0) answered "
             f"{code_name(code)} but issue(w0, 0) {'succeeded' if issued else 'reverted'}"

@@ -21,6 +21,7 @@ import pytest
 from click.testing import CliRunner, Result
 from e2e_support import register, wallet
 
+from sectoken.chain.client import ChainClient
 from sectoken.chain.suite import Suite
 from sectoken.dev.devnode import free_port
 from sectoken.jobs.operations import issue, schedule_record_date
@@ -284,7 +285,7 @@ def test_second_vote_and_second_claim_are_refused_before_any_estimate(
 def test_no_funds_names_the_account_and_its_balance(
     invoke: Callable[..., Result], suite: Suite, deployer: Any, deployments: Path
 ) -> None:
-    suite.w3.provider.make_request("anvil_setBalance", [deployer.address, "0x0"])  # type: ignore[arg-type]
+    ChainClient(suite.w3).request("anvil_setBalance", [deployer.address, "0x0"])
     output = _refused(
         invoke("token", "pause", "--deployments", deployments),
         f"account {deployer.address} holds 0 ETH",

@@ -10,18 +10,19 @@ import pytest
 from e2e_support import HEADER, investor_csv, wallet
 
 from sectoken.chain.batching import Batch, BatchFailed, registry_sender
-from sectoken.chain.registry import INVESTOR_ADDED, INVESTOR_UPDATED, TxResult
+from sectoken.chain.client import ChainClient
+from sectoken.chain.registry import TxResult
 from sectoken.chain.suite import Suite
 from sectoken.jobs.investors import DestructiveChangesRefused, export_investors, import_investors
 from sectoken.model.csv_investors import InvestorCsvError
 from sectoken.model.records import unpack
 
 
-def _events(suite: Suite, topic: str) -> int:
-    logs = suite.w3.eth.get_logs(
-        {"address": suite.registry.address, "fromBlock": 0, "toBlock": "latest", "topics": [topic]}
+def _events(suite: Suite, name: str) -> int:
+    """How many ``name`` events the registry emitted (the package's client, paged logs)."""
+    return sum(
+        1 for _ in ChainClient(suite.w3).logs("InvestorRegistry", suite.registry.address, [name])
     )
-    return len(logs)
 
 
 def test_import_then_rerun_sends_nothing(
@@ -145,8 +146,8 @@ def test_interrupted_import_completes_on_rerun_without_duplicates(
     assert len(outcome.plan.unchanged) == 20
     assert outcome.transactions == 4
     assert deployer.nonce == nonce + math.ceil(55 / 10)
-    assert _events(suite, INVESTOR_ADDED) == 55
-    assert _events(suite, INVESTOR_UPDATED) == 0
+    assert _events(suite, "InvestorAdded") == 55
+    assert _events(suite, "InvestorUpdated") == 0
 
     final = import_investors(csv_file, suite.reader(), real, batch_size=10, progress=False)
     assert final.plan.is_empty and final.transactions == 0
@@ -180,7 +181,7 @@ def test_batch_landed_but_answer_lost(suite: Suite, deployer: Any, tmp_path: Pat
     assert len(outcome.plan.unchanged) == 20
     assert outcome.transactions == 1
     assert deployer.nonce == nonce + 3
-    assert _events(suite, INVESTOR_ADDED) == 30
+    assert _events(suite, "InvestorAdded") == 30
 
 
 def test_update_and_prune(suite: Suite, deployer: Any, tmp_path: Path) -> None:
@@ -292,7 +293,7 @@ def test_reverted_batch_is_decoded_and_the_rerun_finishes(
     assert "no valid country" in caught.value.reason
     outcome = import_investors(csv_file, suite.reader(), real, batch_size=10, progress=False)
     assert len(outcome.plan.unchanged) == 10 and outcome.transactions == 2
-    assert _events(suite, INVESTOR_ADDED) == 30
+    assert _events(suite, "InvestorAdded") == 30
 
 
 def test_waits_for_transactions_left_pending(suite: Suite, deployer: Any) -> None:
@@ -301,13 +302,13 @@ def test_waits_for_transactions_left_pending(suite: Suite, deployer: Any) -> Non
 
     from sectoken.chain.batching import wait_for_pending
 
-    provider = suite.w3.provider
-    provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
+    client = ChainClient(suite.w3)
+    client.request("evm_setAutomine", [False])
     try:
         suite.w3.eth.send_transaction(
             {"from": deployer.address, "to": wallet(77), "value": 1, "gas": 21_000}
         )
-        timer = threading.Timer(0.5, lambda: provider.make_request("evm_mine", []))  # type: ignore[arg-type]
+        timer = threading.Timer(0.5, lambda: client.request("evm_mine"))
         timer.start()
         reports: list[tuple[int, float]] = []
         waited = wait_for_pending(
@@ -322,7 +323,7 @@ def test_waits_for_transactions_left_pending(suite: Suite, deployer: Any) -> Non
         assert reports[0] == (1, 0.0) and len(reports) >= 2  # said at once, then while waiting
         timer.join()
     finally:
-        provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
+        client.request("evm_setAutomine", [True])
     assert wait_for_pending(suite.w3, deployer.address) == 0
 
 
@@ -415,7 +416,7 @@ def test_nonce_taken_by_another_sender_is_replanned_and_the_run_continues(
     assert outcome.plan.unchanged and len(outcome.plan.add) == 10  # only batch 3 was left
     assert outcome.transactions == 2  # batch 1, then the re-planned last batch
     assert deployer.nonce == nonce + 3  # ours 2, the other program's 1
-    assert _events(suite, INVESTOR_ADDED) == 30
+    assert _events(suite, "InvestorAdded") == 30
 
 
 def test_reverted_batch_shows_its_transaction_hash(

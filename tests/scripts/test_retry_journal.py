@@ -19,12 +19,12 @@ import requests
 from e2e_support import register
 from web3.eth import Eth
 
+from sectoken.chain.client import ChainClient
 from sectoken.chain.journal import Journal, journal_path
-from sectoken.chain.logs import iter_logs
 from sectoken.chain.sending import NotEnoughFunds, OutcomeUnknown, repeat_allowed
 from sectoken.chain.suite import Suite
 from sectoken.jobs.dividends import create_distribution
-from sectoken.jobs.operations import ISSUED, issue, schedule_record_date, transfer
+from sectoken.jobs.operations import issue, schedule_record_date, transfer
 
 
 def _journal_lines(suite: Suite) -> list[dict[str, Any]]:
@@ -33,15 +33,9 @@ def _journal_lines(suite: Suite) -> list[dict[str, Any]]:
 
 
 def _issued_data(suite: Suite) -> list[bytes]:
-    """The raw data of every Issued event of the token (amount, then the ERC-1594 data)."""
-    logs = iter_logs(
-        suite.w3,
-        address=suite.token.address,
-        topics=[ISSUED],
-        from_block=0,
-        to_block=int(suite.w3.eth.block_number),
-    )
-    return [log.data for log in logs]
+    """The ERC-1594 data of every Issued event of the token, decoded by the package's client."""
+    logs = ChainClient(suite.w3).logs("SecurityToken", suite.token.address, ["Issued"])
+    return [bytes(log.args["data"]) for log in logs]
 
 
 def _open(suite: Suite) -> list[Any]:
@@ -57,13 +51,13 @@ def ready(suite: Suite, deployer: Any, alice: Any) -> Suite:
 @pytest.fixture
 def manual_mining(ready: Suite, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """Automine off (transactions wait in the mempool) and a 1 s receipt timeout."""
-    provider = ready.w3.provider
+    client = ChainClient(ready.w3)
     monkeypatch.setenv("SECTOKEN_RECEIPT_TIMEOUT", "1")
-    provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
+    client.request("evm_setAutomine", [False])
     try:
-        yield provider
+        yield client
     finally:
-        provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
+        client.request("evm_setAutomine", [True])
 
 
 def _lose_replies(monkeypatch: pytest.MonkeyPatch) -> Any:
@@ -129,7 +123,7 @@ def test_pending_transaction_of_an_earlier_run_is_waited_for(
     assert ready.token.balanceOf(alice) == 0
     nonce = deployer.nonce
     monkeypatch.setenv("SECTOKEN_RECEIPT_TIMEOUT", "30")
-    timer = threading.Timer(1.0, lambda: manual_mining.make_request("evm_mine", []))
+    timer = threading.Timer(1.0, lambda: manual_mining.request("evm_mine", []))
     timer.start()
     try:
         done = issue(ready, deployer, alice.address, 500)
@@ -148,8 +142,8 @@ def _issue_then_drop(
     with pytest.raises(OutcomeUnknown) as unknown:
         issue(ready, deployer, alice.address, amount)
     entry = unknown.value.entry
-    manual_mining.make_request("anvil_dropTransaction", [entry.tx_hash])
-    manual_mining.make_request("evm_setAutomine", [True])
+    manual_mining.request("anvil_dropTransaction", [entry.tx_hash])
+    manual_mining.request("evm_setAutomine", [True])
     return entry
 
 
@@ -185,11 +179,11 @@ def test_an_account_without_eth_is_refused_before_signing(
 ) -> None:
     register(ready, deployer, [bob.address])
     issue(ready, deployer, alice.address, 10)
-    provider = ready.w3.provider
-    provider.make_request("anvil_setNextBlockBaseFeePerGas", ["0x3b9aca00"])  # 1 gwei
-    provider.make_request("evm_mine", [])
+    provider = ChainClient(ready.w3)
+    provider.request("anvil_setNextBlockBaseFeePerGas", ["0x3b9aca00"])  # 1 gwei
+    provider.request("evm_mine", [])
     balance = ready.w3.eth.get_balance(alice.address)
-    provider.make_request("anvil_setBalance", [alice.address, "0x3e8"])  # 1,000 wei
+    provider.request("anvil_setBalance", [alice.address, "0x3e8"])  # 1,000 wei
     try:
         nonce = alice.nonce
         with pytest.raises(NotEnoughFunds) as refused:
@@ -200,7 +194,7 @@ def test_an_account_without_eth_is_refused_before_signing(
         assert alice.nonce == nonce and ready.token.balanceOf(bob) == 0
         assert _open(ready) == []
     finally:
-        provider.make_request("anvil_setBalance", [alice.address, hex(balance)])
+        provider.request("anvil_setBalance", [alice.address, hex(balance)])
 
 
 def test_lost_journal_the_reference_on_chain_recognises_the_issue(

@@ -7,20 +7,22 @@ the smaller size until the node has accepted several pages in a row, then grow a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from web3 import Web3
 
-__all__ = ["DEFAULT_PAGE_SIZE", "Log", "LogQueryError", "iter_logs"]
+from sectoken.errors import SectokenError
+
+__all__ = ["DEFAULT_PAGE_SIZE", "Log", "LogQueryError", "iter_logs", "parse_log"]
 
 DEFAULT_PAGE_SIZE = 10_000
 _GROW_AFTER = 4
 
 
-class LogQueryError(RuntimeError):
-    """The node refused even a one-block log query."""
+class LogQueryError(SectokenError, RuntimeError):
+    """The node refused even a one-block log query (a ``RuntimeError`` too, as it was)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +64,8 @@ def iter_logs(
         except Exception as exc:
             if size == 1:
                 raise LogQueryError(
-                    f"the node refused eth_getLogs for block {start}: {exc}"
+                    f"the node refused eth_getLogs for block {start}: {exc}",
+                    hint="use a node that serves event logs (an archive or your own node)",
                 ) from exc
             size = max(1, size // 2)
             accepted = 0
@@ -93,14 +96,16 @@ def _get_logs(
     response: Any = w3.provider.make_request("eth_getLogs", [params])  # type: ignore[arg-type]
     if response.get("error"):
         raise RuntimeError(str(response["error"]))
-    return [
-        Log(
-            address=str(item["address"]),
-            topics=tuple(bytes.fromhex(t[2:]) for t in item["topics"]),
-            data=bytes.fromhex(str(item["data"])[2:]),
-            block_number=int(item["blockNumber"], 16),
-            log_index=int(item["logIndex"], 16),
-            transaction_hash=str(item.get("transactionHash") or ""),
-        )
-        for item in response["result"]
-    ]
+    return [parse_log(item) for item in response["result"]]
+
+
+def parse_log(item: Mapping[str, Any]) -> Log:
+    """A ``Log`` from one log object of the node's JSON (``eth_getLogs``, a receipt's logs)."""
+    return Log(
+        address=str(item["address"]),
+        topics=tuple(bytes.fromhex(t[2:]) for t in item["topics"]),
+        data=bytes.fromhex(str(item["data"])[2:]),
+        block_number=int(item["blockNumber"], 16),
+        log_index=int(item["logIndex"], 16),
+        transaction_hash=str(item.get("transactionHash") or ""),
+    )

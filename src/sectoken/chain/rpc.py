@@ -17,7 +17,14 @@ from web3 import Web3
 
 from sectoken.errors import SectokenError
 
-__all__ = ["DEFAULT_CHUNK", "NodeNotRunning", "batch_calls", "block_param", "rpc_call"]
+__all__ = [
+    "DEFAULT_CHUNK",
+    "NodeNotRunning",
+    "batch_calls",
+    "batch_requests",
+    "block_param",
+    "rpc_call",
+]
 
 DEFAULT_CHUNK = 1_000
 
@@ -39,16 +46,26 @@ def batch_calls(
     for start in range(0, len(calls), chunk):
         part = calls[start : start + chunk]
         requests = [("eth_call", [{"to": to, "data": "0x" + data.hex()}, tag]) for to, data in part]
-        responses = _batch(w3, requests)
-        for (to, _data), response in zip(part, responses, strict=True):
+        responses = batch_requests(w3, requests)
+        for index, ((to, _data), response) in enumerate(zip(part, responses, strict=True)):
             if isinstance(response, dict) and response.get("error"):
-                raise SectokenError(f"eth_call to {to} failed: {response['error']}")
+                raise SectokenError(
+                    f"eth_call {start + index} of {len(calls)} (to {to}) failed: "
+                    f"{response['error']}"
+                )
             value = response.get("result") if isinstance(response, dict) else response
             results.append(bytes.fromhex(str(value or "0x")[2:]))
     return results
 
 
-def _batch(w3: Web3, requests: list[tuple[str, list[Any]]]) -> list[Any]:
+def batch_requests(w3: Web3, requests: list[tuple[str, list[Any]]]) -> list[Any]:
+    """The raw responses of ``requests`` sent as one JSON-RPC batch, in request order.
+
+    Falls back to one request at a time when the provider cannot batch (or answers a batch with
+    a single error, as some nodes do when batches are disabled).
+    """
+    if not requests:
+        return []
     provider: Any = w3.provider
     try:
         responses = provider.make_batch_request(requests)
