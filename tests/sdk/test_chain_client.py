@@ -10,7 +10,7 @@ from eth_abi.abi import decode, encode
 from eth_utils.crypto import keccak
 
 from sectoken.abi import event, function
-from sectoken.chain.client import CallFailed, ChainClient, Read, RpcError, codec
+from sectoken.chain.client import CallFailed, ChainClient, Read, RpcError
 from sectoken.chain.logs import LogQueryError
 from sectoken.errors import SectokenError
 
@@ -204,26 +204,27 @@ def test_decode_revert_unknown_selector() -> None:
         ("InvestorRegistry", "setInvestors", (["0x" + "02" * 20], [7])),  # arrays: eth_abi
     ],
 )
-def test_the_fast_codec_encodes_as_eth_abi_does(
-    contract: str, name: str, args: tuple[Any, ...]
-) -> None:
-    assert codec(contract, name).encode(args) == function(contract, name).encode(*args)
+def test_calldata_is_what_eth_abi_encodes(contract: str, name: str, args: tuple[Any, ...]) -> None:
+    fn = function(contract, name)
+    assert fn.encode(*args) == fn.selector + encode(fn.input_types, list(args))
+    read = Read("0x" + "00" * 20, contract, name, args)
+    assert read.request()[1][0]["data"] == "0x" + fn.encode(*args).hex()
 
 
-def test_the_fast_codec_refuses_what_eth_abi_refuses() -> None:
-    fast = codec("SecurityToken", "setCountryRule")
+def test_the_one_word_encoder_refuses_what_eth_abi_refuses() -> None:
+    fast = function("SecurityToken", "setCountryRule")
     for bad in [(840, True, 2**32), (-1, True, 0), (840, 1, 0), ("840", True, 0)]:
         with pytest.raises(Exception) as caught:
-            fast.encode(bad)
+            fast.encode(*bad)
         assert "Encoding" in type(caught.value).__name__ or "Value" in type(caught.value).__name__
     with pytest.raises(SectokenError, match="takes 3 arguments, got 2"):
-        fast.encode((840, True))
+        fast.encode(840, True)
 
 
-def test_the_fast_codec_decodes_as_eth_abi_does() -> None:
-    holder = codec("SecurityToken", "balanceOf")
+def test_results_decode_as_eth_abi_decodes() -> None:
+    holder = function("SecurityToken", "balanceOf")
     assert holder.decode(encode(["uint256"], [2**256 - 1])) == (2**256 - 1,)
-    verified = codec("InvestorRegistry", "isVerified")
+    verified = function("InvestorRegistry", "isVerified")
     assert verified.decode(encode(["bool"], [True])) == (True,)
     with pytest.raises(Exception, match=r"(?i)bool|padding|value"):
         verified.decode((2).to_bytes(32, "big"))  # not a bool: eth_abi's error, not a guess

@@ -159,6 +159,11 @@ _Reader = Callable[[bytes], Any]
 _ZERO_PAD = bytes(12)
 
 
+class _NotOneWord(ValueError):
+    """Internal: a value or word the one-word codecs leave to eth_abi (which names the problem).
+    Raised and caught inside this module only."""
+
+
 def _word_reader(kind: str) -> _Reader | None:
     """A reader of one word as eth_abi's strict decoder reads it; it raises ValueError where
     eth_abi would refuse the word (non-zero padding), and the caller falls back to eth_abi."""
@@ -168,7 +173,7 @@ def _word_reader(kind: str) -> _Reader | None:
         def uint(word: bytes) -> int:
             value = int.from_bytes(word, "big")
             if value >> bits:
-                raise ValueError
+                raise _NotOneWord
             return value
 
         return uint
@@ -176,7 +181,7 @@ def _word_reader(kind: str) -> _Reader | None:
 
         def address(word: bytes) -> str:
             if word[:12] != _ZERO_PAD:
-                raise ValueError
+                raise _NotOneWord
             return "0x" + bytes.hex(word[12:32])  # bytes' own hex, also for HexBytes
 
         return address
@@ -184,7 +189,7 @@ def _word_reader(kind: str) -> _Reader | None:
 
         def boolean(word: bytes) -> bool:
             if any(word[:31]) or word[31] > 1:
-                raise ValueError
+                raise _NotOneWord
             return word[31] == 1
 
         return boolean
@@ -193,7 +198,7 @@ def _word_reader(kind: str) -> _Reader | None:
 
         def fixed(word: bytes) -> bytes:
             if any(word[size:32]):
-                raise ValueError
+                raise _NotOneWord
             return bytes(word[:size])
 
         return fixed
@@ -211,7 +216,7 @@ def _word_writer(kind: str) -> Callable[[Any], bytes] | None:
 
         def uint(value: Any) -> bytes:
             if type(value) is not int or not 0 <= value < limit:
-                raise ValueError
+                raise _NotOneWord
             return value.to_bytes(32, "big")
 
         return uint
@@ -220,10 +225,27 @@ def _word_writer(kind: str) -> Callable[[Any], bytes] | None:
         def address(value: Any) -> bytes:
             # Like eth_abi: 20 bytes of hex, the case (a checksum) is not verified.
             if not isinstance(value, str) or len(value) != 42 or value[:2] != "0x":
-                raise ValueError
+                raise _NotOneWord
             return bytes(12) + bytes.fromhex(value[2:])
 
         return address
+    if kind == "bool":
+
+        def boolean(value: Any) -> bytes:
+            if type(value) is not bool:
+                raise _NotOneWord
+            return int(value).to_bytes(32, "big")
+
+        return boolean
+    if kind.startswith("bytes") and kind[5:].isdigit():
+        size = int(kind[5:])
+
+        def fixed(value: Any) -> bytes:
+            if not isinstance(value, bytes | bytearray) or len(value) != size:
+                raise _NotOneWord
+            return bytes(value).ljust(32, b"\0")
+
+        return fixed
     return None
 
 
@@ -282,8 +304,12 @@ class AbiFunction:
 
     def encode(self, *args: Any) -> bytes:
         """Calldata: selector followed by the encoded arguments."""
+        if len(args) != len(self.inputs):
+            raise SectokenError(
+                f"{self.contract}.{self.name} takes {len(self.inputs)} arguments, got {len(args)}"
+            )
         writers = self._writers
-        if writers is not None and len(args) == len(writers):
+        if writers is not None:
             try:
                 return self.selector + b"".join(w(a) for w, a in zip(writers, args, strict=True))
             except ValueError:

@@ -4,29 +4,27 @@ Every read the package makes at scale goes through here (and through the module 
 wraps: ``rpc.batch_calls`` and ``logs.iter_logs``), and so do the benchmarks and the tests.
 
 Why it is fast: requests go to the node as raw JSON-RPC through the provider web3 already holds
-(``make_batch_request``, 1,000 requests per HTTP round trip), and calldata is built by a cached
-codec per function (selector computed once, static arguments packed by hand, ``eth_abi`` only for
-dynamic types) from the packaged ABI (``sectoken.abi``). web3's contract layer formats every call
+(``make_batch_request``, 1,000 requests per HTTP round trip), and calldata is built by the packaged
+ABI's cached functions (``sectoken.abi``: selector computed once, one-word arguments and results
+packed by hand, ``eth_abi`` only for dynamic types). web3's contract layer formats every call
 one at a time (middlewares, ABI lookup, checksum conversions, attribute dicts). Measured on a
 local Anvil (this machine, 2 cores under load from other jobs), 10,000 ``balanceOf`` reads:
 ``read_many`` 0.7 to 1.1 s; ``w3.batch_requests()`` in batches of 1,000: 87 s; web3 contract
-calls one by one: 16.5 s per 1,000. Without the codec (``AbiFunction.encode``/``decode`` per call,
-a keccak for each selector) ``read_many`` took 5 to 6 s. Logs are paged raw ``eth_getLogs``
+calls one by one: 16.5 s per 1,000. Encoding through ``eth_abi`` with a keccak per
+selector instead, ``read_many`` took 5 to 6 s. Logs are paged raw ``eth_getLogs``
 (``logs.iter_logs``) decoded per event by ``AbiEvent.decode``.
 
 Names, not signatures: ``client.read(token, "SecurityToken", "balanceOf", wallet)``,
 ``client.logs("SecurityToken", token, ["Transfer"], from_block=0)``; selectors and topics come
-from the packaged ABI. ``decode_revert`` names the suite's custom errors, ``Error(string)`` and
-``Panic(uint256)``. Every failure is a ``SectokenError`` saying which request failed and why.
+from the packaged ABI. ``decode_revert`` names the suite's custom errors and Solidity's built-in
+``Error`` and ``Panic``. Every failure is a ``SectokenError`` saying which request failed and why.
 """
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 from web3 import Web3
@@ -120,8 +118,8 @@ class Reply:
 
 @dataclass(frozen=True, slots=True)
 class Read:
-    """One ``eth_call`` by contract and function name: ``Read(address, "SecurityToken",
-    "balanceOf", (wallet,))``; ``sender``/``value`` set ``from``/``value`` of the call."""
+    """One ``eth_call`` by contract and function name, e.g. the address, ``"SecurityToken"``,
+    ``"balanceOf"`` and ``(wallet,)``; ``sender``/``value`` set ``from``/``value`` of the call."""
 
     address: str
     contract: str
@@ -138,7 +136,7 @@ class Read:
     def request(self, block: int | str = "latest") -> tuple[str, list[Any]]:
         tx: dict[str, str] = {
             "to": self.address,
-            "data": "0x" + codec(self.contract, self.name, self.arity).encode(self.args).hex(),
+            "data": "0x" + self.function.encode(*self.args).hex(),
         }
         if self.sender is not None:
             tx["from"] = self.sender
@@ -371,7 +369,7 @@ class ChainClient:
     def _decode_output(read: Read, data: bytes, named: bool, unwrap: bool) -> Any:
         if named:
             return read.function.decode_named(data)
-        values = codec(read.contract, read.name, read.arity).decode(data)
+        values = read.function.decode(data)
         return values[0] if unwrap and len(values) == 1 else values
 
     # ------------------------------------------------------------------ logs
@@ -431,14 +429,14 @@ class ChainClient:
 
     @property
     def decoder(self) -> ErrorDecoder:
-        """Decodes the custom errors of the suite's contracts, ``Error(string)`` and ``Panic``."""
+        """Decodes the suite's custom errors and Solidity's ``Error`` and ``Panic``."""
         if self._decoder is None:
             self._decoder = _suite_decoder()
         return self._decoder
 
     def decode_revert(self, data: bytes | str) -> DecodedError | None:
         """The error in revert ``data`` (name, arguments by name, a readable sentence); None
-        when the selector is none of the suite's errors, ``Error(string)`` or ``Panic``."""
+        when the selector is none of the suite's errors, Solidity's ``Error`` or ``Panic``."""
         return self.decoder.decode(data)
 
     def _revert_of(self, reply: Reply) -> DecodedError | None:
@@ -565,137 +563,6 @@ class ChainClient:
         """The revert data of a mined, failed transaction (from the node's call tracer)."""
         trace = self.request("debug_traceTransaction", [tx_hash, {"tracer": "callTracer"}])
         return bytes.fromhex(str(trace.get("output") or "0x").removeprefix("0x"))
-
-
-# ---------------------------------------------------------------------- the fast codec
-
-_WORD = 32
-
-
-@dataclass(frozen=True, slots=True)
-class _Codec:
-    """Calldata and results of one function, with its selector computed once and static
-    arguments (addresses, integers, booleans, fixed bytes) packed by hand: ``eth_abi`` and the
-    selector's keccak cost about 0.4 ms per call, most of the time of 10,000 batched reads.
-    Anything else (strings, bytes, arrays, structs) goes through ``eth_abi``."""
-
-    fn: AbiFunction
-    selector: bytes
-    input_types: tuple[str, ...]
-    output_types: tuple[str, ...]
-    static_in: bool
-    static_out: bool
-
-    def encode(self, args: Sequence[Any]) -> bytes:
-        if len(args) != len(self.input_types):
-            raise SectokenError(
-                f"{self.fn.contract}.{self.fn.name} takes {len(self.input_types)} arguments, "
-                f"got {len(args)}"
-            )
-        if not self.static_in:
-            return self.fn.encode(*args)
-        try:
-            return self.selector + b"".join(
-                _pack(kind, value) for kind, value in zip(self.input_types, args, strict=True)
-            )
-        except (TypeError, ValueError, OverflowError):
-            return self.fn.encode(*args)  # eth_abi says exactly what is wrong with the value
-
-    def decode(self, data: bytes) -> tuple[Any, ...]:
-        if not self.static_out or len(data) != _WORD * len(self.output_types):
-            return self.fn.decode(data)
-        try:
-            return tuple(
-                _unpack(kind, data[i * _WORD : (i + 1) * _WORD])
-                for i, kind in enumerate(self.output_types)
-            )
-        except ValueError:
-            return self.fn.decode(data)  # eth_abi raises and says what is wrong
-
-
-_STATIC = re.compile(
-    r"address|bool|u?int(8|16|24|32|40|48|56|64|72|80|88|96|1\d\d|2\d\d)?|bytes\d+"
-)
-
-
-def _static(kind: str) -> bool:
-    return _STATIC.fullmatch(kind) is not None
-
-
-def _pack(kind: str, value: Any) -> bytes:
-    """One static argument as its 32-byte word; ValueError/TypeError when ``eth_abi`` should
-    judge it (it names the problem)."""
-    if kind == "address":
-        if isinstance(value, bytes | bytearray):
-            raw = bytes(value)
-        elif isinstance(value, str) and value.startswith("0x"):
-            raw = bytes.fromhex(value[2:])  # like eth_abi: any hex address, checksum unchecked
-        else:
-            raise TypeError(value)
-        if len(raw) != 20:
-            raise ValueError(value)
-        return raw.rjust(_WORD, b"\0")
-    if kind == "bool":
-        if not isinstance(value, bool):
-            raise TypeError(value)
-        return int(value).to_bytes(_WORD, "big")
-    if kind.startswith("uint"):
-        bits = int(kind[4:] or 256)
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 1 << bits:
-            raise ValueError(value)
-        return value.to_bytes(_WORD, "big")
-    if kind.startswith("int"):
-        bits = int(kind[3:] or 256)
-        limit = 1 << (bits - 1)
-        if isinstance(value, bool) or not isinstance(value, int) or not -limit <= value < limit:
-            raise ValueError(value)
-        return value.to_bytes(_WORD, "big", signed=True)
-    size = int(kind[5:])
-    if not isinstance(value, bytes | bytearray) or len(value) > size:
-        raise ValueError(value)
-    return bytes(value).ljust(_WORD, b"\0")
-
-
-def _unpack(kind: str, word: bytes) -> Any:
-    """One static value from its word; ValueError on bad padding (``eth_abi`` then reports)."""
-    if kind == "address":
-        if any(word[:12]):
-            raise ValueError("address padding")
-        return "0x" + word[12:].hex()
-    number = int.from_bytes(word, "big")
-    if kind == "bool":
-        if number > 1:
-            raise ValueError("bool")
-        return number == 1
-    if kind.startswith("uint"):
-        if number >> int(kind[4:] or 256):
-            raise ValueError("uint padding")
-        return number
-    if kind.startswith("int"):
-        bits = int(kind[3:] or 256)
-        value = int.from_bytes(word, "big", signed=True)
-        if not -(1 << (bits - 1)) <= value < 1 << (bits - 1):
-            raise ValueError("int padding")
-        return value
-    size = int(kind[5:])
-    if any(word[size:]):
-        raise ValueError("bytes padding")
-    return word[:size]
-
-
-@cache
-def codec(contract: str, name: str, arity: int | None = None) -> _Codec:
-    """The cached codec of ``contract.name`` (see ``_Codec``)."""
-    fn = function(contract, name, arity)
-    ins, outs = tuple(fn.input_types), tuple(fn.output_types)
-    return _Codec(
-        fn,
-        fn.selector,
-        ins,
-        outs,
-        all(_static(k) for k in ins),
-        all(_static(k) for k in outs),
-    )
 
 
 def _outcome(reply: Reply) -> tuple[bool, bytes] | None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from web3 import Web3
 
-from sectoken.errors import SectokenError
+from sectoken.errors import InvalidArgument, SectokenError
 
 __all__ = ["DEFAULT_PAGE_SIZE", "Log", "LogQueryError", "iter_logs", "parse_log"]
 
@@ -53,7 +53,7 @@ def iter_logs(
     10,000 logs). ``on_page(done_up_to_block, to_block)`` is called after each page.
     """
     if page_size < 1:
-        raise ValueError("page size must be at least 1 block")
+        raise InvalidArgument("page size must be at least 1 block")
     size = page_size
     accepted = 0
     start = from_block
@@ -95,7 +95,7 @@ def _get_logs(
     }
     response: Any = w3.provider.make_request("eth_getLogs", [params])  # type: ignore[arg-type]
     if response.get("error"):
-        raise RuntimeError(str(response["error"]))
+        raise SectokenError(f"eth_getLogs {hex(start)}..{hex(end)}: {response['error']}")
     return [parse_log(item) for item in response["result"]]
 
 
