@@ -189,12 +189,24 @@ def resolve_account(account: Any) -> Any:
     )
 
 
-def open_suite_here(deployments_dir: Path) -> Any:
+def contracts_here() -> Any:
+    """The suite's contract containers: the current Ape project's when it compiles them (a
+    checkout), otherwise the ABI shipped in the package (`ape sectoken` in any other folder)."""
     from ape import project
 
+    from sectoken.chain.contracts import packaged_contracts
+
+    try:
+        project.SecurityToken  # noqa: B018 - compiles the checkout's contracts when stale
+    except AttributeError:
+        return packaged_contracts()
+    return project
+
+
+def open_suite_here(deployments_dir: Path) -> Any:
     from sectoken.chain.suite import open_suite
 
-    return open_suite(project, deployments_dir)
+    return open_suite(contracts_here(), deployments_dir)
 
 
 def friendly(fn: F) -> F:
@@ -265,11 +277,9 @@ def _print_csv_errors(exc: InvestorCsvError) -> None:
 
 def _decoder() -> Any:
     try:
-        from ape import project
-
         from sectoken.chain.suite import error_decoder
 
-        return error_decoder(project)
+        return error_decoder(contracts_here())
     except Exception:
         return None
 
