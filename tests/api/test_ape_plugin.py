@@ -3,7 +3,7 @@ folder that is not a sectoken checkout (no ethereum:devnode network there)."""
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -51,7 +51,12 @@ def test_help_lists_every_command_but_the_demo() -> None:
 
 @pytest.mark.parametrize("name", EXPECTED)
 def test_ape_run_scripts_and_the_plugin_run_the_same_command(name: str) -> None:
-    script = importlib.import_module(f"scripts.{name}")
+    spec = importlib.util.spec_from_file_location(
+        f"_script_{name}", ROOT / "scripts" / f"{name}.py"
+    )
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
     assert cli.get_command(None, name) is script.cli  # type: ignore[arg-type]
 
 
