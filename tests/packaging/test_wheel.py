@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -165,36 +166,43 @@ def install_all(pythons: dict[str, str], wheel: Path, where: Path) -> dict[str, 
     """A clean venv per Python, each holding the wheel and its dependencies at the pinned versions.
 
     pip resolves the pins against the index once (the first Python, ``pip wheel`` into a
-    wheelhouse: downloaded wheels, and wheels built from the three sdists); each other Python
-    fetches only the wheels built per Python (numpy, pydantic-core and the like), and every venv
-    installs from the wheelhouse offline. Where that falls short (a
+    wheelhouse: downloaded wheels, and wheels built from the three sdists). Then, in parallel,
+    each other Python fetches only the wheels built per Python (numpy, pydantic-core and the
+    like), and every venv installs from the wheelhouse offline. Where that falls short (say, a
     dependency only another Python needs), the venv is installed from the index instead.
+    ``seconds``: the first Python's include the resolution.
     """
+    if not pythons:
+        return {}
     house = where / "wheelhouse"
-    results: dict[str, Installed] = {}
-    shared: list[str] = []
-    for version, python in sorted(pythons.items()):
-        venv, log = where / f"venv-{version}", []
-        started = time.perf_counter()
-        assert _run([python, "-m", "venv", str(venv)], where, log).returncode == 0, log
+    first, *others = sorted(pythons)
+    common = house / first
+    logs: dict[str, list[str]] = {version: [] for version in pythons}
+    started = time.perf_counter()
+
+    def make_venv(version: str) -> Path:
+        venv = where / f"venv-{version}"
+        proc = _run([pythons[version], "-m", "venv", str(venv)], where, logs[version])
+        assert proc.returncode == 0, "\n".join(logs[version])
+        return venv
+
+    venv = make_venv(first)
+    fetch = _pip(venv, "wheel", "-c", str(CONSTRAINTS), "-w", str(common), str(wheel))
+    resolved = _run(fetch, where, logs[first]).returncode == 0
+
+    def install(version: str) -> Installed:
+        began = started if version == first else time.perf_counter()
+        log = logs[version]
+        venv = make_venv(version) if version != first else where / f"venv-{first}"
         own = house / version
-        if not shared:
-            fetch = _pip(venv, "wheel", "-c", str(CONSTRAINTS), "-w", str(own), str(wheel))
-        else:
-            fetch = _pip(
-                venv,
-                "wheel",
-                "--no-deps",
-                "-w",
-                str(own),
-                *_platform_specific(house / shared[0]),
-            )
-        fetched = _run(fetch, where, log).returncode == 0
-        links = [
-            arg for folder in [*shared, version] for arg in ("--find-links", str(house / folder))
-        ]
+        ready = resolved
+        if ready and version != first:
+            pins = _platform_specific(common)
+            ready = _run(_pip(venv, "wheel", "--no-deps", "-w", str(own), *pins), where, log)
+            ready = ready.returncode == 0
+        links = [a for folder in {common, own} for a in ("--find-links", str(folder))]
         offline = (
-            fetched
+            ready
             and _run(_pip(venv, *INSTALL, "--no-index", *links, str(wheel)), where, log).returncode
             == 0
         )
@@ -202,11 +210,11 @@ def install_all(pythons: dict[str, str], wheel: Path, where: Path) -> dict[str, 
             online = _run(_pip(venv, *INSTALL, str(wheel)), where, log)
             assert online.returncode == 0, "\n".join(log)
         how = "offline from the wheelhouse" if offline else "from the index"
-        if not shared:
-            shared.append(version)
-        seconds = time.perf_counter() - started
-        results[version] = Installed(version, venv, seconds, how, "\n".join(log))
-    return results
+        return Installed(version, venv, time.perf_counter() - began, how, "\n".join(log))
+
+    with ThreadPoolExecutor(max_workers=1 + len(others)) as pool:
+        futures = {version: pool.submit(install, version) for version in [first, *others]}
+        return {version: future.result() for version, future in futures.items()}
 
 
 @pytest.fixture(scope="module")
