@@ -44,6 +44,9 @@ def test_import_sectoken_loads_neither_web3_nor_ape() -> None:
 
 
 def test_every_public_name_resolves() -> None:
+    from sectoken import api
+
+    assert set(api.__all__) <= set(sectoken.__all__)
     for name in sectoken.__all__:
         assert getattr(sectoken, name) is not None, name
     assert sectoken.deploy.__doc__
