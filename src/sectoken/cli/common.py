@@ -24,6 +24,8 @@ from sectoken.model.spec import SpecError
 
 # Piped output (CI logs, files) gets 120 columns so full addresses fit in tables.
 console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 120)
+# Notes that must not mix with a command's output (e.g. `investors export` to stdout).
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 F = TypeVar("F", bound=Callable[..., Any])
 # Exit statuses: 2 for anything the user can fix (click's usage errors use 2 as well).
 USER_ERROR = 2
@@ -54,9 +56,37 @@ DEV_NETWORKS = ("local", "devnode")
 
 
 def default_network() -> str:
-    """``ethereum:devnode``, or ``ethereum:devnode:<SECTOKEN_NODE_URL>`` when that is set."""
+    """``ethereum:devnode``, or ``ethereum:devnode:<SECTOKEN_NODE_URL>`` when that is set.
+
+    The devnode network is declared in a checkout's ape-config.yaml. Elsewhere (the installed
+    plugin, `ape sectoken ...` in another project) it does not exist: then the node URL itself
+    when SECTOKEN_NODE_URL is set, otherwise Ape's own default network, said in a note.
+    """
     url = os.environ.get(NODE_URL_ENV, "").strip()
-    return f"{DEVNODE_NETWORK}:{url}" if url else DEVNODE_NETWORK
+    if devnode_configured():
+        return f"{DEVNODE_NETWORK}:{url}" if url else DEVNODE_NETWORK
+    if url:
+        return url
+    from ape.utils.basemodel import ManagerAccessMixin
+
+    ecosystem = ManagerAccessMixin.network_manager.default_ecosystem
+    fallback = f"{ecosystem.name}:{ecosystem.default_network_name}"
+    err_console.print(
+        f"[dim]note: no {DEVNODE_NETWORK} network is configured here (it comes with a sectoken "
+        f"checkout's ape-config.yaml); using Ape's default network {fallback} (--network to "
+        "choose)[/dim]"
+    )
+    return fallback
+
+
+def devnode_configured() -> bool:
+    """Whether the current Ape configuration declares the ``ethereum:devnode`` network."""
+    from ape.utils.basemodel import ManagerAccessMixin
+
+    try:
+        return DEVNODE_NETWORK.split(":")[1] in ManagerAccessMixin.network_manager.ethereum.networks
+    except Exception:  # an Ape without the Ethereum ecosystem: nothing is configured either
+        return False
 
 
 def _node_must_answer(ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
@@ -159,12 +189,24 @@ def resolve_account(account: Any) -> Any:
     )
 
 
-def open_suite_here(deployments_dir: Path) -> Any:
+def contracts_here() -> Any:
+    """The suite's contract containers: the current Ape project's when it compiles them (a
+    checkout), otherwise the ABI shipped in the package (`ape sectoken` in any other folder)."""
     from ape import project
 
+    from sectoken.chain.contracts import packaged_contracts
+
+    try:
+        project.SecurityToken  # noqa: B018 - compiles the checkout's contracts when stale
+    except AttributeError:
+        return packaged_contracts()
+    return project
+
+
+def open_suite_here(deployments_dir: Path) -> Any:
     from sectoken.chain.suite import open_suite
 
-    return open_suite(project, deployments_dir)
+    return open_suite(contracts_here(), deployments_dir)
 
 
 def friendly(fn: F) -> F:
@@ -235,11 +277,9 @@ def _print_csv_errors(exc: InvestorCsvError) -> None:
 
 def _decoder() -> Any:
     try:
-        from ape import project
-
         from sectoken.chain.suite import error_decoder
 
-        return error_decoder(project)
+        return error_decoder(contracts_here())
     except Exception:
         return None
 

@@ -11,6 +11,7 @@ from rich.markup import escape
 from sectoken.cli.common import (
     SectokenCommand,
     console,
+    contracts_here,
     deployments_option,
     friendly,
     resolve_account,
@@ -27,13 +28,12 @@ from sectoken.cli.common import (
 @friendly
 def cli(spec_file: Path, dry_run: bool, fresh: bool, deployments_dir: Path, account: Any) -> None:
     """Deploy the suite described by SPEC_FILE (idempotent and resumable)."""
-    from ape import project
-
     from sectoken.chain.suite import network_name, provider_web3
     from sectoken.jobs.deploy import apply_deploy, plan_deploy
     from sectoken.model.spec import load_spec
 
     spec = load_spec(spec_file)
+    project = contracts_here()
     sender = resolve_account(account)
     w3 = provider_web3()
     plan = plan_deploy(

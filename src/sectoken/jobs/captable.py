@@ -149,8 +149,13 @@ class CapTable:
 
     def write_chart(self, path: str | Path, *, top: int = 10) -> None:
         """PNG: ownership of the largest holders (rest grouped) and ownership by country."""
-        import matplotlib
-
+        try:
+            import matplotlib
+        except ImportError as exc:
+            raise SectokenError(
+                "the cap-table chart needs matplotlib, which is not installed",
+                hint="install the plot extra: pip install 'sectoken[plot]'",
+            ) from exc
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
