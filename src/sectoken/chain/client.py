@@ -365,6 +365,46 @@ class ChainClient:
             raise RpcError("eth_call", reply.error)
         return outcome
 
+    def value(self, address: str, fn: AbiFunction, *args: Any, block: int | str = "latest") -> Any:
+        """The single return value of ``fn(*args)`` at ``address`` (a struct as a dict keyed by
+        field name: ``client.value(token, function("SecurityToken", "rules"))["maxHolders"]``)."""
+        return fn.decode_one(self._call_data(address, fn, args, block))
+
+    def values(
+        self, address: str, fn: AbiFunction, *args: Any, block: int | str = "latest"
+    ) -> dict[str, Any]:
+        """The return values of ``fn(*args)`` at ``address``, keyed by the ABI's names."""
+        return fn.decode_named(self._call_data(address, fn, args, block))
+
+    def value_each(
+        self,
+        address: str,
+        fn: AbiFunction,
+        arguments: Sequence[Sequence[Any]],
+        *,
+        block: int | str = "latest",
+    ) -> list[Any]:
+        """``value`` for each argument list, in JSON-RPC batches (one request per list)."""
+        tag = block_param(block)
+        requests = [
+            ("eth_call", [{"to": address, "data": "0x" + fn.encode(*args).hex()}, tag])
+            for args in arguments
+        ]
+        out: list[Any] = []
+        for args, reply in zip(arguments, self.request_many(requests), strict=True):
+            if not reply.ok:
+                read = Read(address, fn.contract, fn.name, tuple(args))
+                raise CallFailed(read, reply, self._revert_of(reply))
+            out.append(fn.decode_one(reply.data))
+        return out
+
+    def _call_data(
+        self, address: str, fn: AbiFunction, args: Sequence[Any], block: int | str
+    ) -> bytes:
+        tx = {"to": address, "data": "0x" + fn.encode(*args).hex()}
+        result = self.request("eth_call", [tx, block_param(block)])
+        return bytes.fromhex(str(result or "0x")[2:])
+
     @staticmethod
     def _decode_output(read: Read, data: bytes, named: bool, unwrap: bool) -> Any:
         if named:

@@ -22,8 +22,9 @@ from web3 import Web3
 from web3.types import BlockIdentifier
 
 from sectoken.abi import event, function
+from sectoken.chain.client import ChainClient
 from sectoken.chain.logs import DEFAULT_PAGE_SIZE, iter_logs
-from sectoken.chain.reads import read
+from sectoken.errors import InvalidArgument
 
 __all__ = [
     "INVESTOR_ADDED",
@@ -127,9 +128,10 @@ class RegistryReader:
         """Stored words of ``wallets`` (0 for no record), by ``recordsOfMany`` in chunks."""
         ordered = [to_checksum_address(w) for w in wallets]
         result: dict[str, int] = {}
+        client = ChainClient(self.w3)
         for start in range(0, len(ordered), chunk):
             part = ordered[start : start + chunk]
-            words = read(self.w3, self.address, _RECORDS_OF_MANY, part, block=block)
+            words = client.value(self.address, _RECORDS_OF_MANY, part, block=_block(block))
             result.update(zip(part, words, strict=True))
         return result
 
@@ -188,3 +190,10 @@ def _tx_result(receipt: Any) -> TxResult:
         gas_used=int(receipt.gas_used),
         block=int(receipt.block_number),
     )
+
+
+def _block(block: BlockIdentifier) -> int | str:
+    """A block number or tag for JSON-RPC (``"latest"``, ``"0x..."``, an int)."""
+    if isinstance(block, int | str):
+        return block
+    raise InvalidArgument(f"a block number or tag is needed here, not {block!r}")

@@ -16,6 +16,7 @@ from typing import Any
 from web3 import Web3
 
 from sectoken.abi import SUITE_CONTRACTS, error_entries, role_id
+from sectoken.chain.client import ChainClient
 from sectoken.chain.contracts import container
 from sectoken.chain.deployments import Deployment, deployment_path, load_deployment
 from sectoken.chain.registry import ApeRegistryWriter, RegistryReader
@@ -78,6 +79,11 @@ class Suite:
     @property
     def w3(self) -> Web3:
         return provider_web3()
+
+    @property
+    def client(self) -> ChainClient:
+        """The package's chain client on the connected provider (batched reads, paged logs)."""
+        return ChainClient(self.w3)
 
     def reader(self) -> RegistryReader:
         record = self.deployment.contracts["registry"]

@@ -13,6 +13,8 @@ import importlib
 
 import click
 
+from sectoken.errors import SectokenError
+
 __all__ = ["COMMANDS", "cli"]
 
 #: Command name -> the module of ``sectoken.cli`` whose ``cli`` it is.
@@ -40,7 +42,7 @@ class SectokenGroup(click.Group):
         module = importlib.import_module(f"sectoken.cli.{module_name}")
         command = module.cli
         if not isinstance(command, click.Command):  # pragma: no cover - a packaging mistake
-            raise TypeError(f"sectoken.cli.{module_name}.cli is not a click command")
+            raise SectokenError(f"sectoken.cli.{module_name}.cli is not a click command")
         return command
 
 

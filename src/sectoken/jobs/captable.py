@@ -27,9 +27,9 @@ from rich.table import Table
 from web3 import Web3
 
 from sectoken.abi import event, function
+from sectoken.chain.client import ChainClient
 from sectoken.chain.logs import DEFAULT_PAGE_SIZE, iter_logs
 from sectoken.chain.registry import RegistryReader
-from sectoken.chain.rpc import batch_calls
 from sectoken.errors import SectokenError
 from sectoken.model.amounts import format_units
 from sectoken.model.countries import country_by_numeric, format_country
@@ -287,16 +287,16 @@ def build_cap_table(
     )
     if verify:
         table.checked = True
+        client = ChainClient(w3)
         if record_date_id is None:
-            balance_of = _BALANCE_OF
-            calls = [(address, balance_of.encode(w)) for w in wallets]
-            raw = batch_calls(w3, calls, block=target)
+            on_chain_balances = client.value_each(
+                address, _BALANCE_OF, [(w,) for w in wallets], block=target
+            )
         else:
-            balance_of = _BALANCE_OF_AT
-            calls = [(address, balance_of.encode(w, record_date_id)) for w in wallets]
-            raw = batch_calls(w3, calls, block="latest")
-        for wallet, data in zip(wallets, raw, strict=True):
-            on_chain = int(balance_of.decode_one(data)) if data else 0
+            on_chain_balances = client.value_each(
+                address, _BALANCE_OF_AT, [(w, record_date_id) for w in wallets]
+            )
+        for wallet, on_chain in zip(wallets, on_chain_balances, strict=True):
             if on_chain != by_wallet[wallet]:
                 table.mismatches.append((wallet, by_wallet[wallet], on_chain))
         table.supply_matches = sum(by_wallet.values()) == supply

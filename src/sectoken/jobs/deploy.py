@@ -23,6 +23,7 @@ from web3 import Web3
 
 from sectoken.abi import function, snake_case
 from sectoken.chain.batching import wait_for_pending
+from sectoken.chain.client import ChainClient
 from sectoken.chain.contracts import container
 from sectoken.chain.deployments import (
     ContractRecord,
@@ -31,7 +32,6 @@ from sectoken.chain.deployments import (
     deployment_path,
     load_deployment,
 )
-from sectoken.chain.reads import read, read_named
 from sectoken.chain.suite import CONTRACT_TYPES, role_id
 from sectoken.errors import SectokenError
 from sectoken.model.countries import format_country
@@ -500,7 +500,7 @@ def _rules_struct(rules: Rules) -> tuple[Any, ...]:
 def _read_rules(token: Any, w3: Web3) -> Rules:
     if token is None:
         return Rules()
-    current = read(w3, token.address, _RULES)
+    current = ChainClient(w3).value(token.address, _RULES)
     return Rules(**{snake_case(name): value for name, value in current.items()})
 
 
@@ -516,7 +516,7 @@ def _describe_rules(new: Rules, old: Rules) -> str:
 def _read_country(token: Any, code: int, w3: Web3) -> CountryRule:
     if token is None:
         return CountryRule()
-    rule = read_named(w3, token.address, _COUNTRY_RULE, code)
+    rule = ChainClient(w3).values(token.address, _COUNTRY_RULE, code)
     return CountryRule(listed=bool(rule["listed"]), max_holders=int(rule["maxHolders"]))
 
 

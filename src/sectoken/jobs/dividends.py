@@ -21,8 +21,6 @@ from rich.table import Table
 from sectoken.abi import event, function, function_entries
 from sectoken.chain.batching import DEFAULT_BATCH_SIZE
 from sectoken.chain.logs import iter_logs
-from sectoken.chain.reads import read
-from sectoken.chain.rpc import batch_calls
 from sectoken.chain.suite import Suite, require_role
 from sectoken.errors import SectokenError
 from sectoken.jobs.captable import build_cap_table
@@ -223,7 +221,7 @@ def distribution_status(suite: Suite, dist_id: int) -> DistributionStatus:
     count = int(distributor.distributionCount())
     if not 1 <= dist_id <= count:
         raise SectokenError(f"distribution {dist_id} does not exist ({count} so far)")
-    info = read(suite.w3, distributor.address, _DISTRIBUTION, dist_id)
+    info = suite.client.value(distributor.address, _DISTRIBUTION, dist_id)
     asset = to_checksum_address(info["asset"])
     if asset == ZERO_ADDRESS:
         symbol, decimals, shown = "ETH", 18, ETH
@@ -266,11 +264,8 @@ def unpaid_holders(suite: Suite, dist_id: int, candidates: Iterable[str]) -> lis
     """The candidates not yet paid (nor excluded) in distribution ``dist_id``."""
     distributor = suite.require("dividends")
     wallets = list(candidates)
-    calls = [(distributor.address, _IS_PAID.encode(dist_id, w)) for w in wallets]
-    results = batch_calls(suite.w3, calls)
-    return [
-        w for w, raw in zip(wallets, results, strict=True) if not (raw and _IS_PAID.decode_one(raw))
-    ]
+    paid = suite.client.value_each(distributor.address, _IS_PAID, [(dist_id, w) for w in wallets])
+    return [w for w, done in zip(wallets, paid, strict=True) if not done]
 
 
 def _push_skips(logs: Iterable[Any], distributor: str) -> list[tuple[str, int]]:
@@ -376,7 +371,7 @@ def check_can_claim(suite: Suite, holder: str, dist_id: int) -> int:
             f"distribution {dist_id} does not exist ({count} so far)",
             hint="`ape run dividends status ID` shows a distribution; ids start at 1",
         )
-    expiry = int(read(suite.w3, distributor.address, _DISTRIBUTION, dist_id)["expiry"])
+    expiry = int(suite.client.value(distributor.address, _DISTRIBUTION, dist_id)["expiry"])
     now = int(suite.w3.eth.get_block("latest")["timestamp"])
     if now >= expiry:
         raise SectokenError(

@@ -18,7 +18,6 @@ from rich.console import Console
 from sectoken.abi import AbiEvent, AbiFunction, event, function
 from sectoken.chain.journal import Journal, journal_path
 from sectoken.chain.logs import iter_logs
-from sectoken.chain.reads import read_named
 from sectoken.chain.sending import Sent, TxSender
 from sectoken.chain.suite import Suite, require_role
 from sectoken.errors import SectokenError
@@ -437,7 +436,7 @@ def freeze_wallet(suite: Suite, account: Any, wallet: str, *, frozen: bool = Tru
     target = _wallet(wallet, "wallet")
 
     def check() -> None:
-        if bool(read_named(suite.w3, token.address, _WALLET_STATE, target)["frozen"]) == frozen:
+        if bool(suite.client.values(token.address, _WALLET_STATE, target)["frozen"]) == frozen:
             raise SectokenError(
                 f"{target} is already {'frozen' if frozen else 'not frozen'} on this token; "
                 "nothing to do"

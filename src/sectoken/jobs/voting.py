@@ -16,7 +16,6 @@ from rich.table import Table
 
 from sectoken.abi import event, function
 from sectoken.chain.logs import iter_logs
-from sectoken.chain.reads import read
 from sectoken.chain.suite import Suite, require_role
 from sectoken.errors import SectokenError
 from sectoken.jobs.operations import Done, done_from, indexed_id, send_tx
@@ -149,7 +148,7 @@ def check_can_vote(suite: Suite, voter: str, ballot_id: int, option: int) -> Non
             f"ballot {ballot_id} does not exist ({count} so far)",
             hint="`ape run vote results ID` shows a ballot; ids start at 1",
         )
-    info = read(suite.w3, voting.address, _BALLOT, ballot_id)
+    info = suite.client.value(voting.address, _BALLOT, ballot_id)
     record_date_id, start, end, option_count = (
         int(info[name]) for name in ("recordDateId", "start", "end", "optionCount")
     )
@@ -209,7 +208,7 @@ def ballot_results(suite: Suite, ballot_id: int) -> BallotResults:
     count = int(voting.ballotCount())
     if not 1 <= ballot_id <= count:
         raise SectokenError(f"ballot {ballot_id} does not exist ({count} so far)")
-    info = read(suite.w3, voting.address, _BALLOT, ballot_id)
+    info = suite.client.value(voting.address, _BALLOT, ballot_id)
     title, uri, options = "", "", [f"option {i}" for i in range(int(info["optionCount"]))]
     record = suite.deployment.contracts["voting"]
     for log in iter_logs(
@@ -222,7 +221,7 @@ def ballot_results(suite: Suite, ballot_id: int) -> BallotResults:
         params = _BALLOT_CREATED.decode(log.topics, log.data)["params"]
         title, uri = str(params["title"]), str(params["documentURI"])
         options = [str(o) for o in params["options"]]
-    outcome = read(suite.w3, voting.address, _OUTCOME, ballot_id)
+    outcome = suite.client.value(voting.address, _OUTCOME, ballot_id)
     return BallotResults(
         id=ballot_id,
         title=title,
