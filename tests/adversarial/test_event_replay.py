@@ -277,11 +277,13 @@ class Run:
         """One of the three latest ids (older distributions and ballots have mostly closed)."""
         return count - self.rng.randint(0, min(2, count - 1))
 
-    def current(self) -> Any:
-        """A wallet that was not recovered (a recovered one can no longer vote or appoint)."""
+    def current(self, *, besides: Any = None) -> Any:
+        """A wallet that was not recovered (a recovered one can no longer vote or appoint),
+        other than ``besides`` when given."""
         token = self.c["token"]
         live = [w for w in self.wallets if token.successorOf(_plain(w)) == _plain(w)]
-        return self.rng.choice(live or self.wallets)
+        others = [w for w in live or self.wallets if w != besides]
+        return self.rng.choice(others)
 
     def time(self) -> None:
         self.chain.mine(timestamp=self.chain.pending_timestamp + self.rng.randint(1, 2 * DAY))
@@ -377,7 +379,8 @@ class Run:
             self.send("unpause", "token", "unpause", [], self.officer)
         self.send("rules", "token", "setRules", [(False, False, 0, 0, 0, 0, 0)], self.officer)
         self.send("country rule", "token", "setCountryRule", [US, False, 0], self.officer)
-        holder, proxy = self.current(), self.current()
+        holder = self.current()
+        proxy = self.current(besides=holder)  # the same wallet would clear its own tax flag
         for wallet, taxed in ((holder, True), (proxy, False)):
             self.send(
                 "heal", "registry", "setInvestor", [wallet, record(withholding=taxed)], self.officer

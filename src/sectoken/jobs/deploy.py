@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from eth_utils.address import to_checksum_address
-from eth_utils.crypto import keccak
 from web3 import Web3
+from web3.types import Nonce
+from web3.utils.address import get_create_address
 
 from sectoken.abi import function, snake_case
 from sectoken.chain.batching import wait_for_pending
@@ -76,17 +77,8 @@ class DeployPlan:
 
 
 def create_address(sender: str, nonce: int) -> str:
-    """The address of the contract ``sender`` creates with ``nonce`` (CREATE: the last 20 bytes
-    of keccak256(rlp([sender, nonce])))."""
-    if nonce == 0:
-        nonce_rlp = b"\x80"
-    elif nonce < 0x80:
-        nonce_rlp = bytes([nonce])
-    else:
-        raw = nonce.to_bytes((nonce.bit_length() + 7) // 8, "big")
-        nonce_rlp = bytes([0x80 + len(raw)]) + raw
-    payload = b"\x94" + bytes.fromhex(sender[2:]) + nonce_rlp
-    return to_checksum_address(keccak(bytes([0xC0 + len(payload)]) + payload)[12:])
+    """The address of the contract ``sender`` creates with ``nonce`` (CREATE), by web3's helper."""
+    return str(get_create_address(to_checksum_address(sender), Nonce(nonce)))
 
 
 def _block_record(w3: Web3, number: int) -> tuple[int, str]:
