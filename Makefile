@@ -56,8 +56,14 @@ $(NPM_STAMP): package.json package-lock.json
 install: $(PY_STAMP) $(NPM_STAMP)
 	@$(BIN)/python -m sectoken.dev.toolchain setup
 
+# Without ARGS: the suite in two parallel shards (sectoken.dev.shards: one ape test per shard,
+# each with its own Anvil); with ARGS: one ape test process over what ARGS names.
 test: install
+ifeq ($(strip $(ARGS)),)
+	@$(BIN)/python -m sectoken.dev.shards $(if $(filter deep,$(SECTOKEN_PROFILE)),,--marker "not slow")
+else
 	$(BIN)/ape test $(if $(filter deep,$(SECTOKEN_PROFILE)),,-m "not slow") $(ARGS)
+endif
 
 test-deep:
 	@$(MAKE) --no-print-directory test SECTOKEN_PROFILE=deep
