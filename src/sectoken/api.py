@@ -311,18 +311,9 @@ def cap_table(
     or at a passed record date), checked against ``balanceOf`` unless ``verify`` is False.
     ``table.holders``, ``table.write_csv(path)``, ``.write_json(path)``, ``.write_chart(path)``
     (the chart needs the ``sectoken[plot]`` extra); ``print_cap_table`` prints it."""
-    from sectoken.jobs.captable import build_cap_table
+    from sectoken.jobs.captable import suite_cap_table
 
-    token = suite.require("token")
-    return build_cap_table(
-        suite.w3,
-        token,
-        start_block=suite.deployment.contracts["token"].block,
-        registry=suite.reader(),
-        record_date_id=record_date_id,
-        block=block,
-        verify=verify,
-    )
+    return suite_cap_table(suite, record_date_id=record_date_id, block=block, verify=verify)
 
 
 def print_cap_table(table: CapTable, *, limit: int = 25, file: TextIO | None = None) -> None:

@@ -8,8 +8,6 @@ import pytest
 
 from sectoken.abi import topic
 from sectoken.chain.logs import LogQueryError, iter_logs
-from sectoken.chain.rpc import batch_calls
-from sectoken.errors import SectokenError
 
 TOPIC = topic("SecurityToken", "Transfer")
 
@@ -102,20 +100,3 @@ def test_a_node_refusing_one_block_is_an_error() -> None:
                 page_size=0,
             )
         )
-
-
-@pytest.mark.parametrize("batch", [True, False])
-def test_batch_calls_keep_order(batch: bool) -> None:
-    w3 = FakeWeb3(FakeProvider(limit=1, batch=batch))
-    calls = [("0x" + "22" * 20, i.to_bytes(4, "big")) for i in range(2500)]
-    results = batch_calls(w3, calls, chunk=1000)  # type: ignore[arg-type]
-    assert [int.from_bytes(r, "big") for r in results] == list(range(2500))
-
-
-def test_batch_call_error() -> None:
-    class Failing(FakeProvider):
-        def make_request(self, method: str, params: list[Any]) -> Any:
-            return {"error": {"message": "execution reverted"}}
-
-    with pytest.raises(SectokenError, match="execution reverted"):
-        batch_calls(FakeWeb3(Failing(limit=1)), [("0x" + "22" * 20, b"\x00")])  # type: ignore[arg-type]

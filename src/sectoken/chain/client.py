@@ -1,7 +1,7 @@
 """One fast chain client: batched reads, paged logs and revert decoding, by contract and name.
 
 Every read the package makes at scale goes through here (and through the module functions it
-wraps: ``rpc.batch_calls`` and ``logs.iter_logs``), and so do the benchmarks and the tests.
+wraps: ``rpc.batch_requests`` and ``logs.iter_logs``), and so do the benchmarks and the tests.
 
 Why it is fast: requests go to the node as raw JSON-RPC through the provider web3 already holds
 (``make_batch_request``, 1,000 requests per HTTP round trip), and calldata is built by the packaged

@@ -27,6 +27,7 @@ from pydantic_core import PydanticCustomError
 from web3 import Web3
 
 from sectoken.errors import SectokenError
+from sectoken.model.spec import key_path
 
 __all__ = [
     "SUITE_CONTRACTS",
@@ -112,7 +113,7 @@ class DeploymentFile(BaseModel):
 def _problems(error: ValidationError) -> str:
     lines = []
     for item in error.errors(include_url=False):
-        path = ".".join(str(part) for part in item["loc"]) or "the file"
+        path = key_path(item["loc"]) or "the file"
         lines.append(f"{path}: {item['msg']}")
     return "; ".join(lines)
 

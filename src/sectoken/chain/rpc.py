@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
 from typing import Any
 
 from web3 import Web3
@@ -20,7 +19,6 @@ from sectoken.errors import SectokenError
 __all__ = [
     "DEFAULT_CHUNK",
     "NodeNotRunning",
-    "batch_calls",
     "batch_requests",
     "block_param",
     "rpc_call",
@@ -31,31 +29,6 @@ DEFAULT_CHUNK = 1_000
 
 def block_param(block: int | str) -> str:
     return hex(block) if isinstance(block, int) else block
-
-
-def batch_calls(
-    w3: Web3,
-    calls: Sequence[tuple[str, bytes]],
-    *,
-    block: int | str = "latest",
-    chunk: int = DEFAULT_CHUNK,
-) -> list[bytes]:
-    """Results of ``eth_call`` for each (to, calldata), in order; raises on any error."""
-    tag = block_param(block)
-    results: list[bytes] = []
-    for start in range(0, len(calls), chunk):
-        part = calls[start : start + chunk]
-        requests = [("eth_call", [{"to": to, "data": "0x" + data.hex()}, tag]) for to, data in part]
-        responses = batch_requests(w3, requests)
-        for index, ((to, _data), response) in enumerate(zip(part, responses, strict=True)):
-            if isinstance(response, dict) and response.get("error"):
-                raise SectokenError(
-                    f"eth_call {start + index} of {len(calls)} (to {to}) failed: "
-                    f"{response['error']}"
-                )
-            value = response.get("result") if isinstance(response, dict) else response
-            results.append(bytes.fromhex(str(value or "0x")[2:]))
-    return results
 
 
 def batch_requests(w3: Web3, requests: list[tuple[str, list[Any]]]) -> list[Any]:

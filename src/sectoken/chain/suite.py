@@ -57,10 +57,8 @@ def network_name() -> str:
     return network.name if ecosystem == "ethereum" else f"{ecosystem}-{network.name}"
 
 
-def error_decoder(project: Any = None) -> ErrorDecoder:
-    """Every custom error of the suite's contracts, from the packaged ABI (``project`` is
-    accepted for compatibility and not needed)."""
-    del project
+def error_decoder() -> ErrorDecoder:
+    """Every custom error of the suite's contracts, from the packaged ABI."""
     return ErrorDecoder.from_abi_entries(error_entries())
 
 
@@ -131,7 +129,7 @@ def open_suite(
         token=instances["token"],
         dividends=instances["dividends"],
         voting=instances["voting"],
-        decoder=error_decoder(project),
+        decoder=error_decoder(),
     )
 
 

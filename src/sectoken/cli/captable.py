@@ -46,15 +46,10 @@ def cli(
 ) -> None:
     """Print the cap table (and write CSV, JSON, PNG)."""
     from sectoken.errors import SectokenError
-    from sectoken.jobs.captable import build_cap_table, print_cap_table
+    from sectoken.jobs.captable import print_cap_table, suite_cap_table
 
-    suite = open_suite_here(deployments_dir)
-    token = suite.require("token")
-    table = build_cap_table(
-        suite.w3,
-        token,
-        start_block=suite.deployment.contracts["token"].block,
-        registry=suite.reader(),
+    table = suite_cap_table(
+        open_suite_here(deployments_dir),
         record_date_id=record_date,
         block=block,
         page_size=log_page_size,

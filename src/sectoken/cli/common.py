@@ -190,16 +190,11 @@ def resolve_account(account: Any) -> Any:
 
 
 def contracts_here() -> Any:
-    """The suite's contract containers: the current Ape project's when it compiles them (a
-    checkout), otherwise the ABI shipped in the package (`ape sectoken` in any other folder)."""
+    """The current Ape project. Each suite contract is taken from it when it compiles that
+    contract (a checkout), otherwise from the ABI shipped in the package (``ape sectoken`` in
+    any other folder): ``sectoken.chain.contracts.container`` decides, per contract."""
     from ape import project
 
-    from sectoken.chain.contracts import packaged_contracts
-
-    try:
-        project.SecurityToken  # noqa: B018 - compiles the checkout's contracts when stale
-    except AttributeError:
-        return packaged_contracts()
     return project
 
 
@@ -279,7 +274,7 @@ def _decoder() -> Any:
     try:
         from sectoken.chain.suite import error_decoder
 
-        return error_decoder(contracts_here())
+        return error_decoder()
     except Exception:
         return None
 

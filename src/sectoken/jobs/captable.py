@@ -30,6 +30,7 @@ from sectoken.abi import event, function
 from sectoken.chain.client import ChainClient
 from sectoken.chain.logs import DEFAULT_PAGE_SIZE, iter_logs
 from sectoken.chain.registry import RegistryReader
+from sectoken.chain.suite import Suite
 from sectoken.errors import SectokenError
 from sectoken.model.amounts import format_units
 from sectoken.model.countries import country_by_numeric, format_country
@@ -212,6 +213,28 @@ def last_block_before(w3: Web3, timestamp: int, *, high: int | None = None) -> i
         else:
             hi = mid
     return lo
+
+
+def suite_cap_table(
+    suite: Suite,
+    *,
+    record_date_id: int | None = None,
+    block: int | None = None,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    verify: bool = True,
+) -> CapTable:
+    """``build_cap_table`` for a deployed suite: its token from its deployment block, countries
+    from its registry."""
+    return build_cap_table(
+        suite.w3,
+        suite.require("token"),
+        start_block=suite.deployment.contracts["token"].block,
+        registry=suite.reader(),
+        record_date_id=record_date_id,
+        block=block,
+        page_size=page_size,
+        verify=verify,
+    )
 
 
 def build_cap_table(

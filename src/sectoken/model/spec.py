@@ -48,7 +48,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, get_args, get_origin
@@ -573,7 +573,7 @@ def _decimals_hint(data: dict[Any, Any]) -> int:
 def _problem(error: ErrorDetails) -> str:
     """One line per problem, naming the key path as the spec writes it."""
     loc = [part for part in error["loc"] if part != "[key]"]
-    path = _path(loc)
+    path = key_path(loc)
     kind = error["type"]
     if kind == "extra_forbidden":
         if len(loc) == 1:
@@ -592,7 +592,8 @@ def _problem(error: ErrorDetails) -> str:
     return f"{path}: {error['msg']}"
 
 
-def _path(loc: list[int | str]) -> str:
+def key_path(loc: Sequence[int | str]) -> str:
+    """A pydantic error location as a file writes it: ``rules.max_holders``, ``roles.issuer[1]``."""
     text = ""
     for part in loc:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
