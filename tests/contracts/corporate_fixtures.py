@@ -80,7 +80,8 @@ def erc20_params(
     tax_wallet: Any = ZERO_ADDRESS,
     excluded: Sequence[Any] = (),
 ) -> tuple[Any, ...]:
-    """DistributionParams for an ERC-20 distribution of ``token`` (approve the distributor first)."""
+    """DistributionParams for an ERC-20 distribution of ``token`` (approve the distributor
+    first)."""
     return (token, rid, asset, amount, expiry, withholding_bps, tax_wallet, list(excluded))
 
 
