@@ -306,7 +306,7 @@ class Run:
         tax: dict[str, Any] = {}
         if self.rng.random() < 0.5:
             tax = {"withholding_bps": 1500, "tax_wallet": self.tax_wallet}
-        params = eth_params(rid, amount, expiry, excluded=excluded, **tax)
+        params = eth_params(self.c["token"], rid, amount, expiry, excluded=excluded, **tax)
         self.send(
             "distribution", "distributor", "createDistribution", [params], self.issuer, amount
         )
@@ -344,6 +344,7 @@ class Run:
             return
         start = self.chain.pending_timestamp + self.rng.choice([0, 0, 600])
         params = ballot_params(
+            self.c["token"],
             rid,
             start,
             start + self.rng.randint(DAY, 5 * DAY),
@@ -396,7 +397,9 @@ class Run:
         self.chain.mine(timestamp=at)
         rid = int(token.latestRecordDateId())
         expiry = self.chain.pending_timestamp + DAY
-        params = eth_params(rid, 10**15, expiry, withholding_bps=2000, tax_wallet=self.tax_wallet)
+        params = eth_params(
+            token, rid, 10**15, expiry, withholding_bps=2000, tax_wallet=self.tax_wallet
+        )
         assert self.send(
             "distribution", "distributor", "createDistribution", [params], self.issuer, 10**15
         )
@@ -404,7 +407,7 @@ class Run:
         assert self.send("claim", "distributor", "claim", [did], holder)
         assert self.send("withdrawWithheld", "distributor", "withdrawWithheld", [did], proxy)
         start = self.chain.pending_timestamp
-        ballot = ballot_params(rid, start, start + DAY, options=["For", "Against"])
+        ballot = ballot_params(token, rid, start, start + DAY, options=["For", "Against"])
         assert self.send("ballot", "voting", "createBallot", [ballot], self.issuer)
         bid = int(self.c["voting"].ballotCount())
         assert self.send("proxy", "voting", "appointProxy", [bid, proxy], holder)

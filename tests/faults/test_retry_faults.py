@@ -50,7 +50,16 @@ def passed_record_date(node: Node) -> int:
 
 def distribution(node: Node, *, expiry: int = 30 * DAY, withholding: int = 0) -> int:
     record = passed_record_date(node)
-    params = (record, ZERO, 10**18, node.now() + expiry, withholding, TAX_WALLET, [])
+    params = (
+        node.c["token"].address,
+        record,
+        ZERO,
+        10**18,
+        node.now() + expiry,
+        withholding,
+        TAX_WALLET,
+        [],
+    )
     node.send("dividends", "createDistribution", params, value=10**18)
     return int(node.c["dividends"].functions.distributionCount().call())
 
@@ -58,7 +67,16 @@ def distribution(node: Node, *, expiry: int = 30 * DAY, withholding: int = 0) ->
 def ballot(node: Node) -> int:
     record = passed_record_date(node)
     now = node.now()
-    params = ("Merger", "", keccak(text="Merger"), ["yes", "no"], record, now, now + 7 * DAY)
+    params = (
+        node.c["token"].address,
+        "Merger",
+        "",
+        keccak(text="Merger"),
+        ["yes", "no"],
+        record,
+        now,
+        now + 7 * DAY,
+    )
     node.send("voting", "createBallot", (*params, 1000, 0, []))
     return int(node.c["voting"].functions.ballotCount().call())
 
