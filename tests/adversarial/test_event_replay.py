@@ -658,6 +658,7 @@ def replay_and_compare(run: Run, events: list[Event], start_block: int) -> None:
             outflow += e.args["amount"]
     for did, a in created.items():
         info = distributor.distribution(did)
+        assert info.token == a["token"] == token.address
         assert (info.recordDateId, info.asset, info.deposit, info.eligibleSupply, info.expiry) == (
             a["recordDateId"],
             a["asset"],
@@ -675,7 +676,7 @@ def replay_and_compare(run: Run, events: list[Event], start_block: int) -> None:
     # ballots
     ballots = {e.args["id"]: e.args for e in events if e.name == "BallotCreated"}
     assert voting.ballotCount() == len(ballots)
-    tallies: dict[int, list[int]] = {b: [0] * len(a["params"][3]) for b, a in ballots.items()}
+    tallies: dict[int, list[int]] = {b: [0] * len(a["params"][4]) for b, a in ballots.items()}
     voted: set[tuple[int, str]] = set()
     proxies: dict[tuple[int, str], str] = {}
     for e in events:
@@ -687,16 +688,18 @@ def replay_and_compare(run: Run, events: list[Event], start_block: int) -> None:
     for bid, a in ballots.items():
         p = a["params"]
         info = voting.ballot(bid)
+        assert info.token == a["token"] == token.address
+        assert to_checksum_address(p[0]) == token.address
         assert (info.recordDateId, info.start, info.end, info.optionCount) == (
-            p[4],
             p[5],
             p[6],
-            len(p[3]),
+            p[7],
+            len(p[4]),
         )
-        assert (info.quorumBps, info.thresholdBps, info.documentHash) == (p[7], p[8], p[2])
+        assert (info.quorumBps, info.thresholdBps, info.documentHash) == (p[8], p[9], p[3])
         assert info.eligibleSupply == a["eligibleSupply"]
         assert list(voting.tallies(bid)) == tallies[bid]
-        excluded = {to_checksum_address(x) for x in p[9]}
+        excluded = {to_checksum_address(x) for x in p[10]}
         for w in addresses:
             assert voting.hasVoted(bid, w) == ((bid, w) in voted or w in excluded)
             assert voting.proxyOf(bid, w) == proxies.get((bid, w), ZERO)
