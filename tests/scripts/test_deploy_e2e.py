@@ -198,6 +198,25 @@ def test_reuse_an_existing_registry(
     assert suite.deployment.contracts["registry"].reused
 
 
+def test_extra_admins_hold_the_shared_contracts_too(
+    run: Any, project: Any, deployer: Any, alice: Any, deployments: Path, tmp_path: Path
+) -> None:
+    """roles.admin: granted DEFAULT_ADMIN_ROLE on the suite's own distributor and voting
+    contract (they admit the issuer's further tokens), revoked when taken out of the spec."""
+    spec = _spec_copy(tmp_path, roles__admin=[alice.address])
+    run("deploy", spec, "--deployments", deployments, "--account", "TEST::0")
+    suite = open_suite(project, deployments, network="local")
+    admin = role_id("DEFAULT_ADMIN_ROLE")
+    for contract in (suite.token, suite.dividends, suite.voting):
+        assert contract.hasRole(admin, alice) and contract.hasRole(admin, deployer)
+    back = run("deploy", SPEC, "--deployments", deployments, "--account", "TEST::0")
+    assert f"revoke DEFAULT_ADMIN_ROLE on the dividend distributor from {alice.address}" in (
+        back.output
+    )
+    for contract in (suite.token, suite.dividends, suite.voting):
+        assert not contract.hasRole(admin, alice) and contract.hasRole(admin, deployer)
+
+
 def _second_token_spec(tmp_path: Path, first: Any) -> Path:
     """The spec of the issuer's second token, sharing the first suite's contracts."""
     return _spec_copy(

@@ -491,10 +491,12 @@ def _corporate_steps(
     will_deploy: list[str],
     token_now: Callable[[], Any],
 ) -> list[Step]:
-    """Extra admins (roles.admin) on the suite's own distributor and voting contract, and the
-    token admitted on both (also when they are the issuer's, shared with its other tokens)."""
+    """Extra admins (roles.admin) on the suite's own distributor and voting contract (granted,
+    and revoked when taken out of the spec), and the token admitted on both (also when they are
+    the issuer's, shared with its other tokens)."""
     deployer: str = to_checksum_address(account.address)
     steps: list[Step] = []
+    revokes: list[Step] = []
     token_address = (
         deployment.contracts["token"].address if "token" in deployment.contracts else None
     )
@@ -511,11 +513,20 @@ def _corporate_steps(
 
         ours = name in will_deploy or (record is not None and not record.reused)
         if ours:
-            for holder in spec.role_holders("admin", deployer):
-                if contract is None or not contract.hasRole(role_id("DEFAULT_ADMIN_ROLE"), holder):
+            admin = role_id("DEFAULT_ADMIN_ROLE")
+            wanted = spec.role_holders("admin", deployer)
+            for holder in wanted:
+                if contract is None or not contract.hasRole(admin, holder):
                     if contract is None and holder == deployer:
                         continue
                     steps.append(_grant(get, "DEFAULT_ADMIN_ROLE", holder, account, _LABELS[name]))
+            for holder in _previous_holders(deployment.spec or {}, "admin", deployer):
+                if holder in wanted or holder == deployer or contract is None:
+                    continue
+                if contract.hasRole(admin, holder):
+                    revokes.append(
+                        _revoke(get, "DEFAULT_ADMIN_ROLE", holder, account, _LABELS[name])
+                    )
         if contract is not None and token_address and contract.isTokenServed(token_address):
             continue
         if contract is not None and not contract.hasRole(role_id("DEFAULT_ADMIN_ROLE"), deployer):
@@ -526,7 +537,7 @@ def _corporate_steps(
                 "(--account), or have an admin of that contract grant the role",
             )
         steps.append(_admit(get, token_now, account, _LABELS[name]))
-    return steps
+    return steps + revokes
 
 
 def _admit(get: Callable[[], Any], token_now: Callable[[], Any], account: Any, what: str) -> Step:
