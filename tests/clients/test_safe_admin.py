@@ -1,0 +1,207 @@
+"""A Safe multisig (2 of 3, a proxy from the Safe factory, Safe 1.4.1 from its npm artifacts) as
+DEFAULT_ADMIN of the registry and the token.
+
+The owners are three fixed test keys that never send a transaction: each Safe transaction is
+signed off-chain with EIP-712 (eth_account) by two owners, and anyone (here the deployer) submits
+``execTransaction``. The hash the owners sign is computed locally from the SafeTx type and checked
+against the Safe's own ``getTransactionHash``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import ape
+import pytest
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+from eth_account.signers.local import LocalAccount
+from eth_utils import keccak
+
+from ..contracts.conftest import record
+from .npm_artifacts import SAFE, container
+
+ZERO = "0x0000000000000000000000000000000000000000"
+OWNERS: list[LocalAccount] = sorted(
+    (Account.from_key(keccak(text=f"sectoken safe owner {i}")) for i in range(3)),
+    key=lambda a: int(a.address, 16),
+)
+SAFE_TX_TYPES = {
+    "EIP712Domain": [
+        {"name": "chainId", "type": "uint256"},
+        {"name": "verifyingContract", "type": "address"},
+    ],
+    "SafeTx": [
+        {"name": "to", "type": "address"},
+        {"name": "value", "type": "uint256"},
+        {"name": "data", "type": "bytes"},
+        {"name": "operation", "type": "uint8"},
+        {"name": "safeTxGas", "type": "uint256"},
+        {"name": "baseGas", "type": "uint256"},
+        {"name": "gasPrice", "type": "uint256"},
+        {"name": "gasToken", "type": "address"},
+        {"name": "refundReceiver", "type": "address"},
+        {"name": "nonce", "type": "uint256"},
+    ],
+}
+
+
+class SafeClient:
+    """Signs and submits Safe transactions (plain calls, no refunds)."""
+
+    def __init__(self, safe: Any, chain_id: int, submitter: Any) -> None:
+        self.safe = safe
+        self.chain_id = chain_id
+        self.submitter = submitter
+
+    def safe_nonce(self) -> int:
+        """The Safe's transaction nonce (Ape's ``.nonce`` is the address's account nonce)."""
+        return int(self.safe.call_view_method("nonce"))
+
+    def typed_data(self, to: str, data: bytes, nonce: int) -> dict[str, Any]:
+        message = {
+            "to": to,
+            "value": 0,
+            "data": bytes(data),
+            "operation": 0,
+            "safeTxGas": 0,
+            "baseGas": 0,
+            "gasPrice": 0,
+            "gasToken": ZERO,
+            "refundReceiver": ZERO,
+            "nonce": nonce,
+        }
+        return {
+            "types": SAFE_TX_TYPES,
+            "primaryType": "SafeTx",
+            "domain": {"chainId": self.chain_id, "verifyingContract": self.safe.address},
+            "message": message,
+        }
+
+    def signatures(self, to: str, data: bytes, signers: Sequence[LocalAccount]) -> bytes:
+        """Owners' 65-byte signatures (r, s, v), ordered by owner address as the Safe requires."""
+        typed = self.typed_data(to, data, self.safe_nonce())
+        signable = encode_typed_data(full_message=typed)
+        onchain = self.safe.getTransactionHash(
+            to, 0, data, 0, 0, 0, 0, ZERO, ZERO, self.safe_nonce()
+        )
+        assert keccak(b"\x19\x01" + signable.header + signable.body) == bytes(onchain)
+        ordered = sorted(signers, key=lambda a: int(a.address, 16))
+        parts = []
+        for owner in ordered:
+            signed = owner.sign_message(signable)
+            parts.append(
+                signed.r.to_bytes(32, "big") + signed.s.to_bytes(32, "big") + bytes([signed.v])
+            )
+        return b"".join(parts)
+
+    def execute(self, target: Any, call: bytes, signers: Sequence[LocalAccount]) -> Any:
+        to = str(getattr(target, "address", target))
+        signatures = self.signatures(to, call, signers)
+        return self.safe.execTransaction(
+            to, 0, call, 0, 0, 0, 0, ZERO, ZERO, signatures, sender=self.submitter
+        )
+
+
+@pytest.fixture
+def safe(deployer: Any, chain: Any) -> SafeClient:
+    singleton = container(SAFE, "Safe").deploy(sender=deployer)
+    factory = container(SAFE, "SafeProxyFactory").deploy(sender=deployer)
+    safe_type = container(SAFE, "Safe")
+    setup = singleton.setup.encode_input(
+        [o.address for o in OWNERS], 2, ZERO, b"", ZERO, ZERO, 0, ZERO
+    )
+    receipt = factory.createProxyWithNonce(singleton, setup, 7, sender=deployer)
+    created = list(receipt.decode_logs(factory.ProxyCreation))
+    assert len(created) == 1
+    proxy = safe_type.at(created[0].proxy)
+    assert proxy.getThreshold() == 2
+    assert sorted(proxy.getOwners()) == sorted(o.address for o in OWNERS)
+    return SafeClient(proxy, chain.chain_id, deployer)
+
+
+@pytest.fixture
+def governed(project: Any, safe: SafeClient, deployer: Any) -> tuple[Any, Any]:
+    """Registry and token whose only admin is the Safe."""
+    registry = project.InvestorRegistry.deploy(safe.safe.address, sender=deployer)
+    token = project.SecurityToken.deploy(
+        "Safe Shares", "SAFE", 0, registry, safe.safe.address, sender=deployer
+    )
+    return registry, token
+
+
+def test_the_safe_grants_a_role_and_forces_a_transfer(
+    safe: SafeClient, governed: tuple[Any, Any], issuer: Any, alice: Any, bob: Any
+) -> None:
+    registry, token = governed
+    admin_role = token.DEFAULT_ADMIN_ROLE()
+    assert token.hasRole(admin_role, safe.safe.address)
+    assert registry.hasRole(admin_role, safe.safe.address)
+    assert token.adminCount() == 1
+
+    # Registry: the Safe (admin and compliance officer there) verifies alice and bob.
+    investors = registry.setInvestors.encode_input([alice, bob], [record(), record()])
+    receipt = safe.execute(registry, investors, OWNERS[:2])
+    assert len(list(receipt.decode_logs(registry.InvestorAdded))) == 2
+    assert registry.isVerified(alice) and registry.isVerified(bob)
+
+    # Token: the Safe grants ISSUER_ROLE to the issuer, who issues to alice.
+    issuer_role = token.ISSUER_ROLE()
+    grant = token.grantRole.encode_input(issuer_role, issuer)
+    receipt = safe.execute(token, grant, [OWNERS[0], OWNERS[2]])
+    granted = list(receipt.decode_logs(token.RoleGranted))
+    assert len(granted) == 1
+    assert granted[0].account == issuer.address and granted[0].sender == safe.safe.address
+    assert token.hasRole(issuer_role, issuer)
+    token.issue(alice, 1_000, b"", sender=issuer)
+
+    # The Safe makes itself controller, then forces 300 from alice to bob.
+    controller_role = token.CONTROLLER_ROLE()
+    make_controller = token.grantRole.encode_input(controller_role, safe.safe.address)
+    safe.execute(token, make_controller, OWNERS[1:])
+    forced = token.controllerTransfer.encode_input(alice, bob, 300, b"", b"court order")
+    receipt = safe.execute(token, forced, OWNERS[:2])
+    transfers = list(receipt.decode_logs(token.Transfer))
+    assert [(t["from"], t.to, t.value) for t in transfers] == [(alice.address, bob.address, 300)]
+    controlled = list(receipt.decode_logs(token.ControllerTransfer))
+    assert len(controlled) == 1 and controlled[0].controller == safe.safe.address
+    assert token.balanceOf(alice) == 700 and token.balanceOf(bob) == 300
+    assert safe.safe_nonce() == 4
+
+
+def test_one_signature_is_not_enough(
+    safe: SafeClient, governed: tuple[Any, Any], issuer: Any
+) -> None:
+    _registry, token = governed
+    grant = token.grantRole.encode_input(token.ISSUER_ROLE(), issuer)
+    one = safe.signatures(token.address, grant, OWNERS[:1])
+    with ape.reverts("GS020"):
+        safe.safe.execTransaction(
+            token, 0, grant, 0, 0, 0, 0, ZERO, ZERO, one, sender=safe.submitter
+        )
+    assert not token.hasRole(token.ISSUER_ROLE(), issuer)
+    assert safe.safe_nonce() == 0
+
+
+def test_a_stranger_cannot_co_sign(
+    safe: SafeClient, governed: tuple[Any, Any], issuer: Any
+) -> None:
+    _registry, token = governed
+    stranger = Account.from_key(keccak(text="sectoken not an owner"))
+    grant = token.grantRole.encode_input(token.ISSUER_ROLE(), issuer)
+    with ape.reverts("GS026"):
+        safe.execute(token, grant, [OWNERS[0], stranger])
+    assert not token.hasRole(token.ISSUER_ROLE(), issuer)
+
+
+def test_a_failing_inner_call_reverts_the_safe_transaction(
+    safe: SafeClient, governed: tuple[Any, Any], alice: Any, bob: Any
+) -> None:
+    """The Safe is admin but not controller: the forced transfer's AccessControl revert surfaces
+    (safeTxGas 0 and gasPrice 0 make a failed call revert the whole execTransaction)."""
+    _registry, token = governed
+    forced = token.controllerTransfer.encode_input(alice, bob, 1, b"", b"")
+    with ape.reverts("GS013"):
+        safe.execute(token, forced, OWNERS[:2])
+    assert safe.safe_nonce() == 0
