@@ -120,6 +120,22 @@ def test_an_unverified_receiver_gets_a_revert(
     assert erc20.functions.balanceOf(alice.address).call() == 1_000
 
 
+def test_an_unverified_spender_gets_a_revert(
+    w3: Web3, erc20: Any, suite: Any, issuer: Any, alice: Any, bob: Any, dave: Any
+) -> None:
+    """Spender checks: an approval to an unverified wallet cannot be spent, even between two
+    verified holders."""
+    require_token("setApprovedOperator", "spender checks on the token (token-std)")
+    suite.issue(alice.address, 1_000, b"", sender=issuer)
+    _send(w3, erc20.functions.approve(dave.address, 100), alice.address)
+    with pytest.raises(ContractLogicError):
+        erc20.functions.transferFrom(alice.address, bob.address, 100).transact(
+            {"from": dave.address}
+        )
+    assert erc20.functions.balanceOf(bob.address).call() == 0
+    assert erc20.functions.allowance(alice.address, dave.address).call() == 100
+
+
 def _permit_signature(
     erc20: Any, owner: LocalAccount, spender: str, value: int, deadline: int
 ) -> tuple[int, bytes, bytes]:

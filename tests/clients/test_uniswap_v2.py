@@ -23,6 +23,7 @@ from .conftest import token_has
 from .npm_artifacts import UNISWAP_CORE, UNISWAP_PERIPHERY, container
 
 RECEIVER_NOT_VERIFIED = 3
+SPENDER_NOT_ALLOWED = 24
 SHARES = 100_000  # the fixture token has 0 decimals
 DOLLARS = 10**6  # the stablecoin has 6
 DEADLINE = 2**40
@@ -93,8 +94,10 @@ def test_adding_liquidity_before_approval_is_refused(market: dict[str, Any], ali
     assert token.balanceOf(pair) == 0 and pair.totalSupply() == 0
     assert market["coin"].balanceOf(pair) == 0
     assert token.balanceOf(alice) == SHARES
-    can, _status, _reason = token.canTransferFrom(alice, pair, 50_000, b"", sender=router)
-    assert not can
+    # The router asks as the spender: with spender checks, its own refusal comes first.
+    can, _status, reason = token.canTransferFrom(alice, pair, 50_000, b"", sender=router)
+    expected = SPENDER_NOT_ALLOWED if token_has("setApprovedOperator") else RECEIVER_NOT_VERIFIED
+    assert (can, int.from_bytes(reason, "big")) == (False, expected)
 
 
 def test_the_router_needs_operator_approval_as_spender(
@@ -106,6 +109,8 @@ def test_the_router_needs_operator_approval_as_spender(
     token, pair, router = market["token"], market["pair"], market["router"]
     verify(pair.address)
     assert token.detectTransferRestriction(alice, pair, 50_000) == 0
+    can, _status, reason = token.canTransferFrom(alice, pair, 50_000, b"", sender=router)
+    assert (can, int.from_bytes(reason, "big")) == (False, SPENDER_NOT_ALLOWED)
     with ape.reverts("TransferHelper: TRANSFER_FROM_FAILED"):
         _add_liquidity(market, alice, 50_000, 500_000 * DOLLARS)
     assert token.balanceOf(pair) == 0
@@ -113,6 +118,8 @@ def test_the_router_needs_operator_approval_as_spender(
     assert token.isApprovedOperator(router)
     events = list(receipt.decode_logs(token.ApprovedOperatorSet))
     assert len(events) == 1 and events[0].operator == router.address and events[0].approved
+    can, _status, _reason = token.canTransferFrom(alice, pair, 50_000, b"", sender=router)
+    assert can
     _add_liquidity(market, alice, 50_000, 500_000 * DOLLARS)
     assert token.balanceOf(pair) == 50_000
 
