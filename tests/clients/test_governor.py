@@ -2,9 +2,10 @@
 votes, quorum fraction, timelock control) with an OpenZeppelin TimelockController, driven by the
 token's delegated votes (ERC-5805, clock per ERC-6372).
 
-The timelock holds the token's PAUSER_ROLE; a proposal to pause the token goes from creation to
-execution through every state (Pending, Active, Succeeded, Queued, Executed). A holder who never
-delegated has no votes: his vote is counted with weight 0, and a proposal only he supports fails.
+The timelock holds the token's PAUSER_ROLE and COMPLIANCE_ROLE; a proposal to pause the token
+and approve a settlement contract as an operator goes from creation to execution through every
+state (Pending, Active, Succeeded, Queued, Executed). A holder who never delegated has no votes:
+his vote is counted with weight 0, and a proposal only he supports fails.
 
 The votes come from the security token itself once it speaks ERC-5805 (``delegate`` in its
 ABI); until then from an OpenZeppelin ERC20Votes token (contracts/test/VotesTokenMock.sol) with
@@ -29,7 +30,8 @@ VOTING_PERIOD = 50
 QUORUM_PERCENT = 10
 TIMELOCK_DELAY = 3_600  # seconds
 HOLDINGS = {"alice": 600, "bob": 300, "carol": 100}
-DESCRIPTION = "Pause the token while the custodian migrates"
+DESCRIPTION = "Pause the token while the custodian migrates; approve the settlement contract"
+SETTLEMENT = "0x5e771E3E47000000000000000000000000000001"  # a settlement contract (any address)
 
 
 @pytest.fixture
@@ -63,6 +65,7 @@ def governance(
     timelock.grantRole(timelock.CANCELLER_ROLE(), governor, sender=deployer)
     timelock.renounceRole(timelock.DEFAULT_ADMIN_ROLE(), deployer, sender=deployer)
     suite.grantRole(suite.PAUSER_ROLE(), timelock, sender=deployer)
+    suite.grantRole(suite.COMPLIANCE_ROLE(), timelock, sender=deployer)
     for holder in (alice, bob):
         _delegate(votes_token, holder, holder)
     return governor, timelock
@@ -83,7 +86,9 @@ def _advancer(chain: Any, votes_token: Any) -> Callable[[int], None]:
 
 
 def _proposal(suite: Any) -> tuple[list[Any], list[int], list[bytes]]:
-    return [suite.address], [0], [bytes(suite.pause.encode_input())]
+    """Pause the token and approve the settlement contract as an operator, in one proposal."""
+    calls = [suite.pause.encode_input(), suite.setApprovedOperator.encode_input(SETTLEMENT, True)]
+    return [suite.address, suite.address], [0, 0], [bytes(c) for c in calls]
 
 
 def test_a_proposal_runs_from_creation_to_execution(
@@ -138,15 +143,17 @@ def test_a_proposal_runs_from_creation_to_execution(
     receipt = governor.queue(targets, values, calldatas, description_hash, sender=bob)
     assert len(list(receipt.decode_logs(governor.ProposalQueued))) == 1
     assert governor.state(proposal) == QUEUED
-    assert len(list(receipt.decode_logs(timelock.CallScheduled))) == 1
+    assert len(list(receipt.decode_logs(timelock.CallScheduled))) == 2
 
-    assert not suite.paused()
+    assert not suite.paused() and not suite.isApprovedOperator(SETTLEMENT)
     chain.pending_timestamp += TIMELOCK_DELAY + 1
     receipt = governor.execute(targets, values, calldatas, description_hash, sender=carol)
     assert len(list(receipt.decode_logs(governor.ProposalExecuted))) == 1
-    assert len(list(receipt.decode_logs(timelock.CallExecuted))) == 1
+    assert len(list(receipt.decode_logs(timelock.CallExecuted))) == 2
+    (approved,) = receipt.decode_logs(suite.ApprovedOperatorSet)
+    assert approved.officer == timelock.address and approved.approved
     assert governor.state(proposal) == EXECUTED
-    assert suite.paused()
+    assert suite.paused() and suite.isApprovedOperator(SETTLEMENT)
 
 
 def test_votes_of_a_holder_who_never_delegated_do_not_count(

@@ -125,7 +125,6 @@ def test_an_unverified_spender_gets_a_revert(
 ) -> None:
     """Spender checks: an approval to an unverified wallet cannot be spent, even between two
     verified holders."""
-    require_token("setApprovedOperator", "spender checks on the token (token-std)")
     suite.issue(alice.address, 1_000, b"", sender=issuer)
     _send(w3, erc20.functions.approve(dave.address, 100), alice.address)
     with pytest.raises(ContractLogicError):

@@ -3,9 +3,9 @@
 A pair is just another wallet to the token: it receives tokens only once the compliance officer
 has registered it in the registry, and the router, which moves the trader's tokens with
 ``transferFrom``, spends them only once the token's compliance officer has approved it as an
-operator (the spender check). Before that, adding liquidity is refused with the token's
-restriction; after it, liquidity and swaps work, and a swap paying an unverified wallet is still
-refused (the pair's transfer out is a transfer like any other).
+operator (the spender check, restriction 24). Before that, adding liquidity is refused with the
+token's restriction; after it, liquidity and swaps work, and a swap paying an unverified wallet is
+still refused (the pair's transfer out is a transfer like any other).
 
 Uniswap's ``TransferHelper`` and the pair's ``_safeTransfer`` replace the token's revert reason by
 their own (``TRANSFER_FROM_FAILED``, ``TRANSFER_FAILED``); the token's verdict for the same move is
@@ -19,7 +19,6 @@ from typing import Any
 import ape
 import pytest
 
-from .conftest import token_has
 from .npm_artifacts import UNISWAP_CORE, UNISWAP_PERIPHERY, container
 
 RECEIVER_NOT_VERIFIED = 3
@@ -59,8 +58,7 @@ def market(
 
 def _approve_pair_and_router(market: dict[str, Any], verify: Any, compliance_officer: Any) -> None:
     verify(market["pair"].address)
-    if token_has("setApprovedOperator"):
-        market["token"].setApprovedOperator(market["router"], True, sender=compliance_officer)
+    market["token"].setApprovedOperator(market["router"], True, sender=compliance_officer)
 
 
 def _add_liquidity(market: dict[str, Any], provider: Any, shares: int, dollars: int) -> Any:
@@ -96,16 +94,13 @@ def test_adding_liquidity_before_approval_is_refused(market: dict[str, Any], ali
     assert token.balanceOf(alice) == SHARES
     # The router asks as the spender: with spender checks, its own refusal comes first.
     can, _status, reason = token.canTransferFrom(alice, pair, 50_000, b"", sender=router)
-    expected = SPENDER_NOT_ALLOWED if token_has("setApprovedOperator") else RECEIVER_NOT_VERIFIED
-    assert (can, int.from_bytes(reason, "big")) == (False, expected)
+    assert (can, int.from_bytes(reason, "big")) == (False, SPENDER_NOT_ALLOWED)
 
 
 def test_the_router_needs_operator_approval_as_spender(
     market: dict[str, Any], verify: Any, alice: Any, compliance_officer: Any
 ) -> None:
     """The pair registered but the router not approved: the router may not spend alice's tokens."""
-    if not token_has("setApprovedOperator"):
-        pytest.skip("SecurityToken has no setApprovedOperator() yet (spender checks, token-std)")
     token, pair, router = market["token"], market["pair"], market["router"]
     verify(pair.address)
     assert token.detectTransferRestriction(alice, pair, 50_000) == 0
