@@ -7,6 +7,7 @@ import {IVotes} from "@openzeppelin/contracts/governance/utils/IVotes.sol";
 import {IERC6372} from "@openzeppelin/contracts/interfaces/IERC6372.sol";
 import {IERC5805} from "@openzeppelin/contracts/interfaces/IERC5805.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {IInvestorRegistry} from "../interfaces/IInvestorRegistry.sol";
 import {IERC1404} from "../interfaces/IERC1404.sol";
@@ -23,8 +24,8 @@ import {IShareholderVoting} from "../interfaces/IShareholderVoting.sol";
 contract InterfaceIds {
     /// @notice Interface names and their compiler-computed ERC-165 ids, in the same order.
     function all() external pure returns (string[] memory names, bytes4[] memory ids) {
-        names = new string[](15);
-        ids = new bytes4[](15);
+        names = new string[](16);
+        ids = new bytes4[](16);
         (names[0], ids[0]) = ("IERC165", type(IERC165).interfaceId);
         (names[1], ids[1]) = ("IAccessControl", type(IAccessControl).interfaceId);
         (names[2], ids[2]) = ("IVotes", type(IVotes).interfaceId);
@@ -40,5 +41,6 @@ contract InterfaceIds {
         (names[12], ids[12]) = ("IRecordDates", type(IRecordDates).interfaceId);
         (names[13], ids[13]) = ("IDividendDistributor", type(IDividendDistributor).interfaceId);
         (names[14], ids[14]) = ("IShareholderVoting", type(IShareholderVoting).interfaceId);
+        (names[15], ids[15]) = ("IERC20Metadata", type(IERC20Metadata).interfaceId);
     }
 }

@@ -33,7 +33,15 @@ OZ = ROOT / "node_modules" / "@openzeppelin" / "contracts"
 ERC7943_FUNGIBLE_ID = bytes.fromhex("3edbb4c4")
 
 #: OpenZeppelin interfaces the suite's contracts may implement.
-OZ_INTERFACES = ("IERC165", "IAccessControl", "IVotes", "IERC6372", "IERC20", "IERC20Permit")
+OZ_INTERFACES = (
+    "IERC165",
+    "IAccessControl",
+    "IVotes",
+    "IERC6372",
+    "IERC20",
+    "IERC20Metadata",
+    "IERC20Permit",
+)
 #: The project's own interfaces (contracts/interfaces), ERC-7943's once the token declares it.
 PROJECT_INTERFACES = (
     "IInvestorRegistry",
@@ -46,9 +54,9 @@ PROJECT_INTERFACES = (
     "IShareholderVoting",
     "IERC7943Fungible",
 )
-#: Implemented but not claimed through ERC-165, by design: ERC-20 and ERC-2612 predate ERC-165
-#: and OpenZeppelin's ERC20 / ERC20Permit do not claim them; integrators do not query them.
-NOT_CLAIMED = frozenset({"IERC20", "IERC20Permit"})
+#: Claiming these is optional: ERC-20 (with its metadata) and ERC-2612 predate ERC-165, and
+#: OpenZeppelin's ERC20 / ERC20Permit do not claim them. docs/CONTRACTS.md shows what is claimed.
+OPTIONAL_CLAIMS = frozenset({"IERC20", "IERC20Metadata", "IERC20Permit"})
 
 
 @dataclass(frozen=True)
