@@ -4,7 +4,8 @@ DEFAULT_ADMIN of the registry and the token.
 The owners are three fixed test keys that never send a transaction: each Safe transaction is
 signed off-chain with EIP-712 (eth_account) by two owners, and anyone (here the deployer) submits
 ``execTransaction``. The hash the owners sign is computed locally from the SafeTx type and checked
-against the Safe's own ``getTransactionHash``.
+against the Safe's own ``getTransactionHash``. The on-chain alternative, ``approveHash`` by owners
+that are wallets with gas, is shown once too.
 """
 
 from __future__ import annotations
@@ -104,20 +105,23 @@ class SafeClient:
         )
 
 
-@pytest.fixture
-def safe(deployer: Any, chain: Any) -> SafeClient:
+def _deploy_safe(deployer: Any, owners: Sequence[str], salt: int) -> Any:
+    """A 2-of-len(owners) Safe: a proxy to the Safe singleton made by the Safe factory."""
     singleton = container(SAFE, "Safe").deploy(sender=deployer)
     factory = container(SAFE, "SafeProxyFactory").deploy(sender=deployer)
-    safe_type = container(SAFE, "Safe")
-    setup = singleton.setup.encode_input(
-        [o.address for o in OWNERS], 2, ZERO, b"", ZERO, ZERO, 0, ZERO
-    )
-    receipt = factory.createProxyWithNonce(singleton, setup, 7, sender=deployer)
+    setup = singleton.setup.encode_input(list(owners), 2, ZERO, b"", ZERO, ZERO, 0, ZERO)
+    receipt = factory.createProxyWithNonce(singleton, setup, salt, sender=deployer)
     created = list(receipt.decode_logs(factory.ProxyCreation))
     assert len(created) == 1
-    proxy = safe_type.at(created[0].proxy)
+    proxy = container(SAFE, "Safe").at(created[0].proxy)
     assert proxy.getThreshold() == 2
-    assert sorted(proxy.getOwners()) == sorted(o.address for o in OWNERS)
+    assert sorted(proxy.getOwners()) == sorted(owners)
+    return proxy
+
+
+@pytest.fixture
+def safe(deployer: Any, chain: Any) -> SafeClient:
+    proxy = _deploy_safe(deployer, [o.address for o in OWNERS], 7)
     return SafeClient(proxy, chain.chain_id, deployer)
 
 
@@ -205,3 +209,33 @@ def test_a_failing_inner_call_reverts_the_safe_transaction(
     with ape.reverts("GS013"):
         safe.execute(token, forced, OWNERS[:2])
     assert safe.safe_nonce() == 0
+
+
+def test_the_approve_hash_flow(project: Any, deployer: Any, accounts: Any, issuer: Any) -> None:
+    """Owners that are wallets with gas: one approves the transaction hash on chain
+    (``approveHash``), another submits it; both "signatures" are Safe's pre-validated kind
+    (v = 1, r = the owner)."""
+    owners = [accounts[7], accounts[8], accounts[9]]
+    proxy = _deploy_safe(deployer, [o.address for o in owners], 8)
+    registry = project.InvestorRegistry.deploy(proxy.address, sender=deployer)
+    token = project.SecurityToken.deploy(
+        "Safe Shares", "SAFE", 0, registry, proxy.address, sender=deployer
+    )
+    grant = token.grantRole.encode_input(token.ISSUER_ROLE(), issuer)
+    nonce = int(proxy.call_view_method("nonce"))
+    tx_hash = bytes(proxy.getTransactionHash(token, 0, grant, 0, 0, 0, 0, ZERO, ZERO, nonce))
+    approver, submitter = owners[0], owners[2]
+    receipt = proxy.approveHash(tx_hash, sender=approver)
+    (approved,) = receipt.decode_logs(proxy.ApproveHash)
+    assert approved.owner == approver.address and bytes(approved.approvedHash) == tx_hash
+    assert proxy.approvedHashes(approver, tx_hash) == 1
+    signatures = b"".join(
+        int(owner.address, 16).to_bytes(32, "big") + bytes(32) + b"\x01"
+        for owner in sorted((approver, submitter), key=lambda o: int(o.address, 16))
+    )
+    receipt = proxy.execTransaction(
+        token, 0, grant, 0, 0, 0, 0, ZERO, ZERO, signatures, sender=submitter
+    )
+    assert len(list(receipt.decode_logs(proxy.ExecutionSuccess))) == 1
+    assert token.hasRole(token.ISSUER_ROLE(), issuer)
+    assert int(proxy.call_view_method("nonce")) == nonce + 1
