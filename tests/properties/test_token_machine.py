@@ -905,10 +905,11 @@ class TokenMachine(RuleBasedStateMachine):
         m, sender, to = self.model, self.w(sender_index), self.w(to_index)
         value = self.amount(spec, sender, to)
         codes = m.restrictions(sender, to, value)
+        token = self.env.token
         views = [
-            eth_call(self.env.token, "canTransfer(address,uint256,bytes)", (to, value, b""), sender),
-            eth_call(self.env.token, "detectTransferRestriction", (sender, to, value)),
-            eth_call(self.env.token, "canTransfer(address,address,uint256)", (sender, to, value)),
+            eth_call(token, "canTransfer(address,uint256,bytes)", (to, value, b""), sender),
+            eth_call(token, "detectTransferRestriction", (sender, to, value)),
+            eth_call(token, "canTransfer(address,address,uint256)", (sender, to, value)),
         ]
         name = "transferWithData" if with_data else "transfer"
         args = (to, value, b"ref") if with_data else (to, value)
