@@ -13,6 +13,11 @@ import {IInvestorRegistry} from "../interfaces/IInvestorRegistry.sol";
 import {IERC1594} from "../interfaces/IERC1594.sol";
 import {IERC1644} from "../interfaces/IERC1644.sol";
 import {IERC1404} from "../interfaces/IERC1404.sol";
+import {IERC1643} from "../interfaces/IERC1643.sol";
+import {IERC7943Fungible} from "../interfaces/IERC7943Fungible.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {IRecordDates, MAX_RECORD_SUPPLY} from "../interfaces/IRecordDates.sol";
 import {InvestorRecords} from "../compliance/InvestorRecords.sol";
 import {Restrictions} from "../compliance/Restrictions.sol";
@@ -23,13 +28,22 @@ import {HolderWords, CountryWords, ConfigWords} from "./TokenWords.sol";
 /// @notice An ERC-20 security token of the ERC-1400 family: issuance and redemption (ERC-1594),
 ///         documents (ERC-1643), controller operations (ERC-1644), ERC-1404 restriction codes,
 ///         per-token transfer rules over a shared investor registry, freezes, pause, wallet
-///         recovery and record dates for corporate actions.
+///         recovery and record dates for corporate actions; ERC-7943 (uRWA, fungible) and ERC-165.
 /// @dev Every balance change passes through `_update`, which asks the single compliance decision
 ///      (`_restriction`) unless a controller operation is running. What a transfer reads sits in
 ///      few slots: the token configuration with the balance cap (one slot), the receiver's country
 ///      rule and count (one slot), one state slot per wallet (`HolderWords`), and one registry
 ///      call returning both parties' records.
-contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594, IERC1644, IERC1404, IRecordDates {
+contract SecurityToken is
+    ERC20,
+    GuardedAccessControl,
+    TokenDocuments,
+    IERC1594,
+    IERC1644,
+    IERC1404,
+    IRecordDates,
+    IERC7943Fungible
+{
     using InvestorRecords for uint256;
     using HolderWords for uint256;
     using CountryWords for uint256;
@@ -234,6 +248,59 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
         return (h.isWalletFrozen(), h.frozenAmount(), h.acquiredAt());
     }
 
+    // ------------------------------------------------------------------ ERC-7943 and ERC-165
+
+    /// @inheritdoc IERC7943Fungible
+    /// @dev Not frozen on this token (a recovered wallet stays frozen) nor in the registry. A
+    ///      holder whose KYC lapsed may still send in the ERC's sense: it may redeem (the token's
+    ///      redemption policy); a transfer also needs a valid KYC, which `canTransfer` checks.
+    function canSend(address account) external view returns (bool) {
+        if (account == address(0)) return false;
+        (Move memory m,) = _load(_config, account, address(0), address(0));
+        return !_eitherFrozen(m.sender, m.fromRecord);
+    }
+
+    /// @inheritdoc IERC7943Fungible
+    /// @dev A registry record with a valid KYC, not frozen (token or registry), accredited when
+    ///      the rules require it, its country allowed: the receiver-side eligibility of the one
+    ///      decision. Quantities (holder counts, balance caps, minimum position) are `canTransfer`'s.
+    function canReceive(address account) external view returns (bool) {
+        if (account == address(0)) return false;
+        uint256 c = _config;
+        (Move memory m,) = _load(c, address(0), account, address(0));
+        return _receivable(c, m);
+    }
+
+    /// @inheritdoc IERC7943Fungible
+    /// @dev The one compliance decision (that of `transfer` and `detectTransferRestriction`)
+    ///      evaluated as if `from` held at least `amount`: every rule counts (pause, freezes and
+    ///      the frozen amount, KYC, lockup, holding period, country, accreditation, holder limits,
+    ///      balance cap, minimum position) except the plain balance shortfall. Minting and burning
+    ///      are not transfers here: a zero `from` or `to` answers false.
+    function canTransfer(address from, address to, uint256 amount) external view returns (bool) {
+        if (from == address(0) || to == address(0)) return false;
+        uint256 c = _config;
+        (Move memory m,) = _load(c, from, to, address(0));
+        if (m.fromBalance < amount) m.fromBalance = amount;
+        return _restriction(c, m, from, to, amount) == Restrictions.SUCCESS;
+    }
+
+    /// @inheritdoc IERC7943Fungible
+    function getFrozenTokens(address account) external view returns (uint256) {
+        return _holders[account].frozenAmount();
+    }
+
+    /// @notice ERC-165: true for IERC7943Fungible (0x3edbb4c4), IERC20, IERC20Metadata,
+    ///         IAccessControl, IERC165 and the token's own IERC1594, IERC1643, IERC1644, IERC1404
+    ///         and IRecordDates.
+    function supportsInterface(bytes4 interfaceId) public view override(AccessControl, IERC165) returns (bool) {
+        return interfaceId == type(IERC7943Fungible).interfaceId || interfaceId == type(IERC20).interfaceId
+            || interfaceId == type(IERC20Metadata).interfaceId || interfaceId == type(IERC1594).interfaceId
+            || interfaceId == type(IERC1643).interfaceId || interfaceId == type(IERC1644).interfaceId
+            || interfaceId == type(IERC1404).interfaceId || interfaceId == type(IRecordDates).interfaceId
+            || super.supportsInterface(interfaceId);
+    }
+
     /// @inheritdoc IERC1594
     function isIssuable() external view returns (bool) {
         return !_config.hasFlag(_ISSUANCE_CLOSED);
@@ -390,6 +457,10 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
     // ================================================================== ERC-1644 and recovery
 
     /// @inheritdoc IERC1644
+    /// @dev Overrides pause, freezes (tokens frozen are released first: Frozen before Transfer),
+    ///      lockups, holding periods and caps, but not the receiver's eligibility: a receiver that
+    ///      `canReceive` refuses (no record, KYC expired, frozen, not accredited when required,
+    ///      country not allowed) reverts with ERC7943CannotReceive. Emits ForcedTransfer too.
     function controllerTransfer(
         address from,
         address to,
@@ -400,8 +471,24 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
         if (value == 0) revert ZeroAmount();
         if (from == address(0)) revert ERC20InvalidSender(address(0));
         if (to == address(0)) revert ERC20InvalidReceiver(address(0));
-        _forcedMove(from, to, value);
+        _forcedMove(from, to, value, true);
         emit ControllerTransfer(msg.sender, from, to, value, data, operatorData);
+    }
+
+    /// @inheritdoc IERC7943Fungible
+    /// @dev The controller's movement of `controllerTransfer` (same checks, same bookkeeping,
+    ///      events Frozen when frozen tokens are taken, Transfer, ForcedTransfer), without the
+    ///      ERC-1644 event and its data.
+    function forcedTransfer(address from, address to, uint256 amount)
+        external
+        onlyRole(CONTROLLER_ROLE)
+        returns (bool)
+    {
+        if (amount == 0) revert ZeroAmount();
+        if (from == address(0)) revert ERC20InvalidSender(address(0));
+        if (to == address(0)) revert ERC20InvalidReceiver(address(0));
+        _forcedMove(from, to, amount, true);
+        return true;
     }
 
     /// @inheritdoc IERC1644
@@ -411,7 +498,7 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
     {
         if (value == 0) revert ZeroAmount();
         if (tokenHolder == address(0)) revert ERC20InvalidSender(address(0));
-        _forcedMove(tokenHolder, address(0), value);
+        _forcedMove(tokenHolder, address(0), value, false);
         emit ControllerRedemption(msg.sender, tokenHolder, value, data, operatorData);
     }
 
@@ -433,8 +520,11 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
 
         uint256 old = _holders[lost];
         uint256 amount = balanceOf(lost);
-        if (amount != 0) _forcedMove(lost, newWallet, amount);
-        // The transfer released the lost wallet's frozen part; it follows the balance instead.
+        if (amount != 0) _forcedMove(lost, newWallet, amount, false);
+        // The transfer released the lost wallet's frozen part; all of it (an excess above the
+        // balance included) follows the balance instead.
+        uint256 lostWord = _holders[lost];
+        if (lostWord.frozenAmount() != 0) _setFrozenAmount(lost, lostWord, 0);
         _holders[lost] = _holders[lost].withWalletFrozen(true).withRecovered();
         uint256 target = _holders[newWallet];
         if (old.frozenAmount() != 0) {
@@ -442,6 +532,7 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
             // (PackedFieldOverflow) rather than spill into the holding-period clock.
             uint256 frozenNow = target.frozenAmount() + old.frozenAmount();
             target = target.withFrozenAmount(frozenNow);
+            emit Frozen(newWallet, frozenNow);
             emit FrozenAmountChanged(msg.sender, newWallet, frozenNow);
         }
         if (old.acquiredAt() > target.acquiredAt()) target = target.withAcquiredAt(old.acquiredAt());
@@ -512,25 +603,37 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
         emit WalletFrozen(msg.sender, wallet, frozen);
     }
 
-    /// @notice Freeze `amount` more of `wallet`'s balance.
+    /// @inheritdoc IERC7943Fungible
+    /// @dev The one frozen amount of the wallet (the same one `freezePartial`/`unfreezePartial`
+    ///      move by a delta and `walletState` reports). Above the balance it withholds future
+    ///      receipts: nothing leaves the wallet while the balance does not exceed it. At most
+    ///      2^128 - 1 (PackedFieldOverflow above). Emits Frozen and FrozenAmountChanged.
+    function setFrozenTokens(address account, uint256 amount) external onlyRole(COMPLIANCE_ROLE) returns (bool) {
+        if (account == address(0)) revert ZeroAddress();
+        _setFrozenAmount(account, _holders[account], amount);
+        return true;
+    }
+
+    /// @notice Freeze `amount` more of `wallet`'s balance; the frozen amount may not exceed the
+    ///         balance this way (`setFrozenTokens` may set any amount).
     function freezePartial(address wallet, uint256 amount) external onlyRole(COMPLIANCE_ROLE) {
         if (amount == 0) revert ZeroAmount();
         uint256 h = _holders[wallet];
         uint256 frozenNow = h.frozenAmount();
         uint256 balance = balanceOf(wallet);
-        if (frozenNow + amount > balance) revert FreezeExceedsBalance(wallet, amount, balance - frozenNow);
-        _holders[wallet] = h.withFrozenAmount(frozenNow + amount);
-        emit FrozenAmountChanged(msg.sender, wallet, frozenNow + amount);
+        if (frozenNow + amount > balance) {
+            revert FreezeExceedsBalance(wallet, amount, balance > frozenNow ? balance - frozenNow : 0);
+        }
+        _setFrozenAmount(wallet, h, frozenNow + amount);
     }
 
-    /// @notice Release `amount` of `wallet`'s frozen balance.
+    /// @notice Release `amount` of `wallet`'s frozen amount.
     function unfreezePartial(address wallet, uint256 amount) external onlyRole(COMPLIANCE_ROLE) {
         if (amount == 0) revert ZeroAmount();
         uint256 h = _holders[wallet];
         uint256 frozenNow = h.frozenAmount();
         if (amount > frozenNow) revert UnfreezeExceedsFrozen(wallet, amount, frozenNow);
-        _holders[wallet] = h.withFrozenAmount(frozenNow - amount);
-        emit FrozenAmountChanged(msg.sender, wallet, frozenNow - amount);
+        _setFrozenAmount(wallet, h, frozenNow - amount);
     }
 
     /// @notice Pause every movement except controller operations.
@@ -574,6 +677,22 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
     }
 
     // ================================================================== internals
+
+    /// @dev Store `wallet`'s frozen amount (state word `h`) and say so in both events.
+    function _setFrozenAmount(address wallet, uint256 h, uint256 amount) private {
+        _holders[wallet] = h.withFrozenAmount(amount);
+        emit Frozen(wallet, amount);
+        emit FrozenAmountChanged(msg.sender, wallet, amount);
+    }
+
+    /// @dev `canReceive` on loaded state: the receiver-side eligibility rules of `_restriction`.
+    function _receivable(uint256 c, Move memory m) private view returns (bool) {
+        if (_eitherFrozen(m.receiver, m.toRecord) || !m.toRecord.hasValidKyc(block.timestamp)) return false;
+        if (c.hasFlag(_REQUIRE_ACCREDITATION) && m.toRecord.flags() & InvestorRecords.FLAG_ACCREDITED == 0) {
+            return false;
+        }
+        return m.countryAllowed;
+    }
 
     function _checkDocumentManager() internal view override {
         _checkRole(ISSUER_ROLE);
@@ -824,12 +943,19 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
         _apply(c, m, from, to, value);
     }
 
-    /// @dev The controller's movement: the documented bypass of the decision, same bookkeeping.
-    function _forcedMove(address from, address to, uint256 value) private {
+    /// @dev The controller's movement (controllerTransfer, forcedTransfer, controllerRedeem,
+    ///      recoverWallet): the documented bypass of the decision, same bookkeeping, but a receiver
+    ///      must be eligible (`canReceive`). Frozen tokens taken are released first (Frozen before
+    ///      Transfer, in `_apply`); a move to a wallet emits ForcedTransfer after Transfer.
+    ///      Recovery (`checkReceiver` false) has checked its target itself: a verified wallet of the
+    ///      same investor, whatever the country rules say now (the court order decides).
+    function _forcedMove(address from, address to, uint256 value, bool checkReceiver) private {
         uint256 c = _config;
         (Move memory m,) = _load(c, from, to, address(0));
         if (m.fromBalance < value) revert ERC20InsufficientBalance(from, m.fromBalance, value);
+        if (checkReceiver && !_receivable(c, m)) revert ERC7943CannotReceive(to);
         _apply(c, m, from, to, value);
+        if (to != address(0)) emit ForcedTransfer(from, to, value);
     }
 
     /// @dev Bookkeeping of a decided movement, then the ERC-20 balance change. Storage is written
@@ -879,11 +1005,16 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
                             c = c.withHolderCount(c.holderCount() - 1);
                             configChanged = true;
                         }
-                        // A controller may move frozen tokens: the frozen part never exceeds the balance.
-                        uint256 left = m.fromBalance - value;
-                        if (sender.frozenAmount() > left) {
-                            sender = sender.withFrozenAmount(left);
-                            emit FrozenAmountChanged(msg.sender, from, left);
+                        // A controller may move frozen tokens: what it takes beyond the unfrozen part
+                        // comes off the frozen amount (a frozen amount above the balance keeps its
+                        // excess); announced before the Transfer event, as ERC-7943 requires.
+                        uint256 frozenNow = sender.frozenAmount();
+                        if (frozenNow > m.fromBalance - value) {
+                            uint256 unfrozen = m.fromBalance > frozenNow ? m.fromBalance - frozenNow : 0;
+                            uint256 frozenLeft = frozenNow - (value - unfrozen);
+                            sender = sender.withFrozenAmount(frozenLeft);
+                            emit Frozen(from, frozenLeft);
+                            emit FrozenAmountChanged(msg.sender, from, frozenLeft);
                         }
                     }
                 }
@@ -899,7 +1030,8 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
 
             if (sender != m.sender) _holders[from] = sender;
             if (receiver != m.receiver) _holders[to] = receiver;
-            ERC20._update(from, to, value);
+            if (from != address(0) && to != address(0)) _moveBalances(from, to, value, m.fromBalance, m.toBalance);
+            else ERC20._update(from, to, value); // issuance and redemption also change the supply
             if (from == address(0) || to == address(0)) {
                 // Issuance and redemption change the supply: the share-of-supply cap follows it.
                 if (c.maxBalanceBps() != 0) {
@@ -909,6 +1041,27 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
             }
             if (configChanged) _config = c;
         }
+    }
+
+    /// @dev ERC20._update for a transfer whose balances `_load` already read (and the decision
+    ///      or the forced path checked: `fromBalance >= value`): write them without reading them
+    ///      again. OpenZeppelin's ERC20 keeps them in its first state variable,
+    ///      `mapping(address => uint256) _balances` at slot 0 (this contract lists ERC20 first;
+    ///      tests/contracts/test_token_storage.py reads the slots back). A self-transfer changes
+    ///      nothing. Balances are at most the supply (< 2^208): no overflow.
+    function _moveBalances(address from, address to, uint256 value, uint256 fromBalance, uint256 toBalance)
+        private
+    {
+        assembly ("memory-safe") {
+            if iszero(eq(from, to)) {
+                mstore(0x20, 0)
+                mstore(0x00, from)
+                sstore(keccak256(0x00, 0x40), sub(fromBalance, value))
+                mstore(0x00, to)
+                sstore(keccak256(0x00, 0x40), add(toBalance, value))
+            }
+        }
+        emit Transfer(from, to, value);
     }
 
     /// @inheritdoc IRecordDates
