@@ -17,6 +17,7 @@ import {IERC1644} from "../interfaces/IERC1644.sol";
 import {IRecordDates} from "../interfaces/IRecordDates.sol";
 import {IDividendDistributor} from "../interfaces/IDividendDistributor.sol";
 import {IShareholderVoting} from "../interfaces/IShareholderVoting.sol";
+import {IERC7943Fungible} from "../interfaces/IERC7943Fungible.sol";
 
 /// @title InterfaceIds
 /// @notice Test only: the compiler's own `type(I).interfaceId` of every interface the suite's
@@ -24,8 +25,8 @@ import {IShareholderVoting} from "../interfaces/IShareholderVoting.sol";
 contract InterfaceIds {
     /// @notice Interface names and their compiler-computed ERC-165 ids, in the same order.
     function all() external pure returns (string[] memory names, bytes4[] memory ids) {
-        names = new string[](16);
-        ids = new bytes4[](16);
+        names = new string[](17);
+        ids = new bytes4[](17);
         (names[0], ids[0]) = ("IERC165", type(IERC165).interfaceId);
         (names[1], ids[1]) = ("IAccessControl", type(IAccessControl).interfaceId);
         (names[2], ids[2]) = ("IVotes", type(IVotes).interfaceId);
@@ -42,5 +43,6 @@ contract InterfaceIds {
         (names[13], ids[13]) = ("IDividendDistributor", type(IDividendDistributor).interfaceId);
         (names[14], ids[14]) = ("IShareholderVoting", type(IShareholderVoting).interfaceId);
         (names[15], ids[15]) = ("IERC20Metadata", type(IERC20Metadata).interfaceId);
+        (names[16], ids[16]) = ("IERC7943Fungible", type(IERC7943Fungible).interfaceId);
     }
 }
