@@ -171,7 +171,17 @@ def test_the_safe_grants_a_role_and_forces_a_transfer(
     controlled = list(receipt.decode_logs(token.ControllerTransfer))
     assert len(controlled) == 1 and controlled[0].controller == safe.safe.address
     assert token.balanceOf(alice) == 700 and token.balanceOf(bob) == 300
-    assert safe.safe_nonce() == 4
+
+    # The same power through ERC-7943's forcedTransfer: 100 back from bob to alice.
+    receipt = safe.execute(token, token.forcedTransfer.encode_input(bob, alice, 100), OWNERS[::2])
+    (forced_event,) = receipt.decode_logs(token.ForcedTransfer)
+    assert (forced_event["from"], forced_event.to, forced_event.amount) == (
+        bob.address,
+        alice.address,
+        100,
+    )
+    assert token.balanceOf(alice) == 800 and token.balanceOf(bob) == 200
+    assert safe.safe_nonce() == 5
 
 
 def test_one_signature_is_not_enough(
