@@ -1,5 +1,5 @@
 """A Safe multisig (2 of 3, a proxy from the Safe factory, Safe 1.4.1 from its npm artifacts) as
-DEFAULT_ADMIN of the registry and the token.
+DEFAULT_ADMIN of the registry and the token (the deployer hands both over and renounces).
 
 The owners are three fixed test keys that never send a transaction: each Safe transaction is
 signed off-chain with EIP-712 (eth_account) by two owners, and anyone (here the deployer) submits
@@ -125,51 +125,62 @@ def safe(deployer: Any, chain: Any) -> SafeClient:
     return SafeClient(proxy, chain.chain_id, deployer)
 
 
+@pytest.fixture(scope="session")
+def new_issuer(accounts: Any) -> Any:
+    return accounts[8]
+
+
+def hand_over(contract: Any, safe_address: str, deployer: Any) -> None:
+    """Make the Safe the contract's only admin: grant it DEFAULT_ADMIN_ROLE, then renounce."""
+    admin_role = contract.DEFAULT_ADMIN_ROLE()
+    contract.grantRole(admin_role, safe_address, sender=deployer)
+    contract.renounceRole(admin_role, deployer, sender=deployer)
+    assert contract.hasRole(admin_role, safe_address) and not contract.hasRole(admin_role, deployer)
+    assert contract.adminCount() == 1
+
+
 @pytest.fixture
-def governed(project: Any, safe: SafeClient, deployer: Any) -> tuple[Any, Any]:
-    """Registry and token whose only admin is the Safe."""
-    registry = project.InvestorRegistry.deploy(safe.safe.address, sender=deployer)
-    token = project.SecurityToken.deploy(
-        "Safe Shares", "SAFE", 0, registry, safe.safe.address, sender=deployer
-    )
+def governed(safe: SafeClient, registry: Any, token: Any, deployer: Any) -> tuple[Any, Any]:
+    """The suite's registry and token, handed over to the Safe as their only admin."""
+    hand_over(registry, safe.safe.address, deployer)
+    hand_over(token, safe.safe.address, deployer)
     return registry, token
 
 
-def test_the_safe_grants_a_role_and_forces_a_transfer(
-    safe: SafeClient, governed: tuple[Any, Any], issuer: Any, alice: Any, bob: Any
+def test_the_safe_grants_roles_and_forces_transfers(
+    safe: SafeClient, governed: tuple[Any, Any], new_issuer: Any, alice: Any, bob: Any
 ) -> None:
     registry, token = governed
-    admin_role = token.DEFAULT_ADMIN_ROLE()
-    assert token.hasRole(admin_role, safe.safe.address)
-    assert registry.hasRole(admin_role, safe.safe.address)
-    assert token.adminCount() == 1
+    me = safe.safe.address
 
-    # Registry: the Safe (admin and compliance officer there) verifies alice and bob.
+    # Registry: the Safe makes itself a compliance officer, then verifies alice and bob.
+    receipt = safe.execute(
+        registry, registry.grantRole.encode_input(registry.COMPLIANCE_ROLE(), me), OWNERS[:2]
+    )
+    (granted,) = receipt.decode_logs(registry.RoleGranted)
+    assert (granted.account, granted.sender) == (me, me)
     investors = registry.setInvestors.encode_input([alice, bob], [record(), record()])
-    receipt = safe.execute(registry, investors, OWNERS[:2])
+    receipt = safe.execute(registry, investors, OWNERS[1:])
     assert len(list(receipt.decode_logs(registry.InvestorAdded))) == 2
     assert registry.isVerified(alice) and registry.isVerified(bob)
 
-    # Token: the Safe grants ISSUER_ROLE to the issuer, who issues to alice.
+    # Token: the Safe grants ISSUER_ROLE to a new issuer, who issues to alice.
     issuer_role = token.ISSUER_ROLE()
-    grant = token.grantRole.encode_input(issuer_role, issuer)
+    grant = token.grantRole.encode_input(issuer_role, new_issuer)
     receipt = safe.execute(token, grant, [OWNERS[0], OWNERS[2]])
-    granted = list(receipt.decode_logs(token.RoleGranted))
-    assert len(granted) == 1
-    assert granted[0].account == issuer.address and granted[0].sender == safe.safe.address
-    assert token.hasRole(issuer_role, issuer)
-    token.issue(alice, 1_000, b"", sender=issuer)
+    (granted,) = receipt.decode_logs(token.RoleGranted)
+    assert (granted.role, granted.account, granted.sender) == (issuer_role, new_issuer.address, me)
+    assert token.hasRole(issuer_role, new_issuer)
+    token.issue(alice, 1_000, b"", sender=new_issuer)
 
-    # The Safe makes itself controller, then forces 300 from alice to bob.
-    controller_role = token.CONTROLLER_ROLE()
-    make_controller = token.grantRole.encode_input(controller_role, safe.safe.address)
-    safe.execute(token, make_controller, OWNERS[1:])
+    # The Safe makes itself controller, then forces 300 from alice to bob (ERC-1644).
+    safe.execute(token, token.grantRole.encode_input(token.CONTROLLER_ROLE(), me), OWNERS[1:])
     forced = token.controllerTransfer.encode_input(alice, bob, 300, b"", b"court order")
     receipt = safe.execute(token, forced, OWNERS[:2])
     transfers = list(receipt.decode_logs(token.Transfer))
     assert [(t["from"], t.to, t.value) for t in transfers] == [(alice.address, bob.address, 300)]
-    controlled = list(receipt.decode_logs(token.ControllerTransfer))
-    assert len(controlled) == 1 and controlled[0].controller == safe.safe.address
+    (controlled,) = receipt.decode_logs(token.ControllerTransfer)
+    assert controlled.controller == me
     assert token.balanceOf(alice) == 700 and token.balanceOf(bob) == 300
 
     # The same power through ERC-7943's forcedTransfer: 100 back from bob to alice.
@@ -181,32 +192,32 @@ def test_the_safe_grants_a_role_and_forces_a_transfer(
         100,
     )
     assert token.balanceOf(alice) == 800 and token.balanceOf(bob) == 200
-    assert safe.safe_nonce() == 5
+    assert safe.safe_nonce() == 6
 
 
 def test_one_signature_is_not_enough(
-    safe: SafeClient, governed: tuple[Any, Any], issuer: Any
+    safe: SafeClient, governed: tuple[Any, Any], new_issuer: Any
 ) -> None:
     _registry, token = governed
-    grant = token.grantRole.encode_input(token.ISSUER_ROLE(), issuer)
+    grant = token.grantRole.encode_input(token.ISSUER_ROLE(), new_issuer)
     one = safe.signatures(token.address, grant, OWNERS[:1])
     with ape.reverts("GS020"):
         safe.safe.execTransaction(
             token, 0, grant, 0, 0, 0, 0, ZERO, ZERO, one, sender=safe.submitter
         )
-    assert not token.hasRole(token.ISSUER_ROLE(), issuer)
+    assert not token.hasRole(token.ISSUER_ROLE(), new_issuer)
     assert safe.safe_nonce() == 0
 
 
 def test_a_stranger_cannot_co_sign(
-    safe: SafeClient, governed: tuple[Any, Any], issuer: Any
+    safe: SafeClient, governed: tuple[Any, Any], new_issuer: Any
 ) -> None:
     _registry, token = governed
     stranger = Account.from_key(keccak(text="sectoken not an owner"))
-    grant = token.grantRole.encode_input(token.ISSUER_ROLE(), issuer)
+    grant = token.grantRole.encode_input(token.ISSUER_ROLE(), new_issuer)
     with ape.reverts("GS026"):
         safe.execute(token, grant, [OWNERS[0], stranger])
-    assert not token.hasRole(token.ISSUER_ROLE(), issuer)
+    assert not token.hasRole(token.ISSUER_ROLE(), new_issuer)
 
 
 def test_a_failing_inner_call_reverts_the_safe_transaction(
@@ -221,17 +232,14 @@ def test_a_failing_inner_call_reverts_the_safe_transaction(
     assert safe.safe_nonce() == 0
 
 
-def test_the_approve_hash_flow(project: Any, deployer: Any, accounts: Any, issuer: Any) -> None:
+def test_the_approve_hash_flow(deployer: Any, accounts: Any, token: Any, new_issuer: Any) -> None:
     """Owners that are wallets with gas: one approves the transaction hash on chain
     (``approveHash``), another submits it; both "signatures" are Safe's pre-validated kind
     (v = 1, r = the owner)."""
-    owners = [accounts[7], accounts[8], accounts[9]]
+    owners = [accounts[7], accounts[9], deployer]  # not new_issuer (accounts[8])
     proxy = _deploy_safe(deployer, [o.address for o in owners], 8)
-    registry = project.InvestorRegistry.deploy(proxy.address, sender=deployer)
-    token = project.SecurityToken.deploy(
-        "Safe Shares", "SAFE", 0, registry, proxy.address, sender=deployer
-    )
-    grant = token.grantRole.encode_input(token.ISSUER_ROLE(), issuer)
+    hand_over(token, proxy.address, deployer)
+    grant = token.grantRole.encode_input(token.ISSUER_ROLE(), new_issuer)
     nonce = int(proxy.call_view_method("nonce"))
     tx_hash = bytes(proxy.getTransactionHash(token, 0, grant, 0, 0, 0, 0, ZERO, ZERO, nonce))
     approver, submitter = owners[0], owners[2]
@@ -247,5 +255,5 @@ def test_the_approve_hash_flow(project: Any, deployer: Any, accounts: Any, issue
         token, 0, grant, 0, 0, 0, 0, ZERO, ZERO, signatures, sender=submitter
     )
     assert len(list(receipt.decode_logs(proxy.ExecutionSuccess))) == 1
-    assert token.hasRole(token.ISSUER_ROLE(), issuer)
+    assert token.hasRole(token.ISSUER_ROLE(), new_issuer)
     assert int(proxy.call_view_method("nonce")) == nonce + 1
