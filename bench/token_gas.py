@@ -122,7 +122,7 @@ def measure(ape: Any) -> dict[str, Any]:
 
     sizes = {
         name: len(bytes(getattr(project, name).contract_type.get_runtime_bytecode() or b""))
-        for name in ("SecurityToken", "InvestorRegistry", "PlainERC20")
+        for name in ("SecurityToken", "SecurityTokenAdmin", "InvestorRegistry", "PlainERC20")
     }
     return {"gas": rows, "sizes": sizes}
 

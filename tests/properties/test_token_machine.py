@@ -689,8 +689,8 @@ class TokenMachine(RuleBasedStateMachine):
         return {
             "all": balance,
             "all+1": balance + 1,
-            "free": balance - frozen,
-            "free+1": balance - frozen + 1,
+            "free": max(balance - frozen, 0),  # a frozen amount may exceed the balance
+            "free+1": max(balance - frozen, 0) + 1,
             "frozen": frozen,
             "frozen+1": frozen + 1,
         }[spec]
@@ -952,7 +952,7 @@ class TokenMachine(RuleBasedStateMachine):
         able = []
         for i in range(POOL_SIZE):
             w, inv = self.w(i), m.investors.get(self.w(i))
-            free = m.balance(w) - m.frozen_of(w)
+            free = max(m.balance(w) - m.frozen_of(w), 0)
             unlocked = inv is not None and m.now >= inv.lockup_until
             if free > 0 and unlocked and m.verified(w) and w not in m.token_frozen:
                 able.append(i)
