@@ -6,6 +6,14 @@ import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol
 
 import {IInvestorRegistry} from "../interfaces/IInvestorRegistry.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {ERC20Permit, IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
+import {ERC20Votes} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Votes.sol";
+import {Votes} from "@openzeppelin/contracts/governance/utils/Votes.sol";
+import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
+import {IERC5805} from "@openzeppelin/contracts/interfaces/IERC5805.sol";
+import {IERC6372} from "@openzeppelin/contracts/interfaces/IERC6372.sol";
+import {IVotes} from "@openzeppelin/contracts/governance/utils/IVotes.sol";
+import {IERC5267} from "@openzeppelin/contracts/interfaces/IERC5267.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {IERC1594} from "../interfaces/IERC1594.sol";
 import {IERC1644} from "../interfaces/IERC1644.sol";
@@ -18,7 +26,7 @@ import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {IRecordDates, MAX_RECORD_SUPPLY} from "../interfaces/IRecordDates.sol";
 import {InvestorRecords} from "../compliance/InvestorRecords.sol";
 import {Restrictions} from "../compliance/Restrictions.sol";
-import {SecurityTokenBase} from "./SecurityTokenBase.sol";
+import {SecurityTokenBase, ITokenVotingUnits} from "./SecurityTokenBase.sol";
 import {SecurityTokenAdmin} from "./SecurityTokenAdmin.sol";
 import {HolderWords, CountryWords, ConfigWords, MinPosition} from "./TokenWords.sol";
 
@@ -38,6 +46,9 @@ import {HolderWords, CountryWords, ConfigWords, MinPosition} from "./TokenWords.
 ///      points stay in this contract's ABI as thin forwarders, the transfer path is untouched.
 contract SecurityToken is
     SecurityTokenBase,
+    ERC20Permit,
+    ERC20Votes,
+    ITokenVotingUnits,
     IERC1594,
     IERC1644,
     IERC1404,
@@ -61,6 +72,7 @@ contract SecurityToken is
     /// @param admin Receives DEFAULT_ADMIN_ROLE; it grants the other roles.
     constructor(string memory name_, string memory symbol_, uint8 decimals_, address registry_, address admin)
         ERC20(name_, symbol_)
+        ERC20Permit(name_)
     {
         if (registry_ == address(0)) revert ZeroAddress();
         _registry = IInvestorRegistry(registry_);
@@ -170,6 +182,9 @@ contract SecurityToken is
             || interfaceId == type(IERC20Metadata).interfaceId || interfaceId == type(IERC1594).interfaceId
             || interfaceId == type(IERC1643).interfaceId || interfaceId == type(IERC1644).interfaceId
             || interfaceId == type(IERC1404).interfaceId || interfaceId == type(IRecordDates).interfaceId
+            || interfaceId == type(IERC5805).interfaceId || interfaceId == type(IERC6372).interfaceId
+            || interfaceId == type(IVotes).interfaceId || interfaceId == type(IERC20Permit).interfaceId
+            || interfaceId == type(IERC5267).interfaceId
             || super.supportsInterface(interfaceId);
     }
 
@@ -489,6 +504,44 @@ contract SecurityToken is
 
     function _registryAddress() internal view override returns (address) {
         return address(_registry);
+    }
+
+    // ================================================================== ERC-5805 votes, ERC-2612 permit
+
+    /// @notice The admin module's forced moves (controller transfer and redemption, recovery)
+    ///         move voting units through here; only the token itself may call it.
+    /// @dev A forced move runs in the module on this token's storage; OpenZeppelin Votes' state
+    ///      is this contract's, so the module calls back. Any other caller reverts.
+    function moveVotingUnits(address from, address to, uint256 value) external {
+        if (msg.sender != address(this)) revert AccessControlUnauthorizedAccount(msg.sender, bytes32(0));
+        _transferVotingUnits(from, to, value);
+    }
+
+    function _moveVotingUnits(address from, address to, uint256 value) internal override {
+        _transferVotingUnits(from, to, value);
+    }
+
+    /// @dev Every balance change goes through the compliance decision; the votes bookkeeping runs
+    ///      from `_apply` only when a party delegates or the supply moves. The body of
+    ///      SecurityTokenBase._update, inlined here: one internal call less on every transfer.
+    function _update(address from, address to, uint256 value) internal override(ERC20, SecurityTokenBase, ERC20Votes) {
+        uint256 c = _config;
+        (Move memory m,) = _load(c, from, to, address(0));
+        uint8 code = _restriction(c, m, from, to, value);
+        if (code != Restrictions.SUCCESS) revert TransferRestricted(code, Restrictions.message(code));
+        _apply(c, m, from, to, value);
+    }
+
+    /// @dev Remember in the wallet's state word whether it has a delegatee: a transfer between two
+    ///      wallets that never delegated skips the votes bookkeeping (nothing to move then).
+    function _delegate(address account, address delegatee) internal override {
+        _holders[account] = _holders[account].withDelegating(delegatee != address(0));
+        super._delegate(account, delegatee);
+    }
+
+    /// @inheritdoc IERC20Permit
+    function nonces(address owner) public view override(ERC20Permit, Nonces) returns (uint256) {
+        return super.nonces(owner);
     }
 
     /// @dev Run this call in the admin module on this token's storage and return what it returns.

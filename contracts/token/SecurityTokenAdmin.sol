@@ -8,7 +8,7 @@ import {IERC1644} from "../interfaces/IERC1644.sol";
 import {IERC7943Fungible} from "../interfaces/IERC7943Fungible.sol";
 import {IRecordDates} from "../interfaces/IRecordDates.sol";
 import {InvestorRecords} from "../compliance/InvestorRecords.sol";
-import {SecurityTokenBase} from "./SecurityTokenBase.sol";
+import {SecurityTokenBase, ITokenVotingUnits} from "./SecurityTokenBase.sol";
 import {HolderWords, CountryWords, ConfigWords} from "./TokenWords.sol";
 
 /// @title SecurityTokenAdmin
@@ -241,6 +241,11 @@ contract SecurityTokenAdmin is SecurityTokenBase {
     /// @notice ERC-1643: remove document `name` (ISSUER_ROLE).
     function removeDocument(bytes32 name) external onlyRole(ISSUER_ROLE) {
         _removeDocument(name);
+    }
+
+    /// @dev Votes live in the core (OpenZeppelin Votes): a forced move run here asks the token.
+    function _moveVotingUnits(address from, address to, uint256 value) internal override {
+        ITokenVotingUnits(address(this)).moveVotingUnits(from, to, value);
     }
 
     /// @dev The token's registry, asked through the token itself (this code runs in its context).

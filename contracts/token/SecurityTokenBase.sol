@@ -23,6 +23,12 @@ import {HolderWords, CountryWords, ConfigWords} from "./TokenWords.sol";
 /// @dev No immutables here: the module is shared code and holds no per-token data. The registry
 ///      comes through `_registryAddress()` (an immutable in the core; the core's own
 ///      `registry()` view, asked through `address(this)`, in the module).
+/// @notice The core's entry for the admin module's forced moves: move ERC-5805 voting units
+///         (callable only by the token itself, i.e. from code it delegatecalls).
+interface ITokenVotingUnits {
+    function moveVotingUnits(address from, address to, uint256 value) external;
+}
+
 abstract contract SecurityTokenBase is ERC20, GuardedAccessControl, TokenDocuments {
     using InvestorRecords for uint256;
     using HolderWords for uint256;
@@ -172,6 +178,9 @@ abstract contract SecurityTokenBase is ERC20, GuardedAccessControl, TokenDocumen
 
     /// @dev The investor registry this token reads.
     function _registryAddress() internal view virtual returns (address);
+
+    /// @dev ERC-5805 bookkeeping of a balance change (OpenZeppelin Votes' `_transferVotingUnits`).
+    function _moveVotingUnits(address from, address to, uint256 value) internal virtual;
 
     // ================================================================== internals
 
@@ -397,7 +406,7 @@ abstract contract SecurityTokenBase is ERC20, GuardedAccessControl, TokenDocumen
 
     /// @dev Every ERC-20 balance change (transfer, transferFrom, mint, burn) comes here and must
     ///      pass the compliance decision.
-    function _update(address from, address to, uint256 value) internal override {
+    function _update(address from, address to, uint256 value) internal virtual override {
         uint256 c = _config;
         (Move memory m,) = _load(c, from, to, address(0));
         uint8 code = _restriction(c, m, from, to, value);
@@ -502,6 +511,10 @@ abstract contract SecurityTokenBase is ERC20, GuardedAccessControl, TokenDocumen
                 }
             }
             if (configChanged) _config = c;
+            // ERC-5805 votes: only when a party delegates, or the supply changes (its checkpoints)
+            if ((sender | receiver) & HolderWords.DELEGATING != 0 || from == address(0) || to == address(0)) {
+                _moveVotingUnits(from, to, value);
+            }
         }
     }
 

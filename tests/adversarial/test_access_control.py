@@ -34,6 +34,10 @@ PUBLIC: dict[str, dict[str, str]] = {
         "redeem": "burns the caller's own tokens (sender-side rules apply)",
         "redeemFrom": "burns under an allowance (sender-side rules apply)",
         "renounceRole": "drops the caller's own role; the last admin cannot leave",
+        "delegate": "ERC-5805: the caller's own voting units; moves no token",
+        "delegateBySig": "ERC-5805: the signer's own voting units (signed, nonce, expiry)",
+        "permit": "ERC-2612: the signer's own allowance (signed, nonce, deadline)",
+        "moveVotingUnits": "reverts unless the token calls itself (admin module's forced moves)",
     },
     "InvestorRegistry": {
         "renounceRole": "drops the caller's own role; the last admin cannot leave",

@@ -1149,6 +1149,14 @@ class TokenMachine(RuleBasedStateMachine):
         if ok:
             m.frozen_amount[addr] = amount
 
+    @rule(wallet=wallets_st, delegatee=st.one_of(st.none(), wallets_st))
+    def delegate(self, wallet: int, delegatee: int | None) -> None:
+        """ERC-5805: delegate to a pool wallet or to nobody (the zero address)."""
+        self.begin("delegate")
+        to = ZERO if delegatee is None else self.w(delegatee)
+        ok = self.send(self.w(wallet), self.env.token, "delegate", to)
+        self.expect(f"delegate(w{wallet} -> {delegatee})", True, ok)
+
     @rule(paused=st.booleans())
     def set_paused(self, paused: bool) -> None:
         self.begin("set_paused")
@@ -1398,17 +1406,24 @@ class TokenMachine(RuleBasedStateMachine):
         # 1. Conservation: everything ever moved stays in the pool.
         total = sum(s.balances.values())
         assert total == s.total_supply, f"after {step}: balances sum {total} != {s.total_supply}"
-        # 2. ERC-7943 eligibility: canSend and canReceive equal the model's.
+        # 2. ERC-7943 eligibility: canSend and canReceive equal the model's. ERC-5805: every
+        #    wallet's votes are the balances of the wallets delegating to it (all in the pool).
         token, m = self.env.token, self.model
-        answers = iter(
-            self.rpc.calls(
-                [eth_call(token, f, (w,)) for w in wallets for f in ("canSend", "canReceive")]
-            )
-        )
+        names = ("canSend", "canReceive", "delegates", "getVotes")
+        answers = iter(self.rpc.calls([eth_call(token, f, (w,)) for w in wallets for f in names]))
+        delegated_to: Counter[str] = Counter()
+        votes: dict[str, int] = {}
         for i, w in enumerate(wallets):
             sends, receives = next(answers)[0], next(answers)[0]
+            delegatee, votes[w] = str(to_checksum_address(next(answers)[0])), next(answers)[0]
             assert sends == m.can_send(w), f"after {step}: w{i} canSend {sends}"
             assert receives == m.can_receive(w), f"after {step}: w{i} canReceive {receives}"
+            if int(delegatee, 16):
+                delegated_to[delegatee] += s.balances[w]
+        for i, w in enumerate(wallets):
+            assert votes[w] == delegated_to[w], (
+                f"after {step}: w{i} has {votes[w]} votes, its delegators hold {delegated_to[w]}"
+            )
         # 3. Holder counts: token-wide and per country.
         nonzero = sum(1 for b in s.balances.values() if b)
         assert s.holder_count == nonzero, f"after {step}: holderCount {s.holder_count} != {nonzero}"
