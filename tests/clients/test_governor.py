@@ -7,9 +7,7 @@ and approve a settlement contract as an operator goes from creation to execution
 state (Pending, Active, Succeeded, Queued, Executed). A holder who never delegated has no votes:
 his vote is counted with weight 0, and a proposal only he supports fails.
 
-The votes come from the security token itself once it speaks ERC-5805 (``delegate`` in its
-ABI); until then from an OpenZeppelin ERC20Votes token (contracts/test/VotesTokenMock.sol) with
-the same holdings, the governor still acting on the security token.
+The governor counts the security token's own votes and acts on the same token.
 """
 
 from __future__ import annotations
@@ -19,8 +17,6 @@ from typing import Any
 
 import pytest
 from eth_utils import keccak
-
-from .conftest import token_has
 
 ZERO = "0x0000000000000000000000000000000000000000"
 PENDING, ACTIVE, CANCELED, DEFEATED, SUCCEEDED, QUEUED, EXPIRED, EXECUTED = range(8)
@@ -35,19 +31,12 @@ SETTLEMENT = "0x5e771E3E47000000000000000000000000000001"  # a settlement contra
 
 
 @pytest.fixture
-def votes_token(
-    project: Any, suite: Any, issuer: Any, deployer: Any, alice: Any, bob: Any, carol: Any
-) -> Any:
-    """The ERC-5805 token whose votes the governor counts, holding ``HOLDINGS``."""
+def votes_token(suite: Any, issuer: Any, alice: Any, bob: Any, carol: Any) -> Any:
+    """The security token (ERC-5805 votes) holding ``HOLDINGS``; nobody has delegated yet."""
     wallets = {"alice": alice, "bob": bob, "carol": carol}
     for name, amount in HOLDINGS.items():
         suite.issue(wallets[name], amount, b"", sender=issuer)
-    if token_has("delegate"):
-        return suite
-    mock = project.VotesTokenMock.deploy(deployer, sum(HOLDINGS.values()), sender=deployer)
-    for name, amount in HOLDINGS.items():
-        mock.transfer(wallets[name], amount, sender=deployer)
-    return mock
+    return suite
 
 
 @pytest.fixture

@@ -22,8 +22,6 @@ from eth_utils import keccak
 from web3 import Web3
 from web3.exceptions import ContractLogicError
 
-from .conftest import require_token
-
 OZ_BUILD = Path(__file__).resolve().parents[2] / "node_modules/@openzeppelin/contracts/build"
 PERMIT_TYPEHASH = keccak(
     text="Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"
@@ -153,7 +151,6 @@ def _permit_signature(
 def test_permit_then_transfer_from(
     w3: Web3, erc20: Any, holder: LocalAccount, bob: Any, carol: Any, chain: Any
 ) -> None:
-    require_token("permit", "ERC-2612 on the token (token-std)")
     deadline = chain.pending_timestamp + 3_600
     v, r, s = _permit_signature(erc20, holder, bob.address, 400, deadline)
     receipt = _send(
@@ -181,7 +178,6 @@ def test_a_permitted_allowance_is_still_held_to_the_rules(
     w3: Web3, erc20: Any, holder: LocalAccount, bob: Any, dave: Any, chain: Any
 ) -> None:
     """Permit only approves: spending it to an unverified wallet is refused like any transfer."""
-    require_token("permit", "ERC-2612 on the token (token-std)")
     deadline = chain.pending_timestamp + 3_600
     v, r, s = _permit_signature(erc20, holder, bob.address, 100, deadline)
     _send(
