@@ -36,7 +36,7 @@ DEFAULT_SHARDS: tuple[tuple[str, ...], ...] = (
         "tests/test_compile_deploy.py",
         "tests/test_packaged_abi.py",
     ),
-    ("tests/scripts", "tests/adversarial", "tests/packaging"),
+    ("tests/scripts", "tests/adversarial", "tests/packaging", "tests/clients"),
 )
 
 
