@@ -10,7 +10,6 @@ import {ERC20Permit, IERC20Permit} from "@openzeppelin/contracts/token/ERC20/ext
 import {ERC20Votes} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Votes.sol";
 import {Votes} from "@openzeppelin/contracts/governance/utils/Votes.sol";
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
-import {IERC5805} from "@openzeppelin/contracts/interfaces/IERC5805.sol";
 import {IERC6372} from "@openzeppelin/contracts/interfaces/IERC6372.sol";
 import {IVotes} from "@openzeppelin/contracts/governance/utils/IVotes.sol";
 import {IERC5267} from "@openzeppelin/contracts/interfaces/IERC5267.sol";
@@ -175,14 +174,15 @@ contract SecurityToken is
     }
 
     /// @notice ERC-165: true for IERC7943Fungible (0x3edbb4c4), IERC20, IERC20Metadata,
-    ///         IAccessControl, IERC165 and the token's own IERC1594, IERC1643, IERC1644, IERC1404
-    ///         and IRecordDates.
+    ///         IERC20Permit, IVotes and IERC6372 (ERC-5805 has no id of its own: 0x00000000 is not
+    ///         claimed), IERC5267, IAccessControl, IERC165 and the token's own IERC1594, IERC1643,
+    ///         IERC1644, IERC1404 and IRecordDates.
     function supportsInterface(bytes4 interfaceId) public view override(AccessControl, IERC165) returns (bool) {
         return interfaceId == type(IERC7943Fungible).interfaceId || interfaceId == type(IERC20).interfaceId
             || interfaceId == type(IERC20Metadata).interfaceId || interfaceId == type(IERC1594).interfaceId
             || interfaceId == type(IERC1643).interfaceId || interfaceId == type(IERC1644).interfaceId
             || interfaceId == type(IERC1404).interfaceId || interfaceId == type(IRecordDates).interfaceId
-            || interfaceId == type(IERC5805).interfaceId || interfaceId == type(IERC6372).interfaceId
+            || interfaceId == type(IERC6372).interfaceId
             || interfaceId == type(IVotes).interfaceId || interfaceId == type(IERC20Permit).interfaceId
             || interfaceId == type(IERC5267).interfaceId
             || super.supportsInterface(interfaceId);

@@ -91,6 +91,8 @@ def test_supports_every_interface_it_implements(
     missing = sorted(set(implemented) - OPTIONAL_CLAIMS - claimed)
     assert not missing, f"{name} implements but does not claim: {missing}"
     assert not contract.supportsInterface(INVALID_ID)
+    # IERC5805 declares nothing of its own: its id is 0, and claiming 0 would claim nothing.
+    assert not contract.supportsInterface(bytes(4))
     assert not contract.supportsInterface(RANDOM_ID)
     # Interfaces of the catalogue it does not implement are not claimed either.
     for other in sorted(set(catalogue.known()) - set(implemented)):
