@@ -24,19 +24,27 @@ from pathlib import Path
 
 __all__ = ["DEFAULT_SHARDS", "main", "run_shards"]
 
-#: Two shards of about equal length. Measured on the fresh-clone CI (2 cores): 785 s and 674 s
-#: (with tests/faults in the second instead: 627 s and 773 s).
+#: Two shards of about equal length. With the markets, client and standards tests of issues 12,
+#: 14 and 17 and every property machine in the first shard they took 1,260 s and 795 s on the
+#: lead's machine (2 cores): the markets machine (about 5 minutes) moved to the second.
 DEFAULT_SHARDS: tuple[tuple[str, ...], ...] = (
     (
         "tests/contracts",
-        "tests/properties",
+        "tests/properties/test_token_machine.py",
+        "tests/properties/test_corporate_machine.py",
         "tests/faults",
         "tests/sdk",
         "tests/api",
         "tests/test_compile_deploy.py",
         "tests/test_packaged_abi.py",
     ),
-    ("tests/scripts", "tests/adversarial", "tests/packaging", "tests/clients"),
+    (
+        "tests/scripts",
+        "tests/adversarial",
+        "tests/packaging",
+        "tests/clients",
+        "tests/properties/test_markets_machine.py",
+    ),
 )
 
 
@@ -65,12 +73,14 @@ def run_shards(
         print(f"shards: no such test path: {', '.join(missing)}", file=sys.stderr)
         return 2
     listed = {p for shard in shards for p in shard}
+    # A test folder is covered when it is listed, or when each of its test files is.
     unlisted = sorted(
         str(p)
         for p in Path("tests").iterdir()
         if (p.is_dir() and any(p.glob("test_*.py")))
         or (p.name.startswith("test_") and p.suffix == ".py")
         if str(p) not in listed
+        and not (p.is_dir() and all(str(f) in listed for f in p.glob("test_*.py")))
     )
     if unlisted:
         print(f"shards: test paths in no shard: {', '.join(unlisted)}", file=sys.stderr)
