@@ -25,7 +25,7 @@ ARGS ?=
 # Extra arguments for bench/report.py, e.g. make bench BENCH_ARGS=--no-scale
 BENCH_ARGS ?=
 
-.PHONY: artifacts help install test test-deep demo node node-stop node-status lint format bench slither lock lock-audit env shell clean
+.PHONY: artifacts help install system-deps test test-deep demo node node-stop node-status lint format bench slither lock lock-audit env shell clean
 
 help:
 	@echo "make install    venv + pinned Python deps, npm ci, compiler registration, anvil link"
@@ -58,7 +58,12 @@ install: $(PY_STAMP) $(NPM_STAMP)
 
 # Without ARGS: the suite in two parallel shards (sectoken.dev.shards: one ape test per shard,
 # each with its own Anvil); with ARGS: one ape test process over what ARGS names.
-test: install
+# PostgreSQL, Chromium and ChromeDriver from Debian's packages for the index and console tests
+# (installed with apt-get where missing and possible; see sectoken.dev.system_deps).
+system-deps: install
+	@$(BIN)/python -m sectoken.dev.system_deps
+
+test: install system-deps
 ifeq ($(strip $(ARGS)),)
 	@$(BIN)/python -m sectoken.dev.shards $(if $(filter deep,$(SECTOKEN_PROFILE)),,--marker "not slow")
 else
