@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+
+/// @title ITradeSettlement
+/// @notice Delivery versus payment for secondary trades of security tokens against an ERC-20:
+///         both parties affirm a trade on chain, then one transaction moves both legs or none.
+///         One contract serves many tokens; trades are keyed by id and name their token.
+interface ITradeSettlement {
+    /// @notice Life of a trade. `Proposed` until settled or cancelled; a proposed trade past its
+    ///         expiry can only be cancelled (the views report it as expired).
+    enum Status {
+        None,
+        Proposed,
+        Settled,
+        Cancelled
+    }
+
+    /// @notice The terms both parties affirm.
+    /// @param token The security token (this contract must be allowed to move shares: the
+    ///        seller's allowance, and whatever the token asks of a spender).
+    /// @param seller Delivers `shares` token units.
+    /// @param buyer Pays `amount` of `asset`.
+    /// @param asset The ERC-20 payment asset.
+    /// @param shares Token units delivered.
+    /// @param amount Payment units paid, exactly what the seller must receive.
+    /// @param expiry First second the trade can no longer settle.
+    struct TradeTerms {
+        address token;
+        address seller;
+        address buyer;
+        address asset;
+        uint256 shares;
+        uint256 amount;
+        uint64 expiry;
+    }
+
+    /// @notice A trade as the views report it.
+    struct TradeView {
+        TradeTerms terms;
+        Status status;
+        bool sellerAffirmed;
+        bool buyerAffirmed;
+        bool expired;
+    }
+
+    /// @notice The caller is neither the seller nor the buyer of the trade.
+    error NotParty(uint256 id, address account);
+    /// @notice A term of a new trade is invalid; `what` names it.
+    error InvalidTrade(string what);
+    /// @notice No trade has this id.
+    error UnknownTrade(uint256 id);
+    /// @notice The trade is in `status`, where this call is not allowed.
+    error WrongStatus(uint256 id, Status status);
+    /// @notice The trade expired at `expiry`.
+    error TradeExpired(uint256 id, uint256 expiry);
+    /// @notice The caller has already affirmed the trade.
+    error AlreadyAffirmed(uint256 id, address account);
+    /// @notice Both parties must affirm before settlement; `seller`/`buyer` say who has.
+    error NotAffirmed(uint256 id, bool seller, bool buyer);
+    /// @notice The seller received `received` instead of `expected` (fee-on-transfer assets are refused).
+    error PaymentMismatch(uint256 expected, uint256 received);
+    /// @notice The token moved `received` token units to the buyer instead of `expected`.
+    error DeliveryMismatch(uint256 expected, uint256 received);
+
+    /// @notice Trade `id` was proposed by `proposer` (who thereby affirms it).
+    event TradeProposed(uint256 indexed id, address indexed token, address indexed proposer, TradeTerms terms);
+    /// @notice `party` affirmed trade `id`.
+    event TradeAffirmed(uint256 indexed id, address indexed party);
+    /// @notice Both legs of trade `id` moved: `shares` to the buyer, `amount` to the seller.
+    event TradeSettled(
+        uint256 indexed id, address indexed seller, address indexed buyer, uint256 shares, uint256 amount
+    );
+    /// @notice `party` cancelled trade `id`; nothing moved.
+    event TradeCancelled(uint256 indexed id, address indexed party);
+
+    /// @notice Propose a trade; the caller (seller or buyer) affirms it by proposing.
+    /// @param t The terms.
+    /// @return id The trade's id.
+    function propose(TradeTerms calldata t) external returns (uint256 id);
+    /// @notice Affirm a proposed trade as its other party.
+    /// @param id The trade.
+    function accept(uint256 id) external;
+    /// @notice Settle an affirmed trade before its expiry (seller or buyer): the shares move from
+    ///         seller to buyer (the token decides compliance now) and the payment from buyer to
+    ///         seller, in this one transaction, or nothing moves.
+    /// @param id The trade.
+    function settle(uint256 id) external;
+    /// @notice Accept and settle in one call (the party that has not affirmed yet).
+    /// @param id The trade.
+    function acceptAndSettle(uint256 id) external;
+    /// @notice Cancel a proposed trade (seller or buyer), expired or not.
+    /// @param id The trade.
+    function cancel(uint256 id) external;
+    /// @notice A trade's terms and state.
+    /// @param id The trade.
+    function trade(uint256 id) external view returns (TradeView memory);
+    /// @notice Number of trades proposed (ids run from 1).
+    function tradeCount() external view returns (uint256);
+}

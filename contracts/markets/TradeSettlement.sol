@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {ERC165} from "@openzeppelin/contracts/utils/introspection/ERC165.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
+import {IMarketToken} from "./IMarketToken.sol";
+import {ITradeSettlement} from "./ITradeSettlement.sol";
+
+/// @title TradeSettlement
+/// @notice Delivery versus payment between two investors: shares of a security token against an
+///         ERC-20 payment, both legs in one transaction or neither.
+/// @dev Design choice (documented in docs/MARKETS.md): on-chain affirmation with allowances, no
+///      holds and no off-chain signatures. Each party affirms the exact terms by a transaction
+///      (`propose` affirms for the proposer, `accept` for the other); `settle` then pulls the
+///      shares with the seller's allowance through `token.transferFrom` and the payment with
+///      the buyer's allowance through `asset.transferFrom`. Consequences:
+///      - Compliance is decided at settlement by the token itself (its `transferFrom` runs the
+///        decision and its spender checks); a refused share leg reverts the whole settlement
+///        with the token's rule and message, and the trade stays proposed until it expires or
+///        is cancelled. Nothing is locked, so there is nothing to release.
+///      - Nothing is held: until settlement both parties keep full use of their shares and money;
+///        a settlement whose parties lack balance or allowance reverts whole. Holds would need
+///        this contract to be a verified holder of every token (the token refuses a receiver
+///        without KYC), which a shared, many-token contract cannot be.
+///      - No partial settlement: the exact `shares` and `amount` move, or nothing. The seller's
+///        payment and the buyer's shares are measured by balance difference: an asset or token
+///        that delivers anything else (fee-on-transfer) reverts the settlement.
+///      - Either party cancels a proposed trade at any time before settlement; a trade cannot
+///        settle at or after its expiry (`block.timestamp >= expiry`).
+///      - Every state-changing entry point is nonReentrant; the status is written before the
+///        legs move.
+contract TradeSettlement is ITradeSettlement, ERC165, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    uint8 private constant _SELLER = 1;
+    uint8 private constant _BUYER = 2;
+
+    /// @dev One trade: settlement reads slots 0 to 3 (the amounts share slot 3).
+    struct Trade {
+        // slot 0
+        address seller;
+        uint64 expiry;
+        Status status;
+        uint8 affirmed; // _SELLER | _BUYER
+        // slot 1
+        address buyer;
+        // slot 2
+        IMarketToken token;
+        // slot 3
+        IERC20 asset;
+        // slot 4
+        uint128 shares;
+        uint128 amount;
+    }
+
+    uint256 private _count;
+    mapping(uint256 id => Trade) private _trades;
+
+    /// @inheritdoc ITradeSettlement
+    function propose(TradeTerms calldata t) external nonReentrant returns (uint256 id) {
+        if (t.token == address(0)) revert InvalidTrade("token");
+        if (t.asset == address(0) || t.asset == t.token) revert InvalidTrade("asset");
+        if (t.seller == address(0) || t.buyer == address(0) || t.seller == t.buyer) revert InvalidTrade("parties");
+        if (t.shares == 0) revert InvalidTrade("shares");
+        if (t.amount == 0) revert InvalidTrade("amount");
+        if (t.expiry <= block.timestamp) revert InvalidTrade("expiry");
+        uint8 side;
+        if (msg.sender == t.seller) side = _SELLER;
+        else if (msg.sender == t.buyer) side = _BUYER;
+        else revert NotParty(0, msg.sender);
+
+        id = ++_count;
+        _trades[id] = Trade({
+            seller: t.seller,
+            expiry: t.expiry,
+            status: Status.Proposed,
+            affirmed: side,
+            buyer: t.buyer,
+            token: IMarketToken(t.token),
+            asset: IERC20(t.asset),
+            shares: SafeCast.toUint128(t.shares),
+            amount: SafeCast.toUint128(t.amount)
+        });
+        emit TradeProposed(id, t.token, msg.sender, t);
+        emit TradeAffirmed(id, msg.sender);
+    }
+
+    /// @inheritdoc ITradeSettlement
+    function accept(uint256 id) external nonReentrant {
+        _accept(id, _trade(id));
+    }
+
+    /// @inheritdoc ITradeSettlement
+    function settle(uint256 id) external nonReentrant {
+        _settle(id, _trade(id));
+    }
+
+    /// @inheritdoc ITradeSettlement
+    function acceptAndSettle(uint256 id) external nonReentrant {
+        Trade storage t = _trade(id);
+        _accept(id, t);
+        _settle(id, t);
+    }
+
+    /// @inheritdoc ITradeSettlement
+    function cancel(uint256 id) external nonReentrant {
+        Trade storage t = _trade(id);
+        _side(id, t);
+        if (t.status != Status.Proposed) revert WrongStatus(id, t.status);
+        t.status = Status.Cancelled;
+        emit TradeCancelled(id, msg.sender);
+    }
+
+    /// @inheritdoc ITradeSettlement
+    function trade(uint256 id) external view returns (TradeView memory v) {
+        Trade storage t = _trade(id);
+        v.terms = TradeTerms({
+            token: address(t.token),
+            seller: t.seller,
+            buyer: t.buyer,
+            asset: address(t.asset),
+            shares: t.shares,
+            amount: t.amount,
+            expiry: t.expiry
+        });
+        v.status = t.status;
+        v.sellerAffirmed = t.affirmed & _SELLER != 0;
+        v.buyerAffirmed = t.affirmed & _BUYER != 0;
+        v.expired = t.status == Status.Proposed && block.timestamp >= t.expiry;
+    }
+
+    /// @inheritdoc ITradeSettlement
+    function tradeCount() external view returns (uint256) {
+        return _count;
+    }
+
+    /// @notice ERC-165: ITradeSettlement and IERC165.
+    /// @param interfaceId The interface identifier.
+    function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
+        return interfaceId == type(ITradeSettlement).interfaceId || super.supportsInterface(interfaceId);
+    }
+
+    // ------------------------------------------------------------------------------------------
+
+    function _trade(uint256 id) private view returns (Trade storage t) {
+        t = _trades[id];
+        if (t.status == Status.None) revert UnknownTrade(id);
+    }
+
+    function _side(uint256 id, Trade storage t) private view returns (uint8) {
+        if (msg.sender == t.seller) return _SELLER;
+        if (msg.sender == t.buyer) return _BUYER;
+        revert NotParty(id, msg.sender);
+    }
+
+    function _accept(uint256 id, Trade storage t) private {
+        uint8 side = _side(id, t);
+        if (t.status != Status.Proposed) revert WrongStatus(id, t.status);
+        if (block.timestamp >= t.expiry) revert TradeExpired(id, t.expiry);
+        if (t.affirmed & side != 0) revert AlreadyAffirmed(id, msg.sender);
+        t.affirmed |= side;
+        emit TradeAffirmed(id, msg.sender);
+    }
+
+    function _settle(uint256 id, Trade storage t) private {
+        _side(id, t);
+        if (t.status != Status.Proposed) revert WrongStatus(id, t.status);
+        if (block.timestamp >= t.expiry) revert TradeExpired(id, t.expiry);
+        if (t.affirmed != _SELLER | _BUYER) {
+            revert NotAffirmed(id, t.affirmed & _SELLER != 0, t.affirmed & _BUYER != 0);
+        }
+        t.status = Status.Settled;
+        (address seller, address buyer, uint256 shares, uint256 amount) = (t.seller, t.buyer, t.shares, t.amount);
+        IMarketToken token = t.token;
+        IERC20 asset = t.asset;
+        emit TradeSettled(id, seller, buyer, shares, amount);
+
+        // Share leg: the token runs its compliance decision (and its spender checks) here.
+        uint256 sharesBefore = token.balanceOf(buyer);
+        IERC20(address(token)).safeTransferFrom(seller, buyer, shares);
+        uint256 sharesReceived = token.balanceOf(buyer) - sharesBefore;
+        if (sharesReceived != shares) revert DeliveryMismatch(shares, sharesReceived);
+        // Payment leg.
+        uint256 paymentBefore = asset.balanceOf(seller);
+        asset.safeTransferFrom(buyer, seller, amount);
+        uint256 paymentReceived = asset.balanceOf(seller) - paymentBefore;
+        if (paymentReceived != amount) revert PaymentMismatch(amount, paymentReceived);
+    }
+}
