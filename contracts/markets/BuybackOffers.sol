@@ -20,8 +20,11 @@ import {IBuybackOffers} from "./IBuybackOffers.sol";
 ///        (fee-on-transfer refused). Each settled tender is paid `floor(shares * price / unit)`;
 ///        the sum of payouts never exceeds the deposit because the sum of accepted shares never
 ///        exceeds maxShares (floor of a sum >= sum of floors).
-///      - The token decides: a tender is pre-checked with `detectTransferRestriction(holder, 0,
-///        shares)` and refused with the rule's message; `redeemFrom` runs the decision again.
+///      - The token decides: `redeemFrom` runs its compliance decision, whose revert (the rule's
+///        code and message, `TransferRestricted`) reaches the caller unchanged. There is no
+///        pre-check through `detectTransferRestriction`: the token answers a redemption query
+///        (`to == 0`) with INVALID_RECEIVER. A ProRata tender, redeemed later, is checked now
+///        against the holder's balance and allowance only.
 ///      - FirstCome: redeemed and paid in the tender's transaction while room remains.
 ///        ProRata: tenders recorded until the deadline, settled after it (pulled by the holder or
 ///        pushed by an issuer, one holder per call) during the settlement window. A holder who
@@ -110,14 +113,14 @@ contract BuybackOffers is IBuybackOffers, ERC165, ReentrancyGuardTransient {
         if (o.allocation == Allocation.FirstCome) {
             uint256 room = o.maxShares - o.tendered;
             if (shares > room) revert OfferFull(shares, room);
-            _precheck(token, msg.sender, shares);
             paid = Math.mulDiv(shares, o.price, o.unit);
             if (paid == 0) revert TenderWorthNothing(shares);
             o.tendered += uint128(shares);
             _pay(id, o, token, msg.sender, shares, paid);
         } else {
             uint256 total = _tenders[id][msg.sender] + shares;
-            _precheck(token, msg.sender, total);
+            uint256 balance = token.balanceOf(msg.sender);
+            if (balance < total) revert BalanceTooLow(total, balance);
             uint256 allowance = token.allowance(msg.sender, address(this));
             if (allowance < total) revert AllowanceTooLow(total, allowance);
             _tenders[id][msg.sender] = total;
@@ -219,11 +222,6 @@ contract BuybackOffers is IBuybackOffers, ERC165, ReentrancyGuardTransient {
         if (token == address(0) || !IMarketToken(token).hasRole(ISSUER_ROLE, msg.sender)) {
             revert NotIssuer(token, msg.sender);
         }
-    }
-
-    function _precheck(IMarketToken token, address holder, uint256 shares) private view {
-        uint8 code = token.detectTransferRestriction(holder, address(0), shares);
-        if (code != 0) revert TenderRestricted(code, token.messageForTransferRestriction(code));
     }
 
     function _accepted(Offer storage o, uint256 tendered) private view returns (uint256) {

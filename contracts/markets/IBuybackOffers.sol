@@ -69,8 +69,8 @@ interface IBuybackOffers {
     error TooEarlyToClose(uint256 id, uint256 closesAt);
     /// @notice A FirstCome offer has only `available` token units of room left.
     error OfferFull(uint256 requested, uint256 available);
-    /// @notice The token would refuse to redeem the tender: its rule's code and message.
-    error TenderRestricted(uint8 code, string reason);
+    /// @notice The holder holds `balance`, less than its tender (`needed`).
+    error BalanceTooLow(uint256 needed, uint256 balance);
     /// @notice The holder's allowance to this contract (`allowance`) is below its tender (`needed`).
     error AllowanceTooLow(uint256 needed, uint256 allowance);
     /// @notice The deposit delivered `received` instead of `expected` (fee-on-transfer refused).
