@@ -19,7 +19,7 @@ interface IPrimaryOffering {
     /// @param token The security token (the offering contract must hold its ISSUER_ROLE).
     /// @param asset The ERC-20 the investors pay in.
     /// @param treasury Receives the payment of each subscription when its shares are delivered.
-    /// @param price Payment units per whole share (10^decimals token units).
+    /// @param price Payment units per whole share (10^decimals token units), below 2^96.
     /// @param minShares Least token units one investor may hold in the offering (0 = none).
     /// @param maxShares Most token units one investor may hold in the offering (0 = the hard cap).
     /// @param hardCap Most token units the offering sells.
@@ -81,6 +81,9 @@ interface IPrimaryOffering {
     error DeliveryWindowClosed(uint256 id, uint256 deadline);
     /// @notice A successful offering refunds only after its delivery window closes at `deadline`.
     error DeliveryWindowOpen(uint256 id, uint256 deadline);
+    /// @notice `shares * price / unit` is not a whole number of payment units: subscribe a
+    ///         multiple of `unit / gcd(price, unit)` token units.
+    error InexactCost(uint256 shares, uint256 price, uint256 unit);
     /// @notice Zero shares requested.
     error ZeroShares();
 
@@ -139,7 +142,7 @@ interface IPrimaryOffering {
     /// @param investors The investors; those with nothing to refund are skipped.
     /// @return total Payment units returned.
     function refundMany(uint256 id, address[] calldata investors) external returns (uint256 total);
-    /// @notice Payment units for `shares` token units (rounded up).
+    /// @notice Payment units for `shares` token units (reverts InexactCost when not a whole number).
     /// @param id The offering.
     /// @param shares Token units.
     function cost(uint256 id, uint256 shares) external view returns (uint256);

@@ -21,8 +21,8 @@ interface ITradeSettlement {
     /// @param seller Delivers `shares` token units.
     /// @param buyer Pays `amount` of `asset`.
     /// @param asset The ERC-20 payment asset.
-    /// @param shares Token units delivered.
-    /// @param amount Payment units paid, exactly what the seller must receive.
+    /// @param shares Token units delivered (below 2^96).
+    /// @param amount Payment units paid, exactly what the seller must receive (below 2^96).
     /// @param expiry First second the trade can no longer settle.
     struct TradeTerms {
         address token;
@@ -59,8 +59,6 @@ interface ITradeSettlement {
     error NotAffirmed(uint256 id, bool seller, bool buyer);
     /// @notice The seller received `received` instead of `expected` (fee-on-transfer assets are refused).
     error PaymentMismatch(uint256 expected, uint256 received);
-    /// @notice The token moved `received` token units to the buyer instead of `expected`.
-    error DeliveryMismatch(uint256 expected, uint256 received);
 
     /// @notice Trade `id` was proposed by `proposer` (who thereby affirms it).
     event TradeProposed(uint256 indexed id, address indexed token, address indexed proposer, TradeTerms terms);

@@ -16,7 +16,8 @@ import {IPrimaryOffering} from "./IPrimaryOffering.sol";
 ///         serves every offering of every token of an issuer (or of many issuers): offerings are
 ///         keyed by id, each names its token, and authority comes from that token's ISSUER_ROLE.
 /// @dev Rules, in one place:
-///      - Subscribing pays `ceil(shares * price / 10^decimals)` into this contract, measured by
+///      - Subscribing pays `shares * price / 10^decimals` into this contract (a whole number of
+///        payment units, else InexactCost: no rounding anywhere), measured by
 ///        the contract's balance before and after: an asset that delivers anything else
 ///        (fee-on-transfer, rebasing) is refused (PaymentMismatch). The investor's total in the
 ///        offering must lie within [minShares, maxShares] and the token must accept issuing
@@ -33,7 +34,8 @@ import {IPrimaryOffering} from "./IPrimaryOffering.sol";
 ///      - Refunds: Failed or Cancelled, or Succeeded with the subscription undelivered after
 ///        the delivery window. A refund returns exactly what was paid.
 ///      - Every payment unit of an offering is held here, at the treasury or refunded:
-///        held = paid in - to treasury - refunded, per offering. Shares issued <= sold <= hard cap.
+///        held = sold * price / 10^decimals - to treasury - refunded, per offering.
+///        Shares issued <= sold <= hard cap.
 ///      - Every state-changing entry point is nonReentrant (transient storage) and writes its
 ///        state before moving money (CEI).
 contract PrimaryOffering is IPrimaryOffering, ERC165, ReentrancyGuardTransient {
@@ -42,36 +44,33 @@ contract PrimaryOffering is IPrimaryOffering, ERC165, ReentrancyGuardTransient {
     /// @notice The role, on the token, allowed to open, cancel and push deliveries.
     bytes32 public constant ISSUER_ROLE = keccak256("ISSUER_ROLE");
 
-    /// @dev Terms and totals of one offering, packed so that a subscription reads five slots.
+    /// @dev Terms and totals of one offering. A subscription reads slots 0 to 3 and writes slot 3.
     struct Offering {
         // slot 0
         IMarketToken token;
         uint40 start;
         uint40 end;
         Status status;
+        uint8 decimals;
         // slot 1
         IERC20 asset;
-        uint40 deliveryWindow;
-        uint40 deliveryDeadline;
+        uint96 price;
         // slot 2
-        address treasury;
-        // slot 3
-        uint128 price;
-        uint128 unit;
-        // slot 4
         uint128 minShares;
         uint128 maxShares;
-        // slot 5
+        // slot 3
         uint128 hardCap;
+        uint128 sold; // subscribed so far (refunds do not lower it: a closed offering takes no more)
+        // slot 4
+        address treasury;
+        uint40 deliveryWindow;
+        uint40 deliveryDeadline;
+        // slot 5
         uint128 softCap;
-        // slot 6
-        uint128 sold;
-        uint128 held;
-        // slot 7
         uint128 issued;
+        // slot 6
         uint128 toTreasury;
-        // slot 8
-        uint256 refunded;
+        uint128 refunded;
     }
 
     /// @dev One investor's open subscription in one offering.
@@ -103,9 +102,9 @@ contract PrimaryOffering is IPrimaryOffering, ERC165, ReentrancyGuardTransient {
         if (p.deliveryWindow == 0) revert InvalidOffering("deliveryWindow");
         uint8 decimals = IMarketToken(p.token).decimals();
         if (decimals > 36) revert InvalidOffering("decimals");
-        uint256 unit = 10 ** decimals;
-        // Costs must fit the 128-bit fields: the whole hard cap's cost is computed once here.
-        uint256 hardCapCost = Math.mulDiv(p.hardCap, p.price, unit, Math.Rounding.Ceil);
+        if (p.price > type(uint96).max) revert InvalidOffering("price");
+        // Every payment amount is at most the hard cap's cost: it must fit the 128-bit totals.
+        if (Math.mulDiv(p.hardCap, p.price, 10 ** decimals) > type(uint128).max) revert InvalidOffering("hardCap");
 
         id = ++_count;
         Offering storage o = _offerings[id];
@@ -113,16 +112,15 @@ contract PrimaryOffering is IPrimaryOffering, ERC165, ReentrancyGuardTransient {
         o.start = SafeCast.toUint40(p.start);
         o.end = SafeCast.toUint40(p.end);
         o.status = Status.Active;
+        o.decimals = decimals;
         o.asset = IERC20(p.asset);
-        o.deliveryWindow = SafeCast.toUint40(p.deliveryWindow);
-        o.treasury = p.treasury;
-        o.price = SafeCast.toUint128(p.price);
-        o.unit = SafeCast.toUint128(unit);
+        o.price = uint96(p.price);
         o.minShares = SafeCast.toUint128(p.minShares);
         o.maxShares = SafeCast.toUint128(maxShares);
         o.hardCap = SafeCast.toUint128(p.hardCap);
+        o.treasury = p.treasury;
+        o.deliveryWindow = SafeCast.toUint40(p.deliveryWindow);
         o.softCap = SafeCast.toUint128(p.softCap);
-        SafeCast.toUint128(hardCapCost);
         emit OfferingCreated(id, p.token, msg.sender, p);
     }
 
@@ -189,12 +187,10 @@ contract PrimaryOffering is IPrimaryOffering, ERC165, ReentrancyGuardTransient {
         uint8 code = token.detectTransferRestriction(address(0), msg.sender, total);
         if (code != 0) revert SubscriptionRestricted(code, token.messageForTransferRestriction(code));
 
-        paid = Math.mulDiv(shares, o.price, o.unit, Math.Rounding.Ceil);
+        paid = _exactCost(o, shares);
         // Fits: paid <= cost of the hard cap, checked to fit 128 bits at creation.
-        s.shares = uint128(total);
-        s.paid += uint128(paid);
+        (s.shares, s.paid) = (uint128(total), s.paid + uint128(paid));
         o.sold = uint128(sold + shares);
-        o.held += uint128(paid);
         emit Subscribed(id, msg.sender, shares, paid);
 
         IERC20 asset = o.asset;
@@ -237,8 +233,7 @@ contract PrimaryOffering is IPrimaryOffering, ERC165, ReentrancyGuardTransient {
 
     /// @inheritdoc IPrimaryOffering
     function cost(uint256 id, uint256 shares) external view returns (uint256) {
-        Offering storage o = _offering(id);
-        return Math.mulDiv(shares, o.price, o.unit, Math.Rounding.Ceil);
+        return _exactCost(_offering(id), shares);
     }
 
     /// @inheritdoc IPrimaryOffering
@@ -259,7 +254,7 @@ contract PrimaryOffering is IPrimaryOffering, ERC165, ReentrancyGuardTransient {
         });
         v.status = o.status;
         v.sold = o.sold;
-        v.held = o.held;
+        v.held = _raised(o) - o.toTreasury - o.refunded;
         v.issued = o.issued;
         v.toTreasury = o.toTreasury;
         v.refunded = o.refunded;
@@ -292,6 +287,19 @@ contract PrimaryOffering is IPrimaryOffering, ERC165, ReentrancyGuardTransient {
         if (o.status == Status.None) revert UnknownOffering(id);
     }
 
+    /// @dev Payment units for `shares`; the cost must be a whole number of payment units.
+    function _exactCost(Offering storage o, uint256 shares) private view returns (uint256 paid) {
+        uint256 unit = 10 ** o.decimals;
+        uint256 product = shares * o.price; // < 2^128 * 2^96: no overflow
+        paid = product / unit;
+        if (paid * unit != product) revert InexactCost(shares, o.price, unit);
+    }
+
+    /// @dev Everything subscribed, in payment units (exact: every cost is).
+    function _raised(Offering storage o) private view returns (uint256) {
+        return uint256(o.sold) * o.price / 10 ** o.decimals;
+    }
+
     function _checkIssuer(address token) private view {
         if (token == address(0) || !IMarketToken(token).hasRole(ISSUER_ROLE, msg.sender)) {
             revert NotIssuer(token, msg.sender);
@@ -316,7 +324,6 @@ contract PrimaryOffering is IPrimaryOffering, ERC165, ReentrancyGuardTransient {
     function _deliver(uint256 id, Offering storage o, address investor, Subscription memory s) private {
         delete _subscriptions[id][investor];
         o.issued += s.shares;
-        o.held -= s.paid;
         o.toTreasury += s.paid;
         emit SharesDelivered(id, investor, s.shares, s.paid);
         o.token.issue(investor, s.shares, abi.encode(id));
@@ -329,8 +336,7 @@ contract PrimaryOffering is IPrimaryOffering, ERC165, ReentrancyGuardTransient {
         amount = s.paid;
         if (s.shares == 0) return 0;
         delete _subscriptions[id][investor];
-        o.held -= s.paid;
-        o.refunded += amount;
+        o.refunded += s.paid;
         emit Refunded(id, investor, s.shares, amount);
         o.asset.safeTransfer(investor, amount);
     }

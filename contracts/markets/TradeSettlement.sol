@@ -27,8 +27,11 @@ import {ITradeSettlement} from "./ITradeSettlement.sol";
 ///        this contract to be a verified holder of every token (the token refuses a receiver
 ///        without KYC), which a shared, many-token contract cannot be.
 ///      - No partial settlement: the exact `shares` and `amount` move, or nothing. The seller's
-///        payment and the buyer's shares are measured by balance difference: an asset or token
-///        that delivers anything else (fee-on-transfer) reverts the settlement.
+///        payment is measured by balance difference: an asset that delivers anything else
+///        (fee-on-transfer) reverts the settlement. The share leg is the token's own transferFrom,
+///        which moves exactly `shares` or reverts.
+///      - Amounts are below 2^96 (shares and payment units): 7.9e28, e.g. 79 billion whole
+///        shares of an 18-decimal token.
 ///      - Either party cancels a proposed trade at any time before settlement; a trade cannot
 ///        settle at or after its expiry (`block.timestamp >= expiry`).
 ///      - Every state-changing entry point is nonReentrant; the status is written before the
@@ -39,7 +42,7 @@ contract TradeSettlement is ITradeSettlement, ERC165, ReentrancyGuardTransient {
     uint8 private constant _SELLER = 1;
     uint8 private constant _BUYER = 2;
 
-    /// @dev One trade: settlement reads slots 0 to 3 (the amounts share slot 3).
+    /// @dev One trade in four slots, all read by a settlement.
     struct Trade {
         // slot 0
         address seller;
@@ -48,13 +51,12 @@ contract TradeSettlement is ITradeSettlement, ERC165, ReentrancyGuardTransient {
         uint8 affirmed; // _SELLER | _BUYER
         // slot 1
         address buyer;
+        uint96 amount;
         // slot 2
         IMarketToken token;
+        uint96 shares;
         // slot 3
         IERC20 asset;
-        // slot 4
-        uint128 shares;
-        uint128 amount;
     }
 
     uint256 private _count;
@@ -82,8 +84,8 @@ contract TradeSettlement is ITradeSettlement, ERC165, ReentrancyGuardTransient {
             buyer: t.buyer,
             token: IMarketToken(t.token),
             asset: IERC20(t.asset),
-            shares: SafeCast.toUint128(t.shares),
-            amount: SafeCast.toUint128(t.amount)
+            shares: SafeCast.toUint96(t.shares),
+            amount: SafeCast.toUint96(t.amount)
         });
         emit TradeProposed(id, t.token, msg.sender, t);
         emit TradeAffirmed(id, msg.sender);
@@ -180,10 +182,7 @@ contract TradeSettlement is ITradeSettlement, ERC165, ReentrancyGuardTransient {
         emit TradeSettled(id, seller, buyer, shares, amount);
 
         // Share leg: the token runs its compliance decision (and its spender checks) here.
-        uint256 sharesBefore = token.balanceOf(buyer);
         IERC20(address(token)).safeTransferFrom(seller, buyer, shares);
-        uint256 sharesReceived = token.balanceOf(buyer) - sharesBefore;
-        if (sharesReceived != shares) revert DeliveryMismatch(shares, sharesReceived);
         // Payment leg.
         uint256 paymentBefore = asset.balanceOf(seller);
         asset.safeTransferFrom(buyer, seller, amount);
