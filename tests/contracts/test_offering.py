@@ -97,12 +97,26 @@ def test_subscribe_takes_the_exact_cost(sale: Sale, offerings: Any, musd: Any, a
     assert offerings.offering(oid).held == 300 * MUSD
 
 
-def test_cost_rounds_up(sale: Sale, offerings: Any) -> None:
-    oid = sale.open(price=1_000_001)  # 1.000001 mUSD per share
+def test_costs_are_exact_never_rounded(
+    project: Any, sale: Sale, offerings: Any, registry: Any, deployer: Any, musd: Any, alice: Any, treasury: Any
+) -> None:
+    oid = sale.open(price=1_000_001)  # 1.000001 mUSD per share (0 decimals: always exact)
     assert offerings.cost(oid, 3) == 3_000_003
-    # A price below one unit per share: 1 share costs 1 unit (rounded up), 10 cost 3.
-    oid2 = sale.open(price=1)
-    assert offerings.cost(oid2, 1) == 1
+    # A 2-decimal token at 0.05 mUSD (50,000 units) per whole share: one unit costs 500.
+    cents = project.SecurityToken.deploy("Cents", "CNT", 2, registry, deployer, sender=deployer)
+    cents.grantRole(cents.ISSUER_ROLE(), deployer, sender=deployer)
+    cents.grantRole(cents.ISSUER_ROLE(), offerings, sender=deployer)
+    start = sale.chain.pending_timestamp
+    offerings.createOffering(offering_params(cents, musd, treasury, start, price=50_001), sender=deployer)
+    odd = offerings.offeringCount()
+    assert offerings.cost(odd, 100) == 50_001
+    with ape.reverts(offerings.InexactCost, shares=3, price=50_001, unit=100):
+        offerings.cost(odd, 3)
+    musd.approve(offerings, 10**12, sender=alice)
+    with ape.reverts(offerings.InexactCost):
+        offerings.subscribe(odd, 7, sender=alice)
+    offerings.subscribe(odd, 200, sender=alice)
+    assert offerings.subscriptionOf(odd, alice) == (200, 100_002)
 
 
 def test_subscription_window(sale: Sale, offerings: Any, alice: Any) -> None:
