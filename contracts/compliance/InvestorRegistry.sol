@@ -55,6 +55,25 @@ contract InvestorRegistry is IInvestorRegistry, GuardedAccessControl {
         }
     }
 
+    /// @inheritdoc IInvestorRegistry
+    /// @dev Read by the token's transferFrom, which checks the spender too: three hashed loads.
+    function recordsOfThree(address a, address b, address c) external view returns (uint256, uint256, uint256) {
+        assembly ("memory-safe") {
+            mstore(0x20, _records.slot)
+            mstore(0x00, a)
+            let recordA := sload(keccak256(0x00, 0x40))
+            mstore(0x00, b)
+            let recordB := sload(keccak256(0x00, 0x40))
+            mstore(0x00, c)
+            let recordC := sload(keccak256(0x00, 0x40))
+            let p := mload(0x40)
+            mstore(p, recordA)
+            mstore(add(p, 0x20), recordB)
+            mstore(add(p, 0x40), recordC)
+            return(p, 0x60)
+        }
+    }
+
     /// @notice Records of many wallets at once (for off-chain tooling).
     function recordsOfMany(address[] calldata wallets) external view returns (uint256[] memory records) {
         records = new uint256[](wallets.length);

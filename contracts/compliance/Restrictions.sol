@@ -29,7 +29,8 @@ library Restrictions {
     uint8 internal constant BELOW_MIN_POSITION = 21;
     uint8 internal constant REMAINDER_BELOW_MIN_POSITION = 22;
     uint8 internal constant SPENDER_FROZEN = 23;
-    uint8 internal constant LAST_CODE = 23;
+    uint8 internal constant SPENDER_NOT_ALLOWED = 24;
+    uint8 internal constant LAST_CODE = 24;
 
     /// @dev ERC-1066 status bytes used by ERC-1400.
     bytes1 internal constant STATUS_FAILURE = 0x50;
@@ -45,7 +46,10 @@ library Restrictions {
     function status(uint8 code) internal pure returns (bytes1) {
         if (code == SUCCESS) return STATUS_SUCCESS;
         if (code == PAUSED) return STATUS_HALTED;
-        if (code == SENDER_NOT_VERIFIED || code == SENDER_FROZEN || code == INVALID_SENDER || code == SPENDER_FROZEN) {
+        if (
+            code == SENDER_NOT_VERIFIED || code == SENDER_FROZEN || code == INVALID_SENDER || code == SPENDER_FROZEN
+                || code == SPENDER_NOT_ALLOWED
+        ) {
             return STATUS_INVALID_SENDER;
         }
         if (code == INSUFFICIENT_BALANCE) return STATUS_INSUFFICIENT_BALANCE;
@@ -85,7 +89,10 @@ library Restrictions {
         if (code == REMAINDER_BELOW_MIN_POSITION) {
             return "Sender would keep less than the minimum position: move all of it or keep the minimum";
         }
-        if (code == SPENDER_FROZEN) return "Spender is frozen or recovered on this token";
+        if (code == SPENDER_FROZEN) return "Spender is frozen (on this token or in the registry) or recovered";
+        if (code == SPENDER_NOT_ALLOWED) {
+            return "Spender is neither a verified investor nor an operator approved for this token";
+        }
         return "Unknown restriction code";
     }
 }

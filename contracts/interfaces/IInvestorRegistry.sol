@@ -25,6 +25,13 @@ interface IInvestorRegistry {
     /// @notice The packed records of two wallets in one call (the token's transfer path).
     function recordsOf(address a, address b) external view returns (uint256 recordA, uint256 recordB);
 
+    /// @notice The packed records of three wallets in one call (the token's transferFrom path:
+    ///         owner, receiver and spender).
+    function recordsOfThree(address a, address b, address c)
+        external
+        view
+        returns (uint256 recordA, uint256 recordB, uint256 recordC);
+
     /// @notice Whether `wallet` has a record, an unexpired KYC and no investor-level freeze.
     function isVerified(address wallet) external view returns (bool);
 }

@@ -95,6 +95,10 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
     event WalletFrozen(address indexed operator, address indexed wallet, bool frozen);
     /// @notice The frozen part of `wallet`'s balance changed to `frozenAmount`.
     event FrozenAmountChanged(address indexed operator, address indexed wallet, uint256 frozenAmount);
+    /// @notice The compliance officer approved (`approved` true) or withdrew `operator` as an
+    ///         operator of this token: a contract (an exchange pair, a settlement contract) that
+    ///         may spend allowances without being a verified investor.
+    event ApprovedOperatorSet(address indexed officer, address indexed operator, bool approved);
     /// @notice Issuance was closed for good.
     event IssuanceFinalized(address indexed operator);
     /// @notice The pending record date `id` (at `timestamp`) was cancelled; the next one scheduled
@@ -247,15 +251,20 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
     }
 
     /// @inheritdoc IERC1594
+    /// @dev Asked by the spender (`msg.sender`): unless it is `from` itself, the spender is checked
+    ///      first (SPENDER_FROZEN, SPENDER_NOT_ALLOWED), then the allowance, then the decision.
     function canTransferFrom(address from, address to, uint256 value, bytes calldata)
         external
         view
         returns (bool, bytes1, bytes32)
     {
         if (from == address(0)) return _verdict(Restrictions.INVALID_SENDER);
-        if (_holders[msg.sender] & HolderWords.FROZEN_OR_RECOVERED != 0) return _verdict(Restrictions.SPENDER_FROZEN);
+        uint256 c = _config;
+        (Move memory m, uint8 code) = _load(c, from, to, msg.sender == from ? address(0) : msg.sender);
+        if (code != Restrictions.SUCCESS) return _verdict(code);
         if (allowance(from, msg.sender) < value) return _verdict(Restrictions.INSUFFICIENT_ALLOWANCE);
-        return _verdict(_detect(from, to, value));
+        if (to == address(0)) return _verdict(Restrictions.INVALID_RECEIVER);
+        return _verdict(_restriction(c, m, from, to, value));
     }
 
     /// @inheritdoc IERC1404
@@ -330,17 +339,19 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
         _transfer(msg.sender, to, value);
     }
 
-    /// @notice ERC-20 transferFrom; the spender must not be frozen on this token nor recovered.
+    /// @notice ERC-20 transferFrom. Unless the spender is `from` itself, it must be a verified
+    ///         investor (registry record, valid KYC) not frozen on this token or in the registry
+    ///         and not recovered, or an operator approved on this token (`setApprovedOperator`)
+    ///         not frozen on it; then the allowance is spent and the compliance decision applies.
     function transferFrom(address from, address to, uint256 value) public override returns (bool) {
-        _checkSpender();
-        return super.transferFrom(from, to, value);
+        _spendAndMove(from, to, value, false);
+        return true;
     }
 
     /// @inheritdoc IERC1594
+    /// @dev The spender check of `transferFrom` applies.
     function transferFromWithData(address from, address to, uint256 value, bytes calldata) external {
-        _checkSpender();
-        _spendAllowance(from, msg.sender, value);
-        _transfer(from, to, value);
+        _spendAndMove(from, to, value, false);
     }
 
     /// @inheritdoc IERC1594
@@ -369,11 +380,10 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
     }
 
     /// @inheritdoc IERC1594
+    /// @dev The spender check of `transferFrom` applies.
     function redeemFrom(address from, uint256 value, bytes calldata data) external {
         if (value == 0) revert ZeroAmount();
-        _checkSpender();
-        _spendAllowance(from, msg.sender, value);
-        _burn(from, value);
+        _spendAndMove(from, address(0), value, true);
         emit Redeemed(msg.sender, from, value, data);
     }
 
@@ -479,6 +489,20 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
         if (listingChanged) _config = _bumpEpoch(_config); // one epoch bump, one write, for the batch
     }
 
+    /// @notice Approve `operator` (or withdraw the approval) to spend allowances on this token
+    ///         without a registry record: an exchange pair, a settlement or offering contract.
+    ///         A full freeze of the operator on this token still stops it.
+    function setApprovedOperator(address operator, bool approved) external onlyRole(COMPLIANCE_ROLE) {
+        if (operator == address(0)) revert ZeroAddress();
+        _holders[operator] = _holders[operator].withApprovedOperator(approved);
+        emit ApprovedOperatorSet(msg.sender, operator, approved);
+    }
+
+    /// @notice Whether `operator` is approved to spend allowances without a registry record.
+    function isApprovedOperator(address operator) external view returns (bool) {
+        return _holders[operator].isApprovedOperator();
+    }
+
     /// @notice Freeze (or unfreeze) `wallet` fully on this token; only the controller can move it then.
     function setWalletFrozen(address wallet, bool frozen) external onlyRole(COMPLIANCE_ROLE) {
         if (wallet == address(0)) revert ZeroAddress();
@@ -555,11 +579,31 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
         _checkRole(ISSUER_ROLE);
     }
 
-    /// @dev A frozen or recovered wallet may not move other holders' tokens with their allowances.
-    function _checkSpender() private view {
-        if (_holders[msg.sender] & HolderWords.FROZEN_OR_RECOVERED != 0) {
-            revert TransferRestricted(Restrictions.SPENDER_FROZEN, Restrictions.message(Restrictions.SPENDER_FROZEN));
+    /// @dev The spender's verdict from its state word `h` and registry record `r` (0 for an
+    ///      approved operator, whose record is not read): frozen or recovered first, then neither
+    ///      verified nor approved.
+    function _spenderCode(uint256 h, uint256 r) private view returns (uint8) {
+        if (h & HolderWords.FROZEN_OR_RECOVERED != 0 || r & (1 << InvestorRecords.FROZEN_SHIFT) != 0) {
+            return Restrictions.SPENDER_FROZEN;
         }
+        if (!h.isApprovedOperator() && !r.hasValidKyc(block.timestamp)) return Restrictions.SPENDER_NOT_ALLOWED;
+        return Restrictions.SUCCESS;
+    }
+
+    /// @dev transferFrom, transferFromWithData and redeemFrom (`redemption`, `to` is zero): the
+    ///      spender check (skipped when the owner spends its own allowance) with the parties'
+    ///      records in the same registry call, the allowance, then the decision and bookkeeping.
+    function _spendAndMove(address from, address to, uint256 value, bool redemption) private {
+        address spender = msg.sender;
+        uint256 c = _config;
+        (Move memory m, uint8 code) = _load(c, from, to, spender == from ? address(0) : spender);
+        if (code != Restrictions.SUCCESS) revert TransferRestricted(code, Restrictions.message(code));
+        _spendAllowance(from, spender, value);
+        if (from == address(0)) revert ERC20InvalidSender(address(0));
+        if (to == address(0) && !redemption) revert ERC20InvalidReceiver(address(0));
+        code = _restriction(c, m, from, to, value);
+        if (code != Restrictions.SUCCESS) revert TransferRestricted(code, Restrictions.message(code));
+        _apply(c, m, from, to, value);
     }
 
     function _verdict(uint8 code) private pure returns (bool, bytes1, bytes32) {
@@ -634,13 +678,34 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
         }
     }
 
-    /// @dev Load everything a decision about moving `value` from `from` to `to` needs.
+    /// @dev Both parties' records and the spender's verdict: an approved operator is judged by its
+    ///      state word alone (two records from the registry), any other spender by its record too
+    ///      (three records in one call).
+    function _loadWithSpender(Move memory m, address from, address to, address spender)
+        private
+        view
+        returns (uint8)
+    {
+        uint256 h = _holders[spender];
+        uint256 r;
+        if (h.isApprovedOperator()) (m.fromRecord, m.toRecord) = _recordsOf(from, to);
+        else (m.fromRecord, m.toRecord, r) = _registry.recordsOfThree(from, to, spender);
+        return _spenderCode(h, r);
+    }
+
+    /// @dev Load everything a decision about moving `value` from `from` to `to` needs, and the
+    ///      verdict on `spender` (zero: no spender to check).
     ///      The country rule is read from the receiver's cached verdict when the receiver holds
     ///      tokens under the same country and no listing changed since the verdict was cached.
-    function _load(uint256 c, address from, address to) private view returns (Move memory m) {
-        (m.fromRecord, m.toRecord) = _recordsOf(from, to);
+    function _load(uint256 c, address from, address to, address spender)
+        private
+        view
+        returns (Move memory m, uint8 spenderCode)
+    {
+        if (spender == address(0)) (m.fromRecord, m.toRecord) = _recordsOf(from, to);
+        else spenderCode = _loadWithSpender(m, from, to, spender);
         if (from != address(0)) (m.sender, m.fromBalance) = (_holders[from], balanceOf(from));
-        if (to == address(0)) return m;
+        if (to == address(0)) return (m, spenderCode);
         uint256 receiver = _holders[to];
         uint256 toBalance = balanceOf(to);
         m.receiver = receiver;
@@ -667,7 +732,8 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
     function _detect(address from, address to, uint256 value) private view returns (uint8) {
         if (to == address(0)) return Restrictions.INVALID_RECEIVER;
         uint256 c = _config;
-        return _restriction(c, _load(c, from, to), from, to, value);
+        (Move memory m,) = _load(c, from, to, address(0));
+        return _restriction(c, m, from, to, value);
     }
 
     /// @dev The one compliance decision. Checks run in a fixed order; the first failing rule wins.
@@ -752,7 +818,7 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
     ///      pass the compliance decision.
     function _update(address from, address to, uint256 value) internal override {
         uint256 c = _config;
-        Move memory m = _load(c, from, to);
+        (Move memory m,) = _load(c, from, to, address(0));
         uint8 code = _restriction(c, m, from, to, value);
         if (code != Restrictions.SUCCESS) revert TransferRestricted(code, Restrictions.message(code));
         _apply(c, m, from, to, value);
@@ -761,7 +827,7 @@ contract SecurityToken is ERC20, GuardedAccessControl, TokenDocuments, IERC1594,
     /// @dev The controller's movement: the documented bypass of the decision, same bookkeeping.
     function _forcedMove(address from, address to, uint256 value) private {
         uint256 c = _config;
-        Move memory m = _load(c, from, to);
+        (Move memory m,) = _load(c, from, to, address(0));
         if (m.fromBalance < value) revert ERC20InsufficientBalance(from, m.fromBalance, value);
         _apply(c, m, from, to, value);
     }

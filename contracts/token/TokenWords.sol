@@ -32,6 +32,8 @@ library PackedField {
 ///      cacheEpoch      217..241   25  country-rule epoch + 1 when the verdict was cached; 0 = none
 ///      countryAllowed  242         1  cached verdict of the block/allow list for `country`
 ///      recovered       243         1  the controller recovered this wallet: see successorOf
+///      operator        244         1  the compliance officer approved the wallet as an operator
+///                                     (may spend allowances without a registry record)
 ///      Every field is written through a named writer below, which checks the width (PackedField).
 library HolderWords {
     uint256 internal constant FROZEN_AMOUNT_BITS = 128;
@@ -49,6 +51,7 @@ library HolderWords {
     uint256 internal constant CACHE_MASK = (1 << 25) - 1;
     uint256 internal constant ALLOWED_SHIFT = 242;
     uint256 internal constant RECOVERED_SHIFT = 243;
+    uint256 internal constant OPERATOR_SHIFT = 244;
     /// @dev A wallet that may not act as a spender: frozen on this token or recovered.
     uint256 internal constant FROZEN_OR_RECOVERED = (1 << 216) | (1 << 243);
 
@@ -80,6 +83,10 @@ library HolderWords {
         return (h >> RECOVERED_SHIFT) & 1 != 0;
     }
 
+    function isApprovedOperator(uint256 h) internal pure returns (bool) {
+        return (h >> OPERATOR_SHIFT) & 1 != 0;
+    }
+
     function cachedCountryAllowed(uint256 h) internal pure returns (bool) {
         return (h >> ALLOWED_SHIFT) & 1 != 0;
     }
@@ -102,6 +109,10 @@ library HolderWords {
 
     function withWalletFrozen(uint256 h, bool frozen) internal pure returns (uint256) {
         return frozen ? h | (1 << FROZEN_SHIFT) : h & ~uint256(1 << FROZEN_SHIFT);
+    }
+
+    function withApprovedOperator(uint256 h, bool approved) internal pure returns (uint256) {
+        return approved ? h | (1 << OPERATOR_SHIFT) : h & ~uint256(1 << OPERATOR_SHIFT);
     }
 
     function withRecovered(uint256 h) internal pure returns (uint256) {

@@ -63,6 +63,7 @@ GUARDED: dict[str, dict[str, str]] = {
         "setCountryRule": "COMPLIANCE_ROLE",
         "setCountryRules": "COMPLIANCE_ROLE",
         "setWalletFrozen": "COMPLIANCE_ROLE",
+        "setApprovedOperator": "COMPLIANCE_ROLE",
         "freezePartial": "COMPLIANCE_ROLE",
         "unfreezePartial": "COMPLIANCE_ROLE",
         "pause": "PAUSER_ROLE",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import ape
 import pytest
 
 from sectoken.abi import event
@@ -90,14 +91,23 @@ def test_no_selector_but_the_forced_transfer_credits_an_unverified_wallet(
     assert token.balanceOf(mallory) == 0
 
 
-def test_an_unverified_spender_may_move_tokens_between_verified_holders(
-    funded: Any, registry: Any, alice: Any, bob: Any, mallory: Any
+def test_an_unverified_spender_may_not_move_tokens_until_approved(
+    funded: Any, registry: Any, compliance_officer: Any, alice: Any, bob: Any, mallory: Any
 ) -> None:
-    """Known limit (THREAT_MODEL.md): the compliance decision binds the sender and the receiver
-    of a movement, not the spender of an allowance. Holders choose whom they approve."""
+    """The spender is part of the decision: mallory (no registry record) holds an allowance but
+    may not use it (code 24, SPENDER_NOT_ALLOWED) until the compliance officer approves her as an
+    operator of the token; withdrawing the approval stops her again."""
     assert not registry.isVerified(mallory)
-    funded.approve(mallory, 10, sender=alice)
+    funded.approve(mallory, 30, sender=alice)
+    ok, status, reason = funded.canTransferFrom(alice, bob, 10, b"", sender=mallory)
+    assert (ok, status, int.from_bytes(reason, "big")) == (False, b"\x56", 24)
+    with ape.reverts(funded.TransferRestricted, code=24):
+        funded.transferFrom(alice, bob, 10, sender=mallory)
+    funded.setApprovedOperator(mallory, True, sender=compliance_officer)
     funded.transferFrom(alice, bob, 10, sender=mallory)
+    funded.setApprovedOperator(mallory, False, sender=compliance_officer)
+    with ape.reverts(funded.TransferRestricted, code=24):
+        funded.transferFrom(alice, bob, 10, sender=mallory)
     assert (funded.balanceOf(alice), funded.balanceOf(bob), funded.balanceOf(mallory)) == (
         990,
         510,

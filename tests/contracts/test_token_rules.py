@@ -47,8 +47,8 @@ def test_transfer_between_verified_holders(funded: Any, alice: Any, bob: Any) ->
 
 
 def test_every_code_has_a_distinct_message(token: Any) -> None:
-    messages = [token.messageForTransferRestriction(code) for code in range(24)]
-    assert len(set(messages)) == 24
+    messages = [token.messageForTransferRestriction(code) for code in range(25)]
+    assert len(set(messages)) == 25
     assert token.messageForTransferRestriction(200) == "Unknown restriction code"
 
 

@@ -103,6 +103,7 @@ MAX_HOLDERS, MAX_HOLDERS_COUNTRY, MAX_BALANCE, INVALID_RECEIVER = 12, 13, 14, 15
 INSUFFICIENT_ALLOWANCE, INVALID_SENDER = 16, 17
 ISSUANCE_CLOSED, SUPPLY_LIMIT, ZERO_ISSUANCE = 18, 19, 20
 BELOW_MIN_POSITION, REMAINDER_BELOW_MIN_POSITION, SPENDER_FROZEN = 21, 22, 23
+SPENDER_NOT_ALLOWED = 24
 SUPPLY_MAX = 2**208 - 1  # the token's MAX_SUPPLY, shared with the corporate actions
 CAP_BITS = 28  # significant bits the token keeps of the balance cap on transfers
 
@@ -247,6 +248,7 @@ class Model:
     balances: dict[str, int] = field(default_factory=dict)
     allowances: dict[tuple[str, str], int] = field(default_factory=dict)
     token_frozen: set[str] = field(default_factory=set)
+    operators: set[str] = field(default_factory=set)  # approved operators of the token
     frozen_amount: dict[str, int] = field(default_factory=dict)
     acquired_at: dict[str, int] = field(default_factory=dict)
     counted: dict[str, int] = field(default_factory=dict)  # holder -> country counted under
@@ -282,9 +284,18 @@ class Model:
     def listed(self, country: int) -> bool:
         return self.country_rules.get(country, (False, 0))[0]
 
-    def spender_blocked(self, spender: str) -> bool:
-        """Frozen on the token or recovered: may not spend allowances."""
-        return spender in self.token_frozen or spender in self.successors
+    def spender_code(self, owner: str, spender: str) -> int | None:
+        """The spender check of transferFrom/redeemFrom (None: passes). The owner spending its
+        own allowance is not checked; an approved operator is judged by the token alone (its
+        registry record is not read); any other spender needs a record with a valid KYC."""
+        if spender == owner:
+            return None
+        inv = None if spender in self.operators else self.investors.get(spender)
+        if spender in self.token_frozen or spender in self.successors or (inv and inv.frozen):
+            return SPENDER_FROZEN
+        if spender not in self.operators and (inv is None or self.now >= inv.kyc_expiry):
+            return SPENDER_NOT_ALLOWED
+        return None
 
     def successor_of(self, wallet: str) -> str:
         while wallet in self.successors:
@@ -754,13 +765,13 @@ class TokenMachine(RuleBasedStateMachine):
         codes: list[int],
         ok: bool,
         error: str,
-        spender_blocked: bool = False,
+        spender_code: int | None = None,
     ) -> None:
         """Redemptions have no pre-flight view: the model predicts outcome and error."""
         if amount == 0:
             expected = "ZeroAmount"
-        elif spender_blocked:
-            expected = f"TransferRestricted({code_name(SPENDER_FROZEN)})"
+        elif spender_code is not None:
+            expected = f"TransferRestricted({code_name(spender_code)})"
         elif allowance_short:
             expected = "ERC20InsufficientAllowance"
         elif codes:
@@ -997,12 +1008,12 @@ class TokenMachine(RuleBasedStateMachine):
         spender, owner, to = self.w(spender_index), self.w(owner_index), self.w(to_index)
         value = self.amount(spec, owner, to)
         allowance_short = m.allowances.get((owner, spender), 0) < value
-        spender_blocked = m.spender_blocked(spender)
+        spender_code = m.spender_code(owner, spender)
         codes = m.restrictions(owner, to, value)
         if allowance_short:
             codes.insert(0, INSUFFICIENT_ALLOWANCE)
-        if spender_blocked:
-            codes.insert(0, SPENDER_FROZEN)
+        if spender_code is not None:
+            codes.insert(0, spender_code)
         views = [
             eth_call(self.env.token, "canTransferFrom", (owner, to, value, b""), spender),
             eth_call(self.env.token, "detectTransferRestriction", (owner, to, value)),
@@ -1013,7 +1024,7 @@ class TokenMachine(RuleBasedStateMachine):
         what = f"{name}({value}) w{owner_index} -> w{to_index} by w{spender_index}"
         # With the spender blocked or the allowance short, canTransferFrom answers that first;
         # detect knows no spender.
-        spender_first = allowance_short or spender_blocked
+        spender_first = allowance_short or spender_code is not None
         view_ok, code = self.preflight(what, answer, None if spender_first else detect)
         self.verdict(what, view_ok, code, ok, error, codes)
         if ok:
@@ -1051,8 +1062,7 @@ class TokenMachine(RuleBasedStateMachine):
         short = m.allowances.get((wallet, by), 0) < amount
         _, ok, error = self.attempt(by, "redeemFrom", (wallet, amount, b""))
         what = f"redeemFrom(w{holder}, {amount}) by w{spender}"
-        blocked = m.spender_blocked(by)
-        self.expect_redemption(what, amount, short, codes, ok, error, blocked)
+        self.expect_redemption(what, amount, short, codes, ok, error, m.spender_code(wallet, by))
         if ok:
             m.spend_allowance(wallet, by, amount)
             m.move(wallet, None, amount)
@@ -1071,6 +1081,17 @@ class TokenMachine(RuleBasedStateMachine):
             self.model.token_frozen.add(self.w(wallet))
         else:
             self.model.token_frozen.discard(self.w(wallet))
+
+    @rule(wallet=wallets_st, approved=st.booleans())
+    def set_operator(self, wallet: int, approved: bool) -> None:
+        self.begin("set_operator")
+        addr = self.w(wallet)
+        ok = self.send(self.env.officer, self.env.token, "setApprovedOperator", addr, approved)
+        self.expect(f"setApprovedOperator(w{wallet}, {approved})", True, ok)
+        if approved:
+            self.model.operators.add(addr)
+        else:
+            self.model.operators.discard(addr)
 
     @rule(wallet=wallets_st, value=freeze_st)
     def freeze_partial(self, wallet: int, value: int | str) -> None:

@@ -118,7 +118,16 @@ RESTRICTIONS: dict[int, Restriction] = {
             "Sender would keep less than the minimum position: move all of it or keep the minimum",
         ),
         Restriction(
-            23, "SPENDER_FROZEN", _S_SENDER, "Spender is frozen or recovered on this token"
+            23,
+            "SPENDER_FROZEN",
+            _S_SENDER,
+            "Spender is frozen (on this token or in the registry) or recovered",
+        ),
+        Restriction(
+            24,
+            "SPENDER_NOT_ALLOWED",
+            _S_SENDER,
+            "Spender is neither a verified investor nor an operator approved for this token",
         ),
     )
 }
