@@ -198,8 +198,10 @@ def _send_unmined(chain: Any, sender: Any, contract: Any, data: bytes, tip: int)
 
 
 def test_front_running_a_cancel(chain: Any, settlement: Any, suite: Any, musd: Any, issuer: Any, alice: Any, bob: Any) -> None:
-    """Alice cancels; bob sees it in the mempool and settles first with a higher tip. Both land
-    in one block: the settlement (both legs) wins, the cancel fails; never half of each."""
+    """Alice cancels; bob sees it in the mempool and settles with a higher tip. Both land in one
+    block, the settlement first (Anvil mines in arrival order, so the test submits it first, as
+    a builder ordering by tip would place it): the settlement moves both legs, the cancel fails;
+    never half of each."""
     suite.issue(alice, 100, b"", sender=issuer)
     suite.approve(settlement, 100, sender=alice)
     musd.approve(settlement, 10**12, sender=bob)
@@ -209,8 +211,9 @@ def test_front_running_a_cancel(chain: Any, settlement: Any, suite: Any, musd: A
     web3 = chain.provider.web3
     web3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
     try:
-        cancel = _send_unmined(chain, alice, settlement, settlement.cancel.encode_input(1), 10**9)
+        # bob's settlement lands first in the block, as a builder ordering by tip would put it
         settle = _send_unmined(chain, bob, settlement, settlement.settle.encode_input(1), 5 * 10**9)
+        cancel = _send_unmined(chain, alice, settlement, settlement.cancel.encode_input(1), 10**9)
         web3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
     finally:
         web3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
@@ -226,14 +229,16 @@ def test_front_running_a_cancel(chain: Any, settlement: Any, suite: Any, musd: A
 def test_front_running_an_offering_cancel_leaves_the_subscription_refundable(
     chain: Any, offerings: Any, suite: Any, musd: Any, issuer: Any, treasury: Any, alice: Any
 ) -> None:
+    """A subscription slipped in just before the issuer's cancel, in the same block, is refunded
+    in full: money cannot be trapped by the ordering."""
     offerings.createOffering(offering_params(suite, musd, treasury, chain.pending_timestamp), sender=issuer)
     musd.approve(offerings, 10**12, sender=alice)
     before = musd.balanceOf(alice)
     web3 = chain.provider.web3
     web3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
     try:
-        cancel = _send_unmined(chain, issuer, offerings, offerings.cancel.encode_input(1), 10**9)
         sub = _send_unmined(chain, alice, offerings, offerings.subscribe.encode_input(1, 40), 5 * 10**9)
+        cancel = _send_unmined(chain, issuer, offerings, offerings.cancel.encode_input(1), 10**9)
         web3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
     finally:
         web3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
