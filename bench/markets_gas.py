@@ -78,7 +78,19 @@ def measure(ape: Any) -> dict[str, Any]:
     price = 10 * MUSD
 
     def params(begin: int, soft_cap: int = 0) -> tuple[Any, ...]:
-        return (token, coin, treasury, price, 1, 500, 1_000, soft_cap, begin, begin + 7 * DAY, 30 * DAY)
+        return (
+            token,
+            coin,
+            treasury,
+            price,
+            1,
+            500,
+            1_000,
+            soft_cap,
+            begin,
+            begin + 7 * DAY,
+            30 * DAY,
+        )
 
     # ---- primary offering
     rows["create offering"] = offerings.createOffering(params(start), sender=admin).gas_used
@@ -91,7 +103,9 @@ def measure(ape: Any) -> dict[str, Any]:
         offerings.subscribe(1, 100, sender=wallet)
     chain.mine(timestamp=start + 7 * DAY)
     rows["close offering"] = offerings.close(1, sender=admin).gas_used
-    rows["deliver, pulled by the investor (claimShares)"] = offerings.claimShares(1, sender=alice).gas_used
+    rows["deliver, pulled by the investor (claimShares)"] = offerings.claimShares(
+        1, sender=alice
+    ).gas_used
     rows[f"deliver, pushed, per investor (batch of {PUSH_BATCH})"] = (
         offerings.deliver(1, [bob, carol, dave], sender=admin).gas_used // PUSH_BATCH
     )
@@ -115,10 +129,14 @@ def measure(ape: Any) -> dict[str, Any]:
     registry.setInvestors([admin], [word()], sender=admin)
     token.approve(settlement, 10**9, sender=admin)
     rows["accept a trade"] = settlement.accept(1, sender=admin).gas_used
-    rows["settle a trade, both legs (buyer's first shares)"] = settlement.settle(1, sender=admin).gas_used
+    rows["settle a trade, both legs (buyer's first shares)"] = settlement.settle(
+        1, sender=admin
+    ).gas_used
     settlement.propose(terms(bob, carol, 10), sender=bob)
     settlement.accept(2, sender=carol)
-    rows["settle a trade, both legs (buyer holds already)"] = settlement.settle(2, sender=carol).gas_used
+    rows["settle a trade, both legs (buyer holds already)"] = settlement.settle(
+        2, sender=carol
+    ).gas_used
     settlement.propose(terms(carol, dave, 10), sender=carol)
     rows["accept and settle in one call"] = settlement.acceptAndSettle(3, sender=dave).gas_used
     settlement.propose(terms(dave, alice, 10), sender=dave)
@@ -134,7 +152,9 @@ def measure(ape: Any) -> dict[str, Any]:
     rows["tender, pro rata (recorded)"] = buybacks.tender(2, 40, sender=bob).gas_used
     buybacks.tender(2, 20, sender=carol)
     chain.mine(timestamp=deadline)
-    rows["settle a pro-rata tender (redeem and pay)"] = buybacks.settleTender(2, bob, sender=bob).gas_used
+    rows["settle a pro-rata tender (redeem and pay)"] = buybacks.settleTender(
+        2, bob, sender=bob
+    ).gas_used
     rows["close buy-back (return the rest)"] = buybacks.close(1, sender=admin).gas_used
 
     sizes = {

@@ -13,17 +13,7 @@ import pytest
 from eth_utils import keccak
 
 from ..contracts.conftest import US
-from ..contracts.markets_fixtures import (
-    DAY,
-    MUSD,
-    buyback_params,
-    buybacks,  # noqa: F401
-    musd,  # noqa: F401
-    offering_params,
-    offerings,  # noqa: F401
-    settlement,  # noqa: F401
-    trade_terms,
-)
+from ..contracts.markets_fixtures import DAY, MUSD, buyback_params, offering_params, trade_terms
 
 REENTRANT_CALL = keccak(text="ReentrancyGuardReentrantCall()")[:4]
 RECEIVER_NOT_VERIFIED = 3
@@ -53,7 +43,9 @@ def act(attacker: Any, contract: Any, method: str, *args: Any) -> Any:
 def test_reentrant_asset_cannot_refund_twice(
     chain: Any, offerings: Any, suite: Any, cbk: Any, issuer: Any, treasury: Any, attacker: Any
 ) -> None:
-    offerings.createOffering(offering_params(suite, cbk, treasury, chain.pending_timestamp), sender=issuer)
+    offerings.createOffering(
+        offering_params(suite, cbk, treasury, chain.pending_timestamp), sender=issuer
+    )
     oid = offerings.offeringCount()
     act(attacker, cbk, "approve", offerings, 10**12)
     act(attacker, offerings, "subscribe", oid, 50)
@@ -75,7 +67,9 @@ def test_reentrant_asset_cannot_tender_twice(
     suite.issue(attacker, 100, b"", sender=issuer)
     cbk.mint(issuer, 10**12, sender=deployer)
     cbk.approve(buybacks, 10**12, sender=issuer)
-    buybacks.createBuyback(buyback_params(suite, cbk, chain.pending_timestamp + DAY, max_shares=60), sender=issuer)
+    buybacks.createBuyback(
+        buyback_params(suite, cbk, chain.pending_timestamp + DAY, max_shares=60), sender=issuer
+    )
     bid = buybacks.buybackCount()
     act(attacker, suite, "approve", buybacks, 100)
     attacker.configure(buybacks, buybacks.tender.encode_input(bid, 30), sender=issuer)
@@ -120,16 +114,23 @@ def test_fee_on_transfer_asset_refused_everywhere(
 ) -> None:
     fee_token.mint(bob, 10**12, sender=deployer)
     fee_token.approve(offerings, 10**12, sender=bob)
-    offerings.createOffering(offering_params(suite, fee_token, treasury, chain.pending_timestamp), sender=issuer)
+    offerings.createOffering(
+        offering_params(suite, fee_token, treasury, chain.pending_timestamp), sender=issuer
+    )
     with ape.reverts(offerings.PaymentMismatch):
         offerings.subscribe(offerings.offeringCount(), 10, sender=bob)
     fee_token.approve(buybacks, 10**12, sender=issuer)
     with ape.reverts(buybacks.PaymentMismatch):
-        buybacks.createBuyback(buyback_params(suite, fee_token, chain.pending_timestamp + DAY), sender=issuer)
+        buybacks.createBuyback(
+            buyback_params(suite, fee_token, chain.pending_timestamp + DAY), sender=issuer
+        )
     suite.issue(alice, 10, b"", sender=issuer)
     suite.approve(settlement, 10, sender=alice)
     fee_token.approve(settlement, 10**12, sender=bob)
-    settlement.propose(trade_terms(suite, alice, bob, fee_token, 10, 10**6, chain.pending_timestamp + DAY), sender=alice)
+    settlement.propose(
+        trade_terms(suite, alice, bob, fee_token, 10, 10**6, chain.pending_timestamp + DAY),
+        sender=alice,
+    )
     with ape.reverts(settlement.PaymentMismatch):
         settlement.acceptAndSettle(settlement.tradeCount(), sender=bob)
     assert suite.balanceOf(bob) == 0
@@ -144,7 +145,9 @@ def test_settlement_racing_expiry(
     musd.approve(settlement, 10**12, sender=bob)
     expiry = chain.pending_timestamp + DAY
     for _ in range(2):
-        settlement.propose(trade_terms(suite, alice, bob, musd, 10, 100 * MUSD, expiry), sender=alice)
+        settlement.propose(
+            trade_terms(suite, alice, bob, musd, 10, 100 * MUSD, expiry), sender=alice
+        )
     # the last second before expiry settles; at the expiry second the other one cannot
     chain.pending_timestamp = expiry - 1
     settlement.acceptAndSettle(1, sender=bob)
@@ -167,7 +170,9 @@ def test_kyc_lapsing_before_delivery(
     alice: Any,
 ) -> None:
     start = chain.pending_timestamp
-    offerings.createOffering(offering_params(suite, musd, treasury, start, duration=DAY), sender=issuer)
+    offerings.createOffering(
+        offering_params(suite, musd, treasury, start, duration=DAY), sender=issuer
+    )
     oid = offerings.offeringCount()
     musd.approve(offerings, 10**12, sender=alice)
     offerings.subscribe(oid, 25, sender=alice)
@@ -197,7 +202,9 @@ def _send_unmined(chain: Any, sender: Any, contract: Any, data: bytes, tip: int)
     return web3.eth.send_transaction(tx).hex()  # type: ignore[arg-type]
 
 
-def test_front_running_a_cancel(chain: Any, settlement: Any, suite: Any, musd: Any, issuer: Any, alice: Any, bob: Any) -> None:
+def test_front_running_a_cancel(
+    chain: Any, settlement: Any, suite: Any, musd: Any, issuer: Any, alice: Any, bob: Any
+) -> None:
     """Alice cancels; bob sees it in the mempool and settles with a higher tip. Both land in one
     block, the settlement first (Anvil mines in arrival order, so the test submits it first, as
     a builder ordering by tip would place it): the settlement moves both legs, the cancel fails;
@@ -205,7 +212,10 @@ def test_front_running_a_cancel(chain: Any, settlement: Any, suite: Any, musd: A
     suite.issue(alice, 100, b"", sender=issuer)
     suite.approve(settlement, 100, sender=alice)
     musd.approve(settlement, 10**12, sender=bob)
-    settlement.propose(trade_terms(suite, alice, bob, musd, 10, 100 * MUSD, chain.pending_timestamp + DAY), sender=alice)
+    settlement.propose(
+        trade_terms(suite, alice, bob, musd, 10, 100 * MUSD, chain.pending_timestamp + DAY),
+        sender=alice,
+    )
     settlement.accept(1, sender=bob)
     alice_usd = musd.balanceOf(alice)
     web3 = chain.provider.web3
@@ -217,7 +227,10 @@ def test_front_running_a_cancel(chain: Any, settlement: Any, suite: Any, musd: A
         web3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
     finally:
         web3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
-    settled, cancelled = web3.eth.get_transaction_receipt(settle), web3.eth.get_transaction_receipt(cancel)
+    settled, cancelled = (
+        web3.eth.get_transaction_receipt(settle),
+        web3.eth.get_transaction_receipt(cancel),
+    )
     assert settled["blockNumber"] == cancelled["blockNumber"]
     assert settled["transactionIndex"] < cancelled["transactionIndex"]
     assert (settled["status"], cancelled["status"]) == (1, 0)
@@ -231,13 +244,17 @@ def test_front_running_an_offering_cancel_leaves_the_subscription_refundable(
 ) -> None:
     """A subscription slipped in just before the issuer's cancel, in the same block, is refunded
     in full: money cannot be trapped by the ordering."""
-    offerings.createOffering(offering_params(suite, musd, treasury, chain.pending_timestamp), sender=issuer)
+    offerings.createOffering(
+        offering_params(suite, musd, treasury, chain.pending_timestamp), sender=issuer
+    )
     musd.approve(offerings, 10**12, sender=alice)
     before = musd.balanceOf(alice)
     web3 = chain.provider.web3
     web3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
     try:
-        sub = _send_unmined(chain, alice, offerings, offerings.subscribe.encode_input(1, 40), 5 * 10**9)
+        sub = _send_unmined(
+            chain, alice, offerings, offerings.subscribe.encode_input(1, 40), 5 * 10**9
+        )
         cancel = _send_unmined(chain, issuer, offerings, offerings.cancel.encode_input(1), 10**9)
         web3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
     finally:

@@ -21,12 +21,20 @@ SENDER_FROZEN, INSUFFICIENT_BALANCE = 4, 6
 
 class Desk:
     def __init__(self, chain: Any, buybacks: Any, token: Any, asset: Any, issuer: Any):
-        self.chain, self.buybacks, self.token, self.asset, self.issuer = chain, buybacks, token, asset, issuer
+        self.chain, self.buybacks, self.token, self.asset, self.issuer = (
+            chain,
+            buybacks,
+            token,
+            asset,
+            issuer,
+        )
 
     def open(self, days: int = 7, **kwargs: Any) -> int:
         deadline = self.chain.pending_timestamp + days * DAY
         self.asset.approve(self.buybacks, 10**15, sender=self.issuer)
-        self.buybacks.createBuyback(buyback_params(self.token, self.asset, deadline, **kwargs), sender=self.issuer)
+        self.buybacks.createBuyback(
+            buyback_params(self.token, self.asset, deadline, **kwargs), sender=self.issuer
+        )
         return int(self.buybacks.buybackCount())
 
     def tender(self, bid: int, holder: Any, shares: int) -> Any:
@@ -38,7 +46,9 @@ class Desk:
 
 
 @pytest.fixture
-def desk(chain: Any, buybacks: Any, suite: Any, musd: Any, issuer: Any, alice: Any, bob: Any, carol: Any) -> Desk:
+def desk(
+    chain: Any, buybacks: Any, suite: Any, musd: Any, issuer: Any, alice: Any, bob: Any, carol: Any
+) -> Desk:
     for wallet, amount in ((alice, 600), (bob, 300), (carol, 100)):
         suite.issue(wallet, amount, b"", sender=issuer)
     return Desk(chain, buybacks, suite, musd, issuer)
@@ -53,9 +63,13 @@ def test_create_takes_the_deposit(desk: Desk, buybacks: Any, musd: Any, issuer: 
     assert musd.balanceOf(buybacks) == 1_200 * MUSD
 
 
-def test_only_the_issuer_creates(desk: Desk, buybacks: Any, suite: Any, musd: Any, alice: Any) -> None:
+def test_only_the_issuer_creates(
+    desk: Desk, buybacks: Any, suite: Any, musd: Any, alice: Any
+) -> None:
     with ape.reverts(buybacks.NotIssuer, token=suite.address, account=alice.address):
-        buybacks.createBuyback(buyback_params(suite, musd, desk.chain.pending_timestamp + DAY), sender=alice)
+        buybacks.createBuyback(
+            buyback_params(suite, musd, desk.chain.pending_timestamp + DAY), sender=alice
+        )
 
 
 def test_invalid_terms(desk: Desk, buybacks: Any) -> None:
@@ -74,7 +88,11 @@ def test_first_come_redeems_and_pays_at_once(
     before = musd.balanceOf(alice)
     receipt = desk.tender(bid, alice, 70)
     [redeemed] = receipt.decode_logs(suite.Redeemed)
-    assert (redeemed.operator, redeemed["from"], redeemed.value) == (buybacks.address, alice.address, 70)
+    assert (redeemed.operator, redeemed["from"], redeemed.value) == (
+        buybacks.address,
+        alice.address,
+        70,
+    )
     [settled] = receipt.decode_logs(buybacks.TenderSettled)
     assert (settled.holder, settled.shares, settled.paid) == (alice.address, 70, 840 * MUSD)
     assert suite.balanceOf(alice) == 530
@@ -93,7 +111,9 @@ def test_tender_refused_with_the_rules_message(
     bid = desk.open(max_shares=200)
     suite.setWalletFrozen(alice, True, sender=compliance_officer)
     # The token's own decision, with its rule's message, refuses the redemption.
-    with ape.reverts(suite.TransferRestricted, code=SENDER_FROZEN, reason="Sender wallet is frozen"):
+    with ape.reverts(
+        suite.TransferRestricted, code=SENDER_FROZEN, reason="Sender wallet is frozen"
+    ):
         desk.tender(bid, alice, 10)
     with ape.reverts(suite.TransferRestricted, code=INSUFFICIENT_BALANCE):
         desk.tender(bid, carol, 100 + 1)
@@ -109,7 +129,9 @@ def test_tender_period(desk: Desk, buybacks: Any, alice: Any) -> None:
         desk.tender(bid, alice, 10)
 
 
-def test_close_returns_the_unspent_deposit(desk: Desk, buybacks: Any, musd: Any, issuer: Any, alice: Any) -> None:
+def test_close_returns_the_unspent_deposit(
+    desk: Desk, buybacks: Any, musd: Any, issuer: Any, alice: Any
+) -> None:
     bid = desk.open()
     desk.tender(bid, alice, 25)
     with ape.reverts(buybacks.NotIssuer):
@@ -169,7 +191,9 @@ def test_pro_rata_scales_an_oversubscribed_offer(
     assert musd.balanceOf(buybacks) == 0
 
 
-def test_pro_rata_undersubscribed_takes_everything(desk: Desk, buybacks: Any, suite: Any, alice: Any) -> None:
+def test_pro_rata_undersubscribed_takes_everything(
+    desk: Desk, buybacks: Any, suite: Any, alice: Any
+) -> None:
     bid = desk.open(pro_rata=True)
     desk.tender(bid, alice, 40)
     desk.past_deadline(bid)
@@ -217,5 +241,3 @@ def test_supports_interface(buybacks: Any) -> None:
         interface_id ^= int.from_bytes(keccak(text=signature)[:4], "big")
     assert buybacks.supportsInterface(interface_id.to_bytes(4, "big"))
     assert not buybacks.supportsInterface(b"\x00\x00\x00\x01")
-
-

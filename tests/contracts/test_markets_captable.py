@@ -27,7 +27,9 @@ def test_cap_table_includes_offerings_trades_and_buybacks(
 ) -> None:
     start_block = chain.blocks.head.number
     begin = chain.pending_timestamp
-    offerings.createOffering(offering_params(suite, musd, treasury, begin, duration=DAY), sender=issuer)
+    offerings.createOffering(
+        offering_params(suite, musd, treasury, begin, duration=DAY), sender=issuer
+    )
     for wallet, shares in ((alice, 300), (bob, 200)):
         musd.approve(offerings, 10**12, sender=wallet)
         offerings.subscribe(1, shares, sender=wallet)
@@ -36,7 +38,9 @@ def test_cap_table_includes_offerings_trades_and_buybacks(
     offerings.claimShares(1, sender=alice)
     offerings.deliver(1, [bob], sender=issuer)
     # a trade: alice sells 50 to carol
-    settlement.propose(trade_terms(suite, alice, carol, musd, 50, 600 * MUSD, begin + 3 * DAY), sender=alice)
+    settlement.propose(
+        trade_terms(suite, alice, carol, musd, 50, 600 * MUSD, begin + 3 * DAY), sender=alice
+    )
     suite.approve(settlement, 50, sender=alice)
     musd.approve(settlement, 600 * MUSD, sender=carol)
     settlement.acceptAndSettle(1, sender=carol)

@@ -25,7 +25,9 @@ RECEIVER_NOT_VERIFIED = 3
 class Sale:
     """Opens offerings of ``token`` paid in ``asset`` and drives subscriptions."""
 
-    def __init__(self, chain: Any, offerings: Any, token: Any, asset: Any, issuer: Any, treasury: Any):
+    def __init__(
+        self, chain: Any, offerings: Any, token: Any, asset: Any, issuer: Any, treasury: Any
+    ):
         self.chain, self.offerings, self.token = chain, offerings, token
         self.asset, self.issuer, self.treasury = asset, issuer, treasury
 
@@ -61,7 +63,9 @@ def test_open_records_terms_and_event(sale: Sale, offerings: Any, issuer: Any) -
     assert (view.sold, view.held, view.issued) == (0, 0, 0)
 
 
-def test_only_the_tokens_issuer_opens(sale: Sale, offerings: Any, suite: Any, musd: Any, alice: Any) -> None:
+def test_only_the_tokens_issuer_opens(
+    sale: Sale, offerings: Any, suite: Any, musd: Any, alice: Any
+) -> None:
     params = offering_params(suite, musd, alice, sale.chain.pending_timestamp)
     with ape.reverts(offerings.NotIssuer, token=suite.address, account=alice.address):
         offerings.createOffering(params, sender=alice)
@@ -79,7 +83,9 @@ def test_only_the_tokens_issuer_opens(sale: Sale, offerings: Any, suite: Any, mu
         ({"delivery_window": 0}, "deliveryWindow"),
     ],
 )
-def test_invalid_terms_are_named(sale: Sale, offerings: Any, overrides: dict[str, Any], what: str) -> None:
+def test_invalid_terms_are_named(
+    sale: Sale, offerings: Any, overrides: dict[str, Any], what: str
+) -> None:
     with ape.reverts(offerings.InvalidOffering, what=what):
         sale.open(**overrides)
 
@@ -98,7 +104,14 @@ def test_subscribe_takes_the_exact_cost(sale: Sale, offerings: Any, musd: Any, a
 
 
 def test_costs_are_exact_never_rounded(
-    project: Any, sale: Sale, offerings: Any, registry: Any, deployer: Any, musd: Any, alice: Any, treasury: Any
+    project: Any,
+    sale: Sale,
+    offerings: Any,
+    registry: Any,
+    deployer: Any,
+    musd: Any,
+    alice: Any,
+    treasury: Any,
 ) -> None:
     oid = sale.open(price=1_000_001)  # 1.000001 mUSD per share (0 decimals: always exact)
     assert offerings.cost(oid, 3) == 3_000_003
@@ -107,7 +120,9 @@ def test_costs_are_exact_never_rounded(
     cents.grantRole(cents.ISSUER_ROLE(), deployer, sender=deployer)
     cents.grantRole(cents.ISSUER_ROLE(), offerings, sender=deployer)
     start = sale.chain.pending_timestamp
-    offerings.createOffering(offering_params(cents, musd, treasury, start, price=50_001), sender=deployer)
+    offerings.createOffering(
+        offering_params(cents, musd, treasury, start, price=50_001), sender=deployer
+    )
     odd = offerings.offeringCount()
     assert offerings.cost(odd, 100) == 50_001
     with ape.reverts(offerings.InexactCost, shares=3, price=50_001, unit=100):
@@ -264,7 +279,12 @@ def test_pushed_delivery_skips_whom_the_token_refuses_now(
     offerings.refund(oid, sender=bob)
     assert musd.balanceOf(bob) == before + 200 * MUSD
     view = offerings.offering(oid)
-    assert (view.held, view.toTreasury, view.refunded, view.issued) == (0, 400 * MUSD, 200 * MUSD, 40)
+    assert (view.held, view.toTreasury, view.refunded, view.issued) == (
+        0,
+        400 * MUSD,
+        200 * MUSD,
+        40,
+    )
 
 
 def test_soft_cap_missed_refunds_everyone(

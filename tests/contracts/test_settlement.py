@@ -22,11 +22,15 @@ RECEIVER_NOT_VERIFIED = 3
 
 
 class Desk:
-    def __init__(self, chain: Any, settlement: Any, token: Any, asset: Any, seller: Any, buyer: Any):
+    def __init__(
+        self, chain: Any, settlement: Any, token: Any, asset: Any, seller: Any, buyer: Any
+    ):
         self.chain, self.settlement, self.token, self.asset = chain, settlement, token, asset
         self.seller, self.buyer = seller, buyer
 
-    def terms(self, shares: int = 100, amount: int = 1_500 * MUSD, days: int = 2) -> tuple[Any, ...]:
+    def terms(
+        self, shares: int = 100, amount: int = 1_500 * MUSD, days: int = 2
+    ) -> tuple[Any, ...]:
         expiry = self.chain.pending_timestamp + days * DAY
         return trade_terms(self.token, self.seller, self.buyer, self.asset, shares, amount, expiry)
 
@@ -53,7 +57,9 @@ def desk(
     return Desk(chain, settlement, suite, musd, alice, bob)
 
 
-def test_propose_by_either_party(desk: Desk, settlement: Any, alice: Any, bob: Any, carol: Any) -> None:
+def test_propose_by_either_party(
+    desk: Desk, settlement: Any, alice: Any, bob: Any, carol: Any
+) -> None:
     tid = desk.propose(by=alice)
     view = settlement.trade(tid)
     assert (view.status, view.sellerAffirmed, view.buyerAffirmed) == (PROPOSED, True, False)
@@ -68,14 +74,18 @@ def test_propose_by_either_party(desk: Desk, settlement: Any, alice: Any, bob: A
     ("field", "value", "what"),
     [(4, 0, "shares"), (5, 0, "amount"), (6, 1, "expiry"), (2, None, "parties")],
 )
-def test_invalid_terms(desk: Desk, settlement: Any, alice: Any, field: int, value: Any, what: str) -> None:
+def test_invalid_terms(
+    desk: Desk, settlement: Any, alice: Any, field: int, value: Any, what: str
+) -> None:
     terms = list(desk.terms())
     terms[field] = alice if value is None else value  # buyer == seller, or a bad number
     with ape.reverts(settlement.InvalidTrade, what=what):
         settlement.propose(tuple(terms), sender=alice)
 
 
-def test_settle_moves_both_legs(desk: Desk, settlement: Any, suite: Any, musd: Any, alice: Any, bob: Any) -> None:
+def test_settle_moves_both_legs(
+    desk: Desk, settlement: Any, suite: Any, musd: Any, alice: Any, bob: Any
+) -> None:
     tid = desk.propose()
     desk.approve_both()
     with ape.reverts(settlement.NotAffirmed, id=tid, seller=True, buyer=False):
@@ -87,7 +97,12 @@ def test_settle_moves_both_legs(desk: Desk, settlement: Any, suite: Any, musd: A
     alice_usd, bob_usd = musd.balanceOf(alice), musd.balanceOf(bob)
     receipt = settlement.settle(tid, sender=bob)
     [event] = receipt.decode_logs(settlement.TradeSettled)
-    assert (event.seller, event.buyer, event.shares, event.amount) == (alice.address, bob.address, 100, 1_500 * MUSD)
+    assert (event.seller, event.buyer, event.shares, event.amount) == (
+        alice.address,
+        bob.address,
+        100,
+        1_500 * MUSD,
+    )
     assert (suite.balanceOf(alice), suite.balanceOf(bob)) == (900, 100)
     assert musd.balanceOf(alice) == alice_usd + 1_500 * MUSD
     assert musd.balanceOf(bob) == bob_usd - 1_500 * MUSD
@@ -107,7 +122,13 @@ def test_accept_and_settle_in_one_call(desk: Desk, settlement: Any, suite: Any, 
 
 
 def test_compliance_is_decided_at_settlement(
-    desk: Desk, settlement: Any, suite: Any, musd: Any, verify: Callable[..., None], alice: Any, bob: Any
+    desk: Desk,
+    settlement: Any,
+    suite: Any,
+    musd: Any,
+    verify: Callable[..., None],
+    alice: Any,
+    bob: Any,
 ) -> None:
     tid = desk.agreed()
     verify(bob, US, kyc_expiry=desk.chain.pending_timestamp)  # bob's KYC lapses after agreeing
@@ -149,7 +170,9 @@ def test_expiry(desk: Desk, settlement: Any, suite: Any, alice: Any, bob: Any) -
     assert suite.balanceOf(bob) == 0
 
 
-def test_either_party_cancels(desk: Desk, settlement: Any, alice: Any, bob: Any, carol: Any) -> None:
+def test_either_party_cancels(
+    desk: Desk, settlement: Any, alice: Any, bob: Any, carol: Any
+) -> None:
     tid = desk.agreed()
     with ape.reverts(settlement.NotParty, id=tid, account=carol.address):
         settlement.cancel(tid, sender=carol)

@@ -51,7 +51,8 @@ PRICE = 3  # payment units per share (0-decimal token)
 START_MONEY = 10_000
 INVESTORS = 4  # alice, bob, carol, dave
 START_SHARES = 100  # issued to each investor before the first example (trades, tenders)
-EXAMPLE_DIVISOR = 3  # quick: 8 examples of 20 steps; deep: 166 of 60
+EXAMPLE_DIVISOR = 3  # quick: 8 examples of 30 steps; deep: 166 of 60
+MIN_STEPS = 30  # a delivery needs a subscription, the end, a close and a claim
 
 ACTIVE, SUCCEEDED, FAILED, CANCELLED = 1, 2, 3, 4
 PROPOSED, SETTLED, T_CANCELLED = 1, 2, 3
@@ -107,7 +108,19 @@ def env(project: Any, chain: Any, accounts: Any) -> Env:
     registry.setInvestors(investors, [record(FAR_FUTURE)] * INVESTORS, sender=officer)
     for wallet in investors:
         token.issue(wallet, START_SHARES, b"", sender=issuer)
-    return Env(chain, token, registry, coin, offerings, settlement, buybacks, issuer, officer, treasury, investors)
+    return Env(
+        chain,
+        token,
+        registry,
+        coin,
+        offerings,
+        settlement,
+        buybacks,
+        issuer,
+        officer,
+        treasury,
+        investors,
+    )
 
 
 @dataclass
@@ -206,7 +219,9 @@ class MarketsMachine(RuleBasedStateMachine):
         max_pct=st.sampled_from([0, 50, 100]),
         duration=st.integers(DAY, 5 * DAY),
     )
-    def first_offering(self, hard_cap: int, soft_pct: int, min_shares: int, max_pct: int, duration: int) -> None:
+    def first_offering(
+        self, hard_cap: int, soft_pct: int, min_shares: int, max_pct: int, duration: int
+    ) -> None:
         self.open_offering(hard_cap, soft_pct, min_shares, max_pct, duration)
 
     @precondition(lambda self: len(self.offers) < 3)
@@ -217,13 +232,35 @@ class MarketsMachine(RuleBasedStateMachine):
         max_pct=st.sampled_from([0, 50]),
         duration=st.integers(DAY, 5 * DAY),
     )
-    def open_offering(self, hard_cap: int, soft_pct: int, min_shares: int, max_pct: int, duration: int) -> None:
+    def open_offering(
+        self, hard_cap: int, soft_pct: int, min_shares: int, max_pct: int, duration: int
+    ) -> None:
         max_shares = hard_cap * max_pct // 100 if max_pct else hard_cap
         min_shares = min(min_shares, max_shares)
         start = self.now + 1
-        o = Offer(start, start + duration, hard_cap, hard_cap * soft_pct // 100, min_shares, max_shares, 10 * DAY)
+        o = Offer(
+            start,
+            start + duration,
+            hard_cap,
+            hard_cap * soft_pct // 100,
+            min_shares,
+            max_shares,
+            10 * DAY,
+        )
         e = self.env
-        params = (e.token, e.coin, e.treasury, PRICE, o.min_shares, max_shares, hard_cap, o.soft_cap, start, o.end, o.window)
+        params = (
+            e.token,
+            e.coin,
+            e.treasury,
+            PRICE,
+            o.min_shares,
+            max_shares,
+            hard_cap,
+            o.soft_cap,
+            start,
+            o.end,
+            o.window,
+        )
         self.send("open offering", True, e.offerings.createOffering, params, sender=e.issuer)
         self.offers.append(o)
 
@@ -242,7 +279,9 @@ class MarketsMachine(RuleBasedStateMachine):
             and self.verified[who]
             and self.coin[who] >= shares * PRICE
         )
-        if self.send("subscribe", ok, self.env.offerings.subscribe, oid + 1, shares, sender=self.wallet(who)):
+        if self.send(
+            "subscribe", ok, self.env.offerings.subscribe, oid + 1, shares, sender=self.wallet(who)
+        ):
             o.subs[who] = total
             o.sold += shares
             self.coin[who] -= shares * PRICE
@@ -260,11 +299,11 @@ class MarketsMachine(RuleBasedStateMachine):
             else:
                 o.status = FAILED
 
-    @precondition(lambda self: any(o.status == ACTIVE for o in self.offers))
+    @precondition(lambda self: any(o.status == ACTIVE and o.sold for o in self.offers))
     @rule(k=st.integers(0, 2))
     def run_to_the_end_and_close(self, k: int) -> None:
-        """Jump to an active offering's end and close it (delivery and refunds follow)."""
-        active = [i for i, o in enumerate(self.offers) if o.status == ACTIVE]
+        """Jump to the end of an active offering that took money and close it."""
+        active = [i for i, o in enumerate(self.offers) if o.status == ACTIVE and o.sold]
         oid = active[k % len(active)]
         self.now = max(self.now, self.offers[oid].end)
         self.close_offering(oid)
@@ -283,7 +322,13 @@ class MarketsMachine(RuleBasedStateMachine):
             and self.verified[t.buyer]
             and self.coin[t.buyer] >= t.amount
         )
-        if self.send("accept and settle", ok, self.env.settlement.acceptAndSettle, tid + 1, sender=self.wallet(t.buyer)):
+        if self.send(
+            "accept and settle",
+            ok,
+            self.env.settlement.acceptAndSettle,
+            tid + 1,
+            sender=self.wallet(t.buyer),
+        ):
             t.affirmed.add(t.buyer)
             t.status = SETTLED
             self.shares[t.seller] -= t.shares
@@ -291,12 +336,20 @@ class MarketsMachine(RuleBasedStateMachine):
             self.coin[t.buyer] -= t.amount
             self.coin[t.seller] += t.amount
 
-    @precondition(lambda self: self.offers)
+    @precondition(lambda self: any(o.sold for o in self.offers))
     @rule(k=st.integers(0, 2))
     def cancel_offering(self, k: int) -> None:
-        oid = k % len(self.offers)
+        """Cancel an offering that took money (mostly an active one: closed ones are refused)."""
+        sold = [i for i, o in enumerate(self.offers) if o.sold]
+        oid = sold[k % len(sold)]
         o = self.offers[oid]
-        if self.send("cancel offering", o.status == ACTIVE, self.env.offerings.cancel, oid + 1, sender=self.env.issuer):
+        if self.send(
+            "cancel offering",
+            o.status == ACTIVE,
+            self.env.offerings.cancel,
+            oid + 1,
+            sender=self.env.issuer,
+        ):
             o.status = CANCELLED
 
     def _deliver(self, o: Offer, who: int) -> None:
@@ -311,8 +364,15 @@ class MarketsMachine(RuleBasedStateMachine):
         oid = k % len(self.offers)
         o = self.offers[oid]
         at = self.now + 1
-        ok = o.status == SUCCEEDED and at < o.deadline and o.subs.get(who, 0) > 0 and self.verified[who]
-        if self.send("claim shares", ok, self.env.offerings.claimShares, oid + 1, sender=self.wallet(who)):
+        ok = (
+            o.status == SUCCEEDED
+            and at < o.deadline
+            and o.subs.get(who, 0) > 0
+            and self.verified[who]
+        )
+        if self.send(
+            "claim shares", ok, self.env.offerings.claimShares, oid + 1, sender=self.wallet(who)
+        ):
             self._deliver(o, who)
 
     @precondition(lambda self: self.offers)
@@ -322,7 +382,14 @@ class MarketsMachine(RuleBasedStateMachine):
         o = self.offers[oid]
         ok = o.status == SUCCEEDED and self.now + 1 < o.deadline
         wallets = [self.wallet(i) for i in batch]
-        if self.send("push delivery", ok, self.env.offerings.deliver, oid + 1, wallets, sender=self.env.issuer):
+        if self.send(
+            "push delivery",
+            ok,
+            self.env.offerings.deliver,
+            oid + 1,
+            wallets,
+            sender=self.env.issuer,
+        ):
             for who in batch:
                 if o.subs.get(who, 0) > 0 and self.verified[who]:
                     self._deliver(o, who)
@@ -344,19 +411,24 @@ class MarketsMachine(RuleBasedStateMachine):
 
     @rule(
         seller=WHO,
-        buyer=WHO,
+        other=st.integers(0, INVESTORS - 1),
         shares=st.sampled_from([1, 5, 20, 100]),
         amount=st.sampled_from([1, 50, 999, 20_000]),
         ttl=st.integers(60, 3 * DAY),
         by_buyer=st.booleans(),
     )
-    def propose_trade(self, seller: int, buyer: int, shares: int, amount: int, ttl: int, by_buyer: bool) -> None:
+    def propose_trade(
+        self, seller: int, other: int, shares: int, amount: int, ttl: int, by_buyer: bool
+    ) -> None:
         e = self.env
+        buyer = (seller + other) % INVESTORS  # other == 0: the seller itself (refused)
         expiry = self.now + 1 + ttl
         terms = (e.token, self.wallet(seller), self.wallet(buyer), e.coin, shares, amount, expiry)
         proposer = buyer if by_buyer else seller
         ok = seller != buyer
-        if self.send("propose trade", ok, e.settlement.propose, terms, sender=self.wallet(proposer)):
+        if self.send(
+            "propose trade", ok, e.settlement.propose, terms, sender=self.wallet(proposer)
+        ):
             self.trades.append(Trade(seller, buyer, shares, amount, expiry, {proposer}))
 
     def _trade(self, k: int) -> tuple[int, Trade]:
@@ -369,7 +441,9 @@ class MarketsMachine(RuleBasedStateMachine):
         tid, t = self._trade(k)
         party = t.buyer if side else t.seller
         ok = t.status == PROPOSED and self.now + 1 < t.expiry and party not in t.affirmed
-        if self.send("accept trade", ok, self.env.settlement.accept, tid + 1, sender=self.wallet(party)):
+        if self.send(
+            "accept trade", ok, self.env.settlement.accept, tid + 1, sender=self.wallet(party)
+        ):
             t.affirmed.add(party)
 
     @precondition(lambda self: self.trades)
@@ -386,7 +460,9 @@ class MarketsMachine(RuleBasedStateMachine):
             and self.verified[t.buyer]
             and self.coin[t.buyer] >= t.amount
         )
-        if self.send("settle trade", ok, self.env.settlement.settle, tid + 1, sender=self.wallet(party)):
+        if self.send(
+            "settle trade", ok, self.env.settlement.settle, tid + 1, sender=self.wallet(party)
+        ):
             t.status = SETTLED
             self.shares[t.seller] -= t.shares
             self.shares[t.buyer] += t.shares
@@ -398,7 +474,13 @@ class MarketsMachine(RuleBasedStateMachine):
     def cancel_trade(self, k: int, side: bool) -> None:
         tid, t = self._trade(k)
         party = t.buyer if side else t.seller
-        if self.send("cancel trade", t.status == PROPOSED, self.env.settlement.cancel, tid + 1, sender=self.wallet(party)):
+        if self.send(
+            "cancel trade",
+            t.status == PROPOSED,
+            self.env.settlement.cancel,
+            tid + 1,
+            sender=self.wallet(party),
+        ):
             t.status = T_CANCELLED
 
     # ------------------------------------------------------------------ buy-backs
@@ -425,7 +507,9 @@ class MarketsMachine(RuleBasedStateMachine):
             and shares <= b.max_shares - b.redeemed
             and self.shares[who] >= shares
         )
-        if self.send("tender", ok, self.env.buybacks.tender, bid + 1, shares, sender=self.wallet(who)):
+        if self.send(
+            "tender", ok, self.env.buybacks.tender, bid + 1, shares, sender=self.wallet(who)
+        ):
             b.redeemed += shares
             self.redeemed += shares
             self.shares[who] -= shares
@@ -436,7 +520,9 @@ class MarketsMachine(RuleBasedStateMachine):
     def close_buyback(self, k: int) -> None:
         bid = k % len(self.buybacks)
         b = self.buybacks[bid]
-        if self.send("close buy-back", not b.closed, self.env.buybacks.close, bid + 1, sender=self.env.issuer):
+        if self.send(
+            "close buy-back", not b.closed, self.env.buybacks.close, bid + 1, sender=self.env.issuer
+        ):
             b.closed = True
             self.coin_issuer += (b.max_shares - b.redeemed) * b.price
 
@@ -445,7 +531,14 @@ class MarketsMachine(RuleBasedStateMachine):
     @rule(who=WHO, valid=st.booleans())
     def set_kyc(self, who: int, valid: bool) -> None:
         e = self.env
-        self.send("set KYC", True, e.registry.setInvestor, self.wallet(who), record(FAR_FUTURE if valid else LAPSED), sender=e.officer)
+        self.send(
+            "set KYC",
+            True,
+            e.registry.setInvestor,
+            self.wallet(who),
+            record(FAR_FUTURE if valid else LAPSED),
+            sender=e.officer,
+        )
         self.verified[who] = valid
 
     @rule(seconds=st.sampled_from([30, 3_600, DAY, 4 * DAY, 11 * DAY]))
@@ -501,7 +594,11 @@ def test_markets_state_machine(env: Env) -> None:
     try:
         profile = settings()  # the active profile (SECTOKEN_PROFILE); a step here costs ~0.3 s
         examples = max(5, profile.max_examples // EXAMPLE_DIVISOR)
-        run_state_machine_as_test(MarketsMachine, settings=settings(profile, max_examples=examples))
+        steps = max(profile.stateful_step_count, MIN_STEPS)
+        run_state_machine_as_test(
+            MarketsMachine,
+            settings=settings(profile, max_examples=examples, stateful_step_count=steps),
+        )
     finally:
         calls = ", ".join(f"{k} {v}" for k, v in sorted(MarketsMachine.calls.items()))
         print(f"markets machine: {time.monotonic() - started:.0f} s; calls: {calls}")
