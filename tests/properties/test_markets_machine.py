@@ -213,7 +213,7 @@ class MarketsMachine(RuleBasedStateMachine):
     # ------------------------------------------------------------------ offerings
 
     @initialize(
-        hard_cap=st.integers(20, 400),
+        hard_cap=st.integers(60, 400),
         soft_pct=st.sampled_from([0, 0, 30, 90]),
         min_shares=st.sampled_from([0, 0, 5]),
         max_pct=st.sampled_from([0, 50, 100]),
@@ -226,7 +226,7 @@ class MarketsMachine(RuleBasedStateMachine):
 
     @precondition(lambda self: len(self.offers) < 3)
     @rule(
-        hard_cap=st.integers(20, 400),
+        hard_cap=st.integers(60, 400),
         soft_pct=st.sampled_from([0, 30, 90]),
         min_shares=st.sampled_from([0, 5]),
         max_pct=st.sampled_from([0, 50]),
@@ -265,7 +265,11 @@ class MarketsMachine(RuleBasedStateMachine):
         self.offers.append(o)
 
     @precondition(lambda self: self.offers)
-    @rule(who=WHO, k=st.integers(0, 2), shares=st.sampled_from([1, 3, 10, 40, 150, 500]))
+    @rule(
+        who=WHO,
+        k=st.integers(0, 2),
+        shares=st.one_of(st.integers(1, 60), st.sampled_from([150, 500])),
+    )
     def subscribe(self, who: int, k: int, shares: int) -> None:
         oid = k % len(self.offers)
         o = self.offers[oid]
