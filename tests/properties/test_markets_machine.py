@@ -218,11 +218,23 @@ class MarketsMachine(RuleBasedStateMachine):
         min_shares=st.sampled_from([0, 0, 5]),
         max_pct=st.sampled_from([0, 50, 100]),
         duration=st.integers(DAY, 5 * DAY),
+        seeds=st.lists(st.integers(0, 40), min_size=INVESTORS, max_size=INVESTORS),
     )
     def first_offering(
-        self, hard_cap: int, soft_pct: int, min_shares: int, max_pct: int, duration: int
+        self,
+        hard_cap: int,
+        soft_pct: int,
+        min_shares: int,
+        max_pct: int,
+        duration: int,
+        seeds: list[int],
     ) -> None:
+        """Open the first offering and let every investor subscribe (0: not), so that closes,
+        deliveries and refunds have something to work on from the first step."""
         self.open_offering(hard_cap, soft_pct, min_shares, max_pct, duration)
+        for who, shares in enumerate(seeds):
+            if shares:
+                self.subscribe(who, 0, shares)
 
     @precondition(lambda self: len(self.offers) < 3)
     @rule(

@@ -1,0 +1,79 @@
+"""`ape run buyback create|tender|status` end to end: the deposit and the tendered shares are
+approved before the transaction that takes them, the token's own refusal of a redemption comes
+back with its rule, and re-runs send nothing twice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from e2e_support import register
+
+from sectoken.chain.suite import Suite
+
+MUSD = 10**6
+
+
+@pytest.fixture
+def desk(project: Any, suite: Suite, deployer: Any, alice: Any, bob: Any) -> tuple[Any, Any]:
+    buybacks = project.BuybackOffers.deploy(sender=deployer)
+    token = suite.require("token")
+    token.setApprovedOperator(buybacks, True, sender=deployer)
+    coin = project.MockStablecoin.deploy(sender=deployer)
+    coin.mint(deployer, 10_000 * MUSD, sender=deployer)
+    register(suite, deployer, [alice.address, bob.address])
+    token.issue(alice, 100, b"", sender=deployer)
+    token.issue(bob, 50, b"", sender=deployer)
+    return buybacks, coin
+
+
+def test_buyback_commands(
+    run: Any,
+    suite: Suite,
+    desk: tuple[Any, Any],
+    deployer: Any,
+    alice: Any,
+    bob: Any,
+    deployments: Path,
+) -> None:
+    buybacks, coin = desk
+    token = suite.require("token")
+    where = ("--buybacks", buybacks.address, "--deployments", deployments)
+    create = (
+        "create",
+        "--asset",
+        coin.address,
+        "--price",
+        "12.5",
+        "--max-shares",
+        "60",
+        "--deadline",
+        "2099-01-01",
+        *where,
+    )
+    created = run("buyback", *create)
+    assert "buy-back 1: up to 60 shares at 12.5 a share (first come)" in created.output
+    assert "750 deposited" in created.output
+    assert "already done" in run("buyback", *create).output
+    assert buybacks.buybackCount() == 1
+    assert coin.balanceOf(buybacks) == 750 * MUSD
+
+    tendered = run("buyback", "tender", 1, 40, *where, "--account", "TEST::4")
+    assert "redeemed for 500 mUSD" in tendered.output
+    assert (token.balanceOf(alice), coin.balanceOf(alice)) == (60, 500 * MUSD)
+    nonce = alice.nonce
+    assert "already done" in run("buyback", "tender", 1, 40, *where, "--account", "TEST::4").output
+    assert alice.nonce == nonce and token.balanceOf(alice) == 60
+
+    full = run("buyback", "tender", 1, 30, *where, "--account", "TEST::5", expect=2)
+    assert "buys only 20 more shares" in full.output
+    token.setWalletFrozen(bob, True, sender=deployer)
+    frozen = run("buyback", "tender", 1, 20, *where, "--account", "TEST::5", expect=2)
+    assert "Sender wallet is frozen" in frozen.output and "Traceback" not in frozen.output
+
+    status = run("buyback", "status", 1, *where)
+    assert "Buy-back 1 (open)" in status.output
+    assert "40 shares" in status.output and "500 mUSD" in status.output
+    missing = run("buyback", "status", 9, *where, expect=2)
+    assert "buy-back 9 does not exist" in missing.output
