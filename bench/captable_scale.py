@@ -62,7 +62,8 @@ def measure(ape: Any, holders: int, page_size: int) -> dict[str, float]:
         ]
         registry.setInvestors(part, words, sender=admin)
     issues = [(token.address, ISSUE.encode(w, 100 + i % 900, b"")) for i, w in enumerate(wallets)]
-    ChainClient(w3).send_in_blocks(admin.address, issues, gas=200_000)
+    # An issuance to a new holder is estimated at about 202,000 (ERC-5805 supply checkpoint).
+    ChainClient(w3).send_in_blocks(admin.address, issues, gas=300_000)
     figures["setup: registry + issuance (s, untimed path)"] = time.perf_counter() - t0
     assert int(token.holderCount()) == holders, token.holderCount()
 

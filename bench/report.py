@@ -5,7 +5,8 @@ Run: ``make bench`` (or ``.venv/bin/python bench/report.py`` from the project ro
 figures), ``--no-scale`` (skip the timing benchmarks, which take minutes), ``--strict`` (exit 1
 when a target fails).
 
-- Gas benchmarks (a module-level ``measure(ape)``: bench/token_gas.py, bench/corporate_gas.py)
+- Gas benchmarks (a module-level ``measure(ape)``: bench/token_gas.py, bench/corporate_gas.py,
+  bench/deploy_gas.py)
   run in this process on one Anvil started by Ape; every figure is ``gas_used`` of a mined
   receipt. Their rows become Markdown tables: operation, gas, ratio to the plain OpenZeppelin
   ERC-20 transfer measured in the same run (printed like ``1.32x``), target, pass or fail.
@@ -269,6 +270,13 @@ def main() -> int:
         elif name == "markets_gas":
             rows = target_rows(module, figures)
             sections.append(("Money flows (bench/markets_gas.py)", table(rows, base)))
+        elif name == "deploy_gas":
+            lines = ["| deployment | gas | reference |", "|---|---:|---|"]
+            lines += [f"| {op} | {gas:,} | {note} |" for op, gas, note in module.rows(figures)]
+            sections.append(
+                ("Deployment (bench/deploy_gas.py, the deploy job's transactions)", lines)
+            )
+            rows = []
         else:  # an unknown gas benchmark: its own text report, or its raw rows
             text = module.report(figures) if hasattr(module, "report") else json.dumps(figures)
             sections.append((f"bench/{name}.py", ["```", text, "```"]))

@@ -108,6 +108,16 @@ def measure(ape: Any) -> dict[str, Any]:
         alice, bob, 10, sender=operator
     ).gas_used
 
+    # ERC-5805 votes: a transfer between wallets that never delegated skips the votes
+    # bookkeeping; with a delegating party it moves delegated votes (a checkpoint per delegatee)
+    token.invoke_transaction("delegate", alice, sender=alice)
+    rows["compliant transfer, sender delegated"] = token.transfer(bob, 10, sender=alice).gas_used
+    token.invoke_transaction("delegate", bob, sender=bob)
+    rows["compliant transfer, both delegated"] = token.transfer(bob, 10, sender=alice).gas_used
+    token.invoke_transaction("delegate", ZERO_ADDRESS, sender=alice)
+    token.invoke_transaction("delegate", ZERO_ADDRESS, sender=bob)
+    rows["permit (ERC-2612)"] = _permit(ape, token, alice, spender, 10**6).gas_used
+
     # record dates: the first movement of a wallet after a record date saves its balance once
     at = CLOCK + DAY
     rows["schedule a record date"] = token.scheduleRecordDate(at, sender=admin).gas_used
@@ -122,9 +132,45 @@ def measure(ape: Any) -> dict[str, Any]:
 
     sizes = {
         name: len(bytes(getattr(project, name).contract_type.get_runtime_bytecode() or b""))
-        for name in ("SecurityToken", "InvestorRegistry", "PlainERC20")
+        for name in ("SecurityToken", "SecurityTokenAdmin", "InvestorRegistry", "PlainERC20")
     }
     return {"gas": rows, "sizes": sizes}
+
+
+ZERO_ADDRESS = "0x" + "00" * 20
+
+
+def _permit(ape: Any, token: Any, owner: Any, spender: Any, value: int) -> Any:
+    """Sign an ERC-2612 permit with the owner's test key and send it from the spender."""
+    from eth_account import Account
+
+    fields = token.eip712Domain()
+    domain = {
+        "name": fields[1],
+        "version": fields[2],
+        "chainId": fields[3],
+        "verifyingContract": fields[4],
+    }
+    types = {
+        "Permit": [
+            {"name": "owner", "type": "address"},
+            {"name": "spender", "type": "address"},
+            {"name": "value", "type": "uint256"},
+            {"name": "nonce", "type": "uint256"},
+            {"name": "deadline", "type": "uint256"},
+        ]
+    }
+    deadline = CLOCK + 365 * DAY
+    message = {
+        "owner": owner.address,
+        "spender": spender.address,
+        "value": value,
+        "nonce": token.nonces(owner),
+        "deadline": deadline,
+    }
+    signed = Account.sign_typed_data(owner.private_key, domain, types, message)
+    r, s = signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
+    return token.permit(owner, spender, value, deadline, signed.v, r, s, sender=spender)
 
 
 def report(figures: dict[str, Any]) -> str:

@@ -92,6 +92,13 @@ contract InvestorRegistry is IInvestorRegistry, GuardedAccessControl {
         return _records[wallet].unpack();
     }
 
+    /// @notice ERC-165: true for IInvestorRegistry, IAccessControl and IERC165 itself.
+    /// @param interfaceId The ERC-165 id (XOR of the interface's function selectors).
+    /// @return Whether the registry implements the interface.
+    function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
+        return interfaceId == type(IInvestorRegistry).interfaceId || super.supportsInterface(interfaceId);
+    }
+
     // ------------------------------------------------------------------ writes
 
     /// @notice Create or replace the record of `wallet` (packed layout, see IInvestorRegistry).

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.30;
 
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
@@ -8,15 +9,26 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
+import {GuardedAccessControl} from "../access/GuardedAccessControl.sol";
 import {InvestorRecords} from "../compliance/InvestorRecords.sol";
 import {IDividendDistributor} from "../interfaces/IDividendDistributor.sol";
 import {IInvestorRegistry} from "../interfaces/IInvestorRegistry.sol";
 import {IRecordDates, MAX_RECORD_SUPPLY} from "../interfaces/IRecordDates.sol";
 
 /// @title DividendDistributor
-/// @notice Pays dividends in ETH or in an ERC-20 to the holders of one security token, pro rata
-///         to their balances at a record date of that token.
+/// @notice Pays dividends in ETH or in an ERC-20 to the holders of an issuer's security tokens,
+///         pro rata to their balances at a record date of the token each distribution names.
+///         One distributor serves every token of the issuer, so adding a token deploys only the
+///         token (and one `setTokenServed` call).
 /// @dev Rules, in one place:
+///      - Shared, keyed by token: a distribution stores its token next to its expiry (in the
+///        slot every claim reads). Ids are one sequence for all tokens, and so are the paid flags
+///        (one bit per id): nothing of one token's distributions is reachable through another's.
+///      - Authority: this contract's DEFAULT_ADMIN_ROLE (the issuer) only admits or dismisses
+///        tokens; creating, pushing and reclaiming a distribution need ISSUER_ROLE on the token
+///        that distribution names, read from the token at each call. An issuer of token A holds
+///        no right over token B's distributions. A served token must read this distributor's
+///        registry (checked on admission), which every claim reads for freezes and withholding.
 ///      - Share: `deposit * balanceOfAt(holder) / eligibleSupply`, rounded down (Math.mulDiv), where
 ///        eligibleSupply = totalSupplyAt minus the record-date balances of the excluded wallets.
 ///        The sum of shares never exceeds the deposit; rounding dust is reclaimable at expiry.
@@ -44,7 +56,7 @@ import {IRecordDates, MAX_RECORD_SUPPLY} from "../interfaces/IRecordDates.sol";
 ///        (`PushOutOfGas`), so a payee is never skipped for the caller's lack of gas.
 ///      - ERC-20 deposits are credited by what actually arrived (fee-on-transfer tokens). Every
 ///        state-changing entry point is nonReentrant (transient storage) and follows CEI.
-contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
+contract DividendDistributor is IDividendDistributor, GuardedAccessControl, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
     /// @notice The role, on the token, allowed to create, push and reclaim.
@@ -55,9 +67,12 @@ contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
     uint256 public constant PUSH_ETH_GAS = 50_000;
     /// @notice Gas forwarded with each ERC-20 transfer made by `push` (a claim forwards all gas).
     uint256 public constant PUSH_ERC20_GAS = 150_000;
-    /// @notice Largest record-date supply (and deposit) a distribution accounts for: 2^208 - 1,
-    ///         the same limit as the token's supply (IRecordDates.MAX_RECORD_SUPPLY).
+    /// @notice Largest record-date supply a distribution accounts for: 2^208 - 1, the same limit
+    ///         as the token's supply (IRecordDates.MAX_RECORD_SUPPLY).
     uint256 public constant MAX_SUPPLY = MAX_RECORD_SUPPLY;
+    /// @notice Largest deposit of one distribution: 2^128 - 1 units of its asset (deposit and
+    ///         released share one slot, so that the token fits the slot a claim reads anyway).
+    uint256 public constant MAX_DEPOSIT = type(uint128).max;
 
     uint8 private constant _FLAG_ERC20 = 1;
     uint8 private constant _FLAG_RECLAIMED = 2;
@@ -66,18 +81,19 @@ contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
     uint256 private constant _PUSH_RESERVE = 30_000;
 
     /// @dev What every claim reads (three slots, loaded once) and writes (`released`, in a slot
-    ///      that is never zero after creation since recordDateId >= 1: no 0->1 write on claims).
+    ///      that is never zero after creation since deposit > 0: no 0->1 write on claims).
     struct Terms {
         // slot 0
-        uint208 deposit;
+        address token;
         uint40 expiry;
+        uint32 recordDateId;
+        uint16 withholdingBps;
         uint8 flags;
         // slot 1
         uint208 eligibleSupply;
         // slot 2
-        uint208 released; // paid + withheld
-        uint32 recordDateId;
-        uint16 withholdingBps;
+        uint128 deposit;
+        uint128 released; // paid + withheld
     }
 
     /// @dev The rest: the asset (read by ERC-20 payments only), tax and reclaim bookkeeping.
@@ -89,12 +105,11 @@ contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
         uint208 reclaimed;
     }
 
-    /// @notice The security token whose record dates and roles this distributor uses.
-    IRecordDates public immutable token;
-    /// @notice The investor registry of the token (fixed when the token was deployed).
-    IInvestorRegistry public immutable registry;
+    /// @dev The investor registry of every token served (fixed at deployment).
+    IInvestorRegistry private immutable _registry;
 
     uint256 private _count;
+    mapping(address token => bool) private _served;
     mapping(uint256 id => Terms) private _terms;
     mapping(uint256 id => Books) private _books;
     /// @dev Paid flags, one bit per distribution, 256 distributions per word and wallet: a
@@ -102,45 +117,72 @@ contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
     mapping(address holder => mapping(uint256 word => uint256 bits)) private _paidBits;
     mapping(uint256 id => mapping(address account => bool)) private _excluded;
 
-    /// @param token_ The security token (IRecordDates); its registry is read once, here.
-    constructor(IRecordDates token_) {
-        token = token_;
-        registry = IInvestorRegistry(token_.registry());
-    }
-
-    modifier onlyIssuer() {
-        if (!token.hasRole(ISSUER_ROLE, msg.sender)) revert NotIssuer(msg.sender);
-        _;
+    /// @param registry_ The investor registry the issuer's tokens read.
+    /// @param admin The first holder of DEFAULT_ADMIN_ROLE (admits tokens).
+    constructor(IInvestorRegistry registry_, address admin) {
+        _registry = registry_;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
 
     // ------------------------------------------------------------------------------------------
-    // Issuer
+    // Admin
     // ------------------------------------------------------------------------------------------
 
     /// @inheritdoc IDividendDistributor
-    function createDistribution(DistributionParams calldata p)
-        external
-        payable
-        nonReentrant
-        onlyIssuer
-        returns (uint256 id)
-    {
+    function setTokenServed(address token, bool served) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (served) {
+            address tokenRegistry = IRecordDates(token).registry();
+            if (tokenRegistry != address(_registry)) {
+                revert RegistryMismatch(token, tokenRegistry, address(_registry));
+            }
+        }
+        if (_served[token] == served) return;
+        _served[token] = served;
+        emit TokenServed(token, served);
+    }
+
+    /// @inheritdoc IDividendDistributor
+    function isTokenServed(address token) external view returns (bool) {
+        return _served[token];
+    }
+
+    /// @inheritdoc IDividendDistributor
+    function registry() external view returns (address) {
+        return address(_registry);
+    }
+
+    /// @notice ERC-165: IDividendDistributor, IAccessControl and IERC165.
+    /// @param interfaceId The interface identifier.
+    /// @return Whether this contract implements it.
+    function supportsInterface(bytes4 interfaceId) public view override(AccessControl) returns (bool) {
+        return interfaceId == type(IDividendDistributor).interfaceId || super.supportsInterface(interfaceId);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Issuer of the token a distribution names
+    // ------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IDividendDistributor
+    function createDistribution(DistributionParams calldata p) external payable nonReentrant returns (uint256 id) {
+        if (!_served[p.token]) revert TokenNotServed(p.token);
+        _requireIssuer(p.token);
         if (p.expiry <= block.timestamp) revert ExpiryNotInFuture(p.expiry);
         if (p.withholdingBps > _BPS || (p.withholdingBps != 0 && p.taxWallet == address(0))) {
             revert InvalidWithholding(p.withholdingBps, p.taxWallet);
         }
         id = ++_count;
-        uint256 eligible = _eligibleSupply(id, p.recordDateId, p.excluded);
+        uint256 eligible = _eligibleSupply(IRecordDates(p.token), id, p.recordDateId, p.excluded);
         (uint256 deposit, uint8 flags) = _collect(p);
 
         _terms[id] = Terms({
-            deposit: uint208(deposit),
+            token: p.token,
             expiry: SafeCast.toUint40(p.expiry),
+            recordDateId: SafeCast.toUint32(p.recordDateId),
+            withholdingBps: p.withholdingBps,
             flags: flags,
             eligibleSupply: uint208(eligible),
-            released: 0,
-            recordDateId: SafeCast.toUint32(p.recordDateId),
-            withholdingBps: p.withholdingBps
+            deposit: uint128(deposit),
+            released: 0
         });
         if (flags == _FLAG_ERC20) _books[id].asset = p.asset;
         if (p.taxWallet != address(0)) _books[id].taxWallet = p.taxWallet;
@@ -148,27 +190,24 @@ contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IDividendDistributor
-    function push(uint256 id, address[] calldata holders)
-        external
-        nonReentrant
-        onlyIssuer
-        returns (uint256 paidCount)
-    {
+    function push(uint256 id, address[] calldata holders) external nonReentrant returns (uint256 paidCount) {
         Terms memory t = _open(id);
+        _requireIssuer(t.token);
         for (uint256 i; i < holders.length; ++i) {
             if (_pushOne(t, id, holders[i])) ++paidCount;
         }
     }
 
     /// @inheritdoc IDividendDistributor
-    function reclaim(uint256 id) external nonReentrant onlyIssuer returns (uint256 amount) {
+    function reclaim(uint256 id) external nonReentrant returns (uint256 amount) {
         Terms memory t = _known(id);
+        _requireIssuer(t.token);
         if (block.timestamp < t.expiry) revert DistributionNotExpired(id, t.expiry);
         if (t.flags & _FLAG_RECLAIMED != 0) revert AlreadyReclaimed(id);
         amount = t.deposit - t.released;
         _terms[id].flags = t.flags | _FLAG_RECLAIMED;
         _books[id].reclaimed = uint208(amount);
-        emit Reclaimed(id, msg.sender, amount);
+        emit Reclaimed(id, t.token, msg.sender, amount);
         _pay(id, t.flags, msg.sender, amount);
     }
 
@@ -195,7 +234,7 @@ contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
         if (amount == 0) revert NothingWithheld(id);
         b.withheldWithdrawn = uint208(withheld);
         address taxWallet = b.taxWallet;
-        emit WithheldWithdrawn(id, taxWallet, amount);
+        emit WithheldWithdrawn(id, t.token, taxWallet, amount);
         _pay(id, t.flags, taxWallet, amount);
     }
 
@@ -207,6 +246,7 @@ contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
     function distribution(uint256 id) external view returns (DistributionInfo memory info) {
         Terms memory t = _known(id);
         Books memory b = _books[id];
+        info.token = t.token;
         info.asset = b.asset;
         info.recordDateId = t.recordDateId;
         info.deposit = t.deposit;
@@ -230,7 +270,7 @@ contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
     function entitlementOf(uint256 id, address holder) external view returns (uint256) {
         Terms memory t = _known(id);
         if (_excluded[id][holder]) return 0;
-        return Math.mulDiv(t.deposit, token.balanceOfAt(holder, t.recordDateId), t.eligibleSupply);
+        return Math.mulDiv(t.deposit, IRecordDates(t.token).balanceOfAt(holder, t.recordDateId), t.eligibleSupply);
     }
 
     /// @inheritdoc IDividendDistributor
@@ -267,18 +307,18 @@ contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
         _paidBits[holder][word] = bits | mask;
         _release(t, id, gross, withheld);
         amount = gross - withheld;
-        emit Claimed(id, holder, payee, amount, withheld);
+        emit Claimed(id, t.token, holder, payee, amount, withheld);
         _pay(id, t.flags, payee, amount);
     }
 
     /// @dev Record-date supply minus the excluded wallets' balances; marks them excluded (and paid).
-    function _eligibleSupply(uint256 id, uint256 recordId, address[] calldata excluded)
+    function _eligibleSupply(IRecordDates token, uint256 id, uint256 recordId, address[] calldata excluded)
         private
         returns (uint256 eligible)
     {
         uint256 n = excluded.length;
         if (n > MAX_EXCLUDED) revert TooManyExcluded(n, MAX_EXCLUDED);
-        _requirePassed(recordId);
+        _requirePassed(token, recordId);
         uint256 word = id >> 8;
         uint256 mask = 1 << (id & 0xff);
         eligible = token.totalSupplyAt(recordId);
@@ -307,12 +347,12 @@ contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
             flags = _FLAG_ERC20;
         }
         if (deposit == 0) revert ZeroDeposit();
-        if (deposit > MAX_RECORD_SUPPLY) revert DepositTooLarge(deposit);
+        if (deposit > MAX_DEPOSIT) revert DepositTooLarge(deposit);
     }
 
     function _emitCreated(uint256 id, DistributionParams calldata p, uint256 deposit, uint256 eligible) private {
         emit DistributionCreated(
-            id, p.recordDateId, p.asset, deposit, eligible, p.expiry, p.withholdingBps, p.taxWallet, p.excluded
+            id, p.token, p.asset, p.recordDateId, deposit, eligible, p.expiry, p.withholdingBps, p.taxWallet, p.excluded
         );
     }
 
@@ -325,12 +365,12 @@ contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
         uint256 mask = 1 << (id & 0xff);
         uint256 bits = _paidBits[holder][word];
         if (bits & mask != 0) {
-            emit PushSkipped(id, holder, SkipReason.AlreadyPaidOrExcluded);
+            emit PushSkipped(id, t.token, holder, SkipReason.AlreadyPaidOrExcluded);
             return false;
         }
         (address payee, uint256 gross, uint256 withheld, SkipReason why) = _share(t, holder);
         if (why != SkipReason.None) {
-            emit PushSkipped(id, holder, why);
+            emit PushSkipped(id, t.token, holder, why);
             return false;
         }
         // Effects first; undone if the payment fails.
@@ -338,13 +378,13 @@ contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
         _release(t, id, gross, withheld);
         if (!_tryPay(id, t.flags, payee, gross - withheld)) {
             _paidBits[holder][word] = bits;
-            t.released -= uint208(gross);
+            t.released -= uint128(gross);
             _terms[id].released = t.released;
             if (withheld != 0) _books[id].withheld -= uint208(withheld);
-            emit PushSkipped(id, holder, SkipReason.TransferFailed);
+            emit PushSkipped(id, t.token, holder, SkipReason.TransferFailed);
             return false;
         }
-        emit Claimed(id, holder, payee, gross - withheld, withheld);
+        emit Claimed(id, t.token, holder, payee, gross - withheld, withheld);
         return true;
     }
 
@@ -370,11 +410,11 @@ contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
         // The record date was checked to have passed when the distribution was created.
         uint256 balance;
         bool walletFrozen;
-        (balance, payee, walletFrozen) = token.recordPosition(holder, t.recordDateId);
+        (balance, payee, walletFrozen) = IRecordDates(t.token).recordPosition(holder, t.recordDateId);
         gross = Math.mulDiv(t.deposit, balance, t.eligibleSupply);
         if (gross == 0) return (payee, 0, 0, SkipReason.NothingDue);
         if (walletFrozen) return (payee, gross, 0, SkipReason.Frozen);
-        uint256 record = registry.recordOf(payee);
+        uint256 record = _registry.recordOf(payee);
         if (InvestorRecords.isFrozen(record)) return (payee, gross, 0, SkipReason.Frozen);
         uint256 bps = t.withholdingBps;
         if (bps != 0 && InvestorRecords.flags(record) & InvestorRecords.FLAG_WITHHOLDING != 0) {
@@ -387,8 +427,8 @@ contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
         uint256 released = t.released + gross;
         // Unreachable while the token's record-date balances add up to its record-date supply.
         if (released > t.deposit) revert Overdrawn(id);
-        t.released = uint208(released);
-        _terms[id].released = uint208(released);
+        t.released = uint128(released);
+        _terms[id].released = uint128(released);
         if (withheld != 0) _books[id].withheld += uint208(withheld);
     }
 
@@ -434,8 +474,13 @@ contract DividendDistributor is IDividendDistributor, ReentrancyGuardTransient {
         }
     }
 
-    /// @dev Record date `recordId` exists and has passed (the token reverts for an unknown id).
-    function _requirePassed(uint256 recordId) private view {
+    /// @dev The caller holds ISSUER_ROLE on `token`.
+    function _requireIssuer(address token) private view {
+        if (!IRecordDates(token).hasRole(ISSUER_ROLE, msg.sender)) revert NotIssuer(token, msg.sender);
+    }
+
+    /// @dev Record date `recordId` of `token` exists and has passed (the token reverts for an unknown id).
+    function _requirePassed(IRecordDates token, uint256 recordId) private view {
         try token.recordDate(recordId) returns (uint64 timestamp) {
             if (block.timestamp < timestamp) revert RecordDateNotPassed(recordId);
         } catch {

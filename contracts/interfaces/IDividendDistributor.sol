@@ -3,10 +3,14 @@ pragma solidity ^0.8.30;
 
 /// @title IDividendDistributor
 /// @notice Pro-rata distributions of ETH or of an ERC-20 to the holders of a security token at a
-///         record date fixed by the token (see IRecordDates). Holders pull their share; the issuer
-///         may push it to those who never claim. Nothing loops over holders on creation.
+///         record date fixed by the token (see IRecordDates). One distributor serves every token
+///         of an issuer (the tokens its admin admitted, all on one investor registry); each
+///         distribution names its token. Holders pull their share; the token's issuer may push it
+///         to those who never claim. Nothing loops over holders on creation.
 interface IDividendDistributor {
     /// @notice What the issuer gives `createDistribution`.
+    /// @param token The security token whose holders are paid (admitted with `setTokenServed`);
+    ///        the caller needs its ISSUER_ROLE.
     /// @param recordDateId Record date of the token (must have passed).
     /// @param asset The ERC-20 paid out, or address(0) for ETH.
     /// @param amount ERC-20: the amount pulled from the caller (what actually arrives is credited).
@@ -18,6 +22,7 @@ interface IDividendDistributor {
     /// @param excluded Wallets left out (treasury, ...): their record-date balances leave the
     ///        denominator and they cannot claim. At most MAX_EXCLUDED, no duplicates.
     struct DistributionParams {
+        address token;
         uint256 recordDateId;
         address asset;
         uint256 amount;
@@ -30,6 +35,7 @@ interface IDividendDistributor {
     /// @notice A distribution as the views report it.
     /// @dev paid = released - withheld; unclaimed = deposit - released - reclaimed.
     struct DistributionInfo {
+        address token;
         address asset;
         uint256 recordDateId;
         uint256 deposit;
@@ -53,12 +59,16 @@ interface IDividendDistributor {
         TransferFailed
     }
 
-    /// @notice Distribution `id` of `deposit` units of `asset` (address(0) = ETH) was created for
-    ///         record date `recordDateId`.
+    /// @notice The admin admitted (`served` true) or dismissed `token`: only admitted tokens get new
+    ///         distributions; those already created run to their end either way.
+    event TokenServed(address indexed token, bool served);
+    /// @notice Distribution `id` of `token`, of `deposit` units of `asset` (address(0) = ETH), was
+    ///         created for record date `recordDateId` of that token.
     event DistributionCreated(
         uint256 indexed id,
-        uint256 indexed recordDateId,
+        address indexed token,
         address indexed asset,
+        uint256 recordDateId,
         uint256 deposit,
         uint256 eligibleSupply,
         uint64 expiry,
@@ -66,27 +76,38 @@ interface IDividendDistributor {
         address taxWallet,
         address[] excluded
     );
-    /// @notice `holder`'s share of distribution `id` was paid to `payee` (its successor, usually
-    ///         itself): `amount` net, `withheld` kept for the tax wallet.
+    /// @notice `holder`'s share of distribution `id` of `token` was paid to `payee` (its
+    ///         successor, usually itself): `amount` net, `withheld` kept for the tax wallet.
     event Claimed(
-        uint256 indexed id, address indexed holder, address indexed payee, uint256 amount, uint256 withheld
+        uint256 indexed id,
+        address indexed token,
+        address indexed holder,
+        address payee,
+        uint256 amount,
+        uint256 withheld
     );
     /// @notice `push` left `holder` unpaid for `reason` (a SkipReason); the holder may still claim
     ///         unless the reason is AlreadyPaidOrExcluded (Frozen: once unfrozen; TransferFailed:
     ///         the payment failed or needed more than the push's gas allowance).
-    event PushSkipped(uint256 indexed id, address indexed holder, SkipReason reason);
-    /// @notice `amount` withheld from distribution `id` was sent to `taxWallet`.
-    event WithheldWithdrawn(uint256 indexed id, address indexed taxWallet, uint256 amount);
-    /// @notice After expiry, the unclaimed `amount` of distribution `id` went back to `to`.
-    event Reclaimed(uint256 indexed id, address indexed to, uint256 amount);
+    event PushSkipped(uint256 indexed id, address indexed token, address indexed holder, SkipReason reason);
+    /// @notice `amount` withheld from distribution `id` of `token` was sent to `taxWallet`.
+    event WithheldWithdrawn(
+        uint256 indexed id, address indexed token, address indexed taxWallet, uint256 amount
+    );
+    /// @notice After expiry, the unclaimed `amount` of distribution `id` of `token` went back to `to`.
+    event Reclaimed(uint256 indexed id, address indexed token, address indexed to, uint256 amount);
 
-    /// @notice `account` does not hold the token's ISSUER_ROLE.
-    error NotIssuer(address account);
+    /// @notice `account` does not hold ISSUER_ROLE on `token`.
+    error NotIssuer(address token, address account);
+    /// @notice `token` was not admitted by this distributor's admin (`setTokenServed`).
+    error TokenNotServed(address token);
+    /// @notice `token` reads the registry `tokenRegistry`, not this distributor's `registry`.
+    error RegistryMismatch(address token, address tokenRegistry, address registry);
     /// @notice The record date has not passed yet (or does not exist).
     error RecordDateNotPassed(uint256 recordDateId);
     /// @notice The deposit (what arrived) is zero.
     error ZeroDeposit();
-    /// @notice The deposit does not fit the 208-bit accounting (above MAX_SUPPLY).
+    /// @notice The deposit does not fit the 128-bit accounting (above MAX_DEPOSIT).
     error DepositTooLarge(uint256 amount);
     /// @notice The token's record-date supply is above the 208-bit limit the distribution accounts for.
     error SupplyTooLarge(uint256 supply, uint256 max);
@@ -134,10 +155,24 @@ interface IDividendDistributor {
     ///         token's record-date balances did not add up to its record-date supply).
     error Overdrawn(uint256 id);
 
-    /// @notice Create a distribution; the caller needs the token's ISSUER_ROLE. Costs the same
-    ///         whatever the number of holders (at most MAX_EXCLUDED balances are read).
+    /// @notice Admin (DEFAULT_ADMIN_ROLE of this distributor): admit `token` (`served` true) so
+    ///         that its issuers may create distributions here, or stop new ones (false). The token
+    ///         must read this distributor's registry. Emits TokenServed when the answer changes.
+    /// @param token The security token.
+    /// @param served Whether new distributions of `token` may be created.
+    function setTokenServed(address token, bool served) external;
+
+    /// @notice Whether `token` is admitted (new distributions of it may be created).
+    function isTokenServed(address token) external view returns (bool);
+
+    /// @notice The investor registry every served token reads (fixed at deployment).
+    function registry() external view returns (address);
+
+    /// @notice Create a distribution of `p.token` (which must be served); the caller needs that
+    ///         token's ISSUER_ROLE. Costs the same whatever the number of holders (at most
+    ///         MAX_EXCLUDED balances are read).
     /// @param p See DistributionParams.
-    /// @return id The new distribution's id (1, 2, ...).
+    /// @return id The new distribution's id (1, 2, ...; one sequence for every token served).
     function createDistribution(DistributionParams calldata p) external payable returns (uint256 id);
 
     /// @notice Claim the caller's share of distribution `id`. Refused (WalletSuperseded) for a
@@ -156,7 +191,7 @@ interface IDividendDistributor {
     /// @return amount Net amount paid (after withholding).
     function claimFor(uint256 id, address holder) external returns (uint256 amount);
 
-    /// @notice Issuer: pay `holders` who have not claimed, each to its `successorOf` (never to a
+    /// @notice The distribution token's issuer: pay `holders` who have not claimed, each to its `successorOf` (never to a
     ///         recovered wallet); skips (with PushSkipped) anyone already paid, excluded, frozen
     ///         (token or registry), owed nothing, or whose payment fails or needs more gas than
     ///         PUSH_ETH_GAS / PUSH_ERC20_GAS. Reverts whole (PushOutOfGas) rather than skip a
@@ -172,7 +207,7 @@ interface IDividendDistributor {
     /// @return amount The amount sent.
     function withdrawWithheld(uint256 id) external returns (uint256 amount);
 
-    /// @notice Issuer, after expiry: take back what was never claimed (deposit - paid - withheld,
+    /// @notice The distribution token's issuer, after expiry: take back what was never claimed (deposit - paid - withheld,
     ///         rounding dust included). Paid to the caller. Once per distribution.
     /// @param id The distribution.
     /// @return amount The amount reclaimed.
@@ -181,7 +216,7 @@ interface IDividendDistributor {
     /// @notice Distribution `id` (reverts for an unknown id).
     function distribution(uint256 id) external view returns (DistributionInfo memory);
 
-    /// @notice Number of distributions created; ids run from 1 to this value.
+    /// @notice Number of distributions created, all tokens together; ids run from 1 to this value.
     function distributionCount() external view returns (uint256);
 
     /// @notice Gross share of `holder` in distribution `id` (0 if excluded).

@@ -2,10 +2,14 @@
 pragma solidity ^0.8.30;
 
 /// @title IShareholderVoting
-/// @notice Shareholder ballots of a security token. Voting weight is the balance at a record
-///         date of the token (see IRecordDates); one vote per holder wallet per ballot.
+/// @notice Shareholder ballots of an issuer's security tokens. Voting weight is the balance at a
+///         record date of the token a ballot names (see IRecordDates); one vote per holder wallet
+///         per ballot. One contract serves every token of an issuer (the tokens its admin
+///         admitted, all on one investor registry).
 interface IShareholderVoting {
     /// @notice What the issuer gives `createBallot`.
+    /// @param token The security token whose holders vote (admitted with `setTokenServed`); the
+    ///        caller needs its ISSUER_ROLE.
     /// @param title Short title (emitted, not stored).
     /// @param documentURI Where the resolution or circular is published (emitted, not stored).
     /// @param documentHash Hash of that document (stored).
@@ -18,6 +22,7 @@ interface IShareholderVoting {
     ///        0 means plurality (the unique leader wins).
     /// @param excluded Wallets that do not vote and are left out of the eligible supply (treasury).
     struct BallotParams {
+        address token;
         string title;
         string documentURI;
         bytes32 documentHash;
@@ -32,6 +37,7 @@ interface IShareholderVoting {
 
     /// @notice A ballot as the views report it.
     struct BallotInfo {
+        address token;
         uint256 recordDateId;
         uint64 start;
         uint64 end;
@@ -58,22 +64,39 @@ interface IShareholderVoting {
         uint256 turnout;
     }
 
-    /// @notice Ballot `id` was created from `params` (title, document, option labels, window,
-    ///         quorum, threshold and excluded wallets); `eligibleSupply` is the denominator of the quorum.
+    /// @notice The admin admitted (`served` true) or dismissed `token`: only admitted tokens get new
+    ///         ballots; those already created run to their end either way.
+    event TokenServed(address indexed token, bool served);
+    /// @notice Ballot `id` of `token` was created from `params` (title, document, option labels,
+    ///         window, quorum, threshold and excluded wallets); `eligibleSupply` is the
+    ///         denominator of the quorum.
     event BallotCreated(
-        uint256 indexed id, uint256 indexed recordDateId, uint256 eligibleSupply, BallotParams params
+        uint256 indexed id,
+        address indexed token,
+        uint256 indexed recordDateId,
+        uint256 eligibleSupply,
+        BallotParams params
     );
     /// @notice `voter` (the wallet whose record-date balance is the weight) voted `option` with
-    ///         `weight` on ballot `ballotId`.
-    event VoteCast(uint256 indexed ballotId, address indexed voter, uint8 option, uint256 weight);
+    ///         `weight` on ballot `ballotId` of `token`.
+    event VoteCast(
+        uint256 indexed ballotId, address indexed token, address indexed voter, uint8 option, uint256 weight
+    );
     /// @notice The vote of `voter` on ballot `ballotId` was cast by `caller` (its proxy or its
     ///         successor after a wallet recovery); always follows the VoteCast it qualifies.
     event VoteCastOnBehalf(uint256 indexed ballotId, address indexed voter, address indexed caller);
-    /// @notice `holder` appointed `proxy` to vote for it on ballot `ballotId` (address(0): revoked).
-    event ProxyAppointed(uint256 indexed ballotId, address indexed holder, address indexed proxy);
+    /// @notice `holder` appointed `proxy` to vote for it on ballot `ballotId` of `token`
+    ///         (address(0): revoked).
+    event ProxyAppointed(
+        uint256 indexed ballotId, address indexed token, address indexed holder, address proxy
+    );
 
-    /// @notice `account` does not hold the token's ISSUER_ROLE.
-    error NotIssuer(address account);
+    /// @notice `account` does not hold ISSUER_ROLE on `token`.
+    error NotIssuer(address token, address account);
+    /// @notice `token` was not admitted by this contract's admin (`setTokenServed`).
+    error TokenNotServed(address token);
+    /// @notice `token` reads the registry `tokenRegistry`, not this contract's `registry`.
+    error RegistryMismatch(address token, address tokenRegistry, address registry);
     /// @notice The record date has not passed yet (or does not exist).
     error RecordDateNotPassed(uint256 recordDateId);
     /// @notice Fewer than two or more than MAX_OPTIONS options.
@@ -112,10 +135,24 @@ interface IShareholderVoting {
     /// @notice The token's record-date supply is above the 208-bit limit a ballot accounts for.
     error SupplyTooLarge(uint256 supply, uint256 max);
 
-    /// @notice Create a ballot; the caller needs the token's ISSUER_ROLE. Costs the same whatever
-    ///         the number of holders (at most MAX_EXCLUDED balances are read).
+    /// @notice Admin (DEFAULT_ADMIN_ROLE of this contract): admit `token` (`served` true) so that
+    ///         its issuers may create ballots here, or stop new ones (false). The token must read
+    ///         this contract's registry. Emits TokenServed when the answer changes.
+    /// @param token The security token.
+    /// @param served Whether new ballots of `token` may be created.
+    function setTokenServed(address token, bool served) external;
+
+    /// @notice Whether `token` is admitted (new ballots of it may be created).
+    function isTokenServed(address token) external view returns (bool);
+
+    /// @notice The investor registry every served token reads (fixed at deployment).
+    function registry() external view returns (address);
+
+    /// @notice Create a ballot of `p.token` (which must be served); the caller needs that token's
+    ///         ISSUER_ROLE. Costs the same whatever the number of holders (at most MAX_EXCLUDED
+    ///         balances are read).
     /// @param p See BallotParams.
-    /// @return id The new ballot's id (1, 2, ...).
+    /// @return id The new ballot's id (1, 2, ...; one sequence for every token served).
     function createBallot(BallotParams calldata p) external returns (uint256 id);
 
     /// @notice Vote `option` on ballot `ballotId` with the caller's record-date balance. Refused
@@ -145,7 +182,7 @@ interface IShareholderVoting {
     /// @notice Ballot `id` (reverts for an unknown id).
     function ballot(uint256 id) external view returns (BallotInfo memory);
 
-    /// @notice Number of ballots created; ids run from 1 to this value.
+    /// @notice Number of ballots created, all tokens together; ids run from 1 to this value.
     function ballotCount() external view returns (uint256);
 
     /// @notice Weight counted for `option` on ballot `id`.

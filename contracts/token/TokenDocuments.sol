@@ -5,7 +5,8 @@ import {IERC1643} from "../interfaces/IERC1643.sol";
 
 /// @title TokenDocuments
 /// @notice ERC-1643 documents (prospectus, terms, notices) attached to a token: name, URI,
-///         content hash and last-modified time, listed without gaps.
+///         content hash and last-modified time, listed without gaps. The views live here; the
+///         writers (`setDocument`, `removeDocument`) run in the token's admin module.
 abstract contract TokenDocuments is IERC1643 {
     /// @notice A document name must not be empty.
     error EmptyDocumentName();
@@ -24,9 +25,6 @@ abstract contract TokenDocuments is IERC1643 {
     mapping(bytes32 name => Document) private _documents;
     bytes32[] private _names;
 
-    /// @dev Reverts unless the caller may manage documents.
-    function _checkDocumentManager() internal view virtual;
-
     /// @inheritdoc IERC1643
     function getDocument(bytes32 name) external view returns (string memory, bytes32, uint256) {
         Document storage d = _documents[name];
@@ -34,9 +32,8 @@ abstract contract TokenDocuments is IERC1643 {
         return (d.uri, d.documentHash, d.timestamp);
     }
 
-    /// @inheritdoc IERC1643
-    function setDocument(bytes32 name, string calldata uri, bytes32 documentHash) external {
-        _checkDocumentManager();
+    /// @dev Store or replace document `name` (the caller checked the role).
+    function _setDocument(bytes32 name, string calldata uri, bytes32 documentHash) internal {
         if (name == bytes32(0)) revert EmptyDocumentName();
         if (bytes(uri).length == 0) revert EmptyDocumentUri(name);
         Document storage d = _documents[name];
@@ -50,9 +47,8 @@ abstract contract TokenDocuments is IERC1643 {
         emit DocumentUpdated(name, uri, documentHash);
     }
 
-    /// @inheritdoc IERC1643
-    function removeDocument(bytes32 name) external {
-        _checkDocumentManager();
+    /// @dev Remove document `name` (the caller checked the role); the last one takes its place.
+    function _removeDocument(bytes32 name) internal {
         Document storage d = _documents[name];
         uint256 position = d.position;
         if (position == 0) revert DocumentNotFound(name);

@@ -34,6 +34,8 @@ library PackedField {
 ///      recovered       243         1  the controller recovered this wallet: see successorOf
 ///      operator        244         1  the compliance officer approved the wallet as an operator
 ///                                     (may spend allowances without a registry record)
+///      delegating      245         1  the wallet has a delegatee (ERC-5805 votes): only then do its
+///                                     transfers move delegated votes
 ///      Every field is written through a named writer below, which checks the width (PackedField).
 library HolderWords {
     uint256 internal constant FROZEN_AMOUNT_BITS = 128;
@@ -52,6 +54,10 @@ library HolderWords {
     uint256 internal constant ALLOWED_SHIFT = 242;
     uint256 internal constant RECOVERED_SHIFT = 243;
     uint256 internal constant OPERATOR_SHIFT = 244;
+    uint256 internal constant DELEGATING_SHIFT = 245;
+    /// @dev The delegating bit in place: a transfer calls the votes bookkeeping only if either
+    ///      party's word has it.
+    uint256 internal constant DELEGATING = 1 << 245;
     /// @dev A wallet that may not act as a spender: frozen on this token or recovered.
     uint256 internal constant FROZEN_OR_RECOVERED = (1 << 216) | (1 << 243);
 
@@ -113,6 +119,10 @@ library HolderWords {
 
     function withApprovedOperator(uint256 h, bool approved) internal pure returns (uint256) {
         return approved ? h | (1 << OPERATOR_SHIFT) : h & ~uint256(1 << OPERATOR_SHIFT);
+    }
+
+    function withDelegating(uint256 h, bool delegating) internal pure returns (uint256) {
+        return delegating ? h | DELEGATING : h & ~DELEGATING;
     }
 
     function withRecovered(uint256 h) internal pure returns (uint256) {

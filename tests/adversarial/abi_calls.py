@@ -87,7 +87,9 @@ class Raw:
 
     @staticmethod
     def data(contract: Any, fn: str, args: list[Any]) -> bytes:
-        return bytes(getattr(contract, fn).encode_input(*args))
+        methods = {**contract._view_methods_, **contract._mutable_methods_}
+        # by the ABI's names: Ape's own attributes shadow some (``delegate``, ERC-5805's)
+        return bytes(methods[fn].encode_input(*args))
 
     def call(
         self, contract: Any, fn: str, args: list[Any], sender: Any, value: int = 0

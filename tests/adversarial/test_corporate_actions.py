@@ -48,7 +48,9 @@ class World:
     def eth(self, amount: int = ETHER, **kwargs: Any) -> int:
         expiry = self.chain.pending_timestamp + 30 * DAY
         self.distributor.createDistribution(
-            eth_params(self.rid, amount, expiry, **kwargs), value=amount, sender=self.issuer
+            eth_params(self.token, self.rid, amount, expiry, **kwargs),
+            value=amount,
+            sender=self.issuer,
         )
         return int(self.distributor.distributionCount())
 
@@ -56,14 +58,14 @@ class World:
         asset.approve(self.distributor, amount, sender=self.issuer)
         expiry = self.chain.pending_timestamp + 30 * DAY
         self.distributor.createDistribution(
-            erc20_params(self.rid, asset, amount, expiry), sender=self.issuer
+            erc20_params(self.token, self.rid, asset, amount, expiry), sender=self.issuer
         )
         return int(self.distributor.distributionCount())
 
     def ballot(self) -> int:
         start = self.chain.pending_timestamp
         self.voting.createBallot(
-            ballot_params(self.rid, start, start + 7 * DAY), sender=self.issuer
+            ballot_params(self.token, self.rid, start, start + 7 * DAY), sender=self.issuer
         )
         return int(self.voting.ballotCount())
 

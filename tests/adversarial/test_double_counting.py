@@ -69,9 +69,11 @@ def world(
     rid = pass_record_date(chain, holders, issuer)
     expiry = chain.pending_timestamp + 30 * DAY
     stablecoin.approve(distributor, DEPOSIT, sender=issuer)
-    distributor.createDistribution(erc20_params(rid, stablecoin, DEPOSIT, expiry), sender=issuer)
+    distributor.createDistribution(
+        erc20_params(holders, rid, stablecoin, DEPOSIT, expiry), sender=issuer
+    )
     start = chain.pending_timestamp
-    voting.createBallot(ballot_params(rid, start, start + 7 * DAY), sender=issuer)
+    voting.createBallot(ballot_params(holders, rid, start, start + 7 * DAY), sender=issuer)
     return World(
         token=holders,
         distributor=distributor,

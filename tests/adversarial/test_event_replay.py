@@ -306,7 +306,7 @@ class Run:
         tax: dict[str, Any] = {}
         if self.rng.random() < 0.5:
             tax = {"withholding_bps": 1500, "tax_wallet": self.tax_wallet}
-        params = eth_params(rid, amount, expiry, excluded=excluded, **tax)
+        params = eth_params(self.c["token"], rid, amount, expiry, excluded=excluded, **tax)
         self.send(
             "distribution", "distributor", "createDistribution", [params], self.issuer, amount
         )
@@ -344,6 +344,7 @@ class Run:
             return
         start = self.chain.pending_timestamp + self.rng.choice([0, 0, 600])
         params = ballot_params(
+            self.c["token"],
             rid,
             start,
             start + self.rng.randint(DAY, 5 * DAY),
@@ -396,7 +397,9 @@ class Run:
         self.chain.mine(timestamp=at)
         rid = int(token.latestRecordDateId())
         expiry = self.chain.pending_timestamp + DAY
-        params = eth_params(rid, 10**15, expiry, withholding_bps=2000, tax_wallet=self.tax_wallet)
+        params = eth_params(
+            token, rid, 10**15, expiry, withholding_bps=2000, tax_wallet=self.tax_wallet
+        )
         assert self.send(
             "distribution", "distributor", "createDistribution", [params], self.issuer, 10**15
         )
@@ -404,7 +407,7 @@ class Run:
         assert self.send("claim", "distributor", "claim", [did], holder)
         assert self.send("withdrawWithheld", "distributor", "withdrawWithheld", [did], proxy)
         start = self.chain.pending_timestamp
-        ballot = ballot_params(rid, start, start + DAY, options=["For", "Against"])
+        ballot = ballot_params(token, rid, start, start + DAY, options=["For", "Against"])
         assert self.send("ballot", "voting", "createBallot", [ballot], self.issuer)
         bid = int(self.c["voting"].ballotCount())
         assert self.send("proxy", "voting", "appointProxy", [bid, proxy], holder)
@@ -655,6 +658,7 @@ def replay_and_compare(run: Run, events: list[Event], start_block: int) -> None:
             outflow += e.args["amount"]
     for did, a in created.items():
         info = distributor.distribution(did)
+        assert info.token == a["token"] == token.address
         assert (info.recordDateId, info.asset, info.deposit, info.eligibleSupply, info.expiry) == (
             a["recordDateId"],
             a["asset"],
@@ -672,7 +676,7 @@ def replay_and_compare(run: Run, events: list[Event], start_block: int) -> None:
     # ballots
     ballots = {e.args["id"]: e.args for e in events if e.name == "BallotCreated"}
     assert voting.ballotCount() == len(ballots)
-    tallies: dict[int, list[int]] = {b: [0] * len(a["params"][3]) for b, a in ballots.items()}
+    tallies: dict[int, list[int]] = {b: [0] * len(a["params"][4]) for b, a in ballots.items()}
     voted: set[tuple[int, str]] = set()
     proxies: dict[tuple[int, str], str] = {}
     for e in events:
@@ -684,16 +688,18 @@ def replay_and_compare(run: Run, events: list[Event], start_block: int) -> None:
     for bid, a in ballots.items():
         p = a["params"]
         info = voting.ballot(bid)
+        assert info.token == a["token"] == token.address
+        assert to_checksum_address(p[0]) == token.address
         assert (info.recordDateId, info.start, info.end, info.optionCount) == (
-            p[4],
             p[5],
             p[6],
-            len(p[3]),
+            p[7],
+            len(p[4]),
         )
-        assert (info.quorumBps, info.thresholdBps, info.documentHash) == (p[7], p[8], p[2])
+        assert (info.quorumBps, info.thresholdBps, info.documentHash) == (p[8], p[9], p[3])
         assert info.eligibleSupply == a["eligibleSupply"]
         assert list(voting.tallies(bid)) == tallies[bid]
-        excluded = {to_checksum_address(x) for x in p[9]}
+        excluded = {to_checksum_address(x) for x in p[10]}
         for w in addresses:
             assert voting.hasVoted(bid, w) == ((bid, w) in voted or w in excluded)
             assert voting.proxyOf(bid, w) == proxies.get((bid, w), ZERO)

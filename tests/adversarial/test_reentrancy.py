@@ -43,26 +43,31 @@ def rid(chain: Any, holders: Any, attacker: Any, issuer: Any) -> int:
     return int(pass_record_date(chain, holders, issuer))
 
 
-def eth_distribution(chain: Any, distributor: Any, issuer: Any, rid: int, **kw: Any) -> int:
+def eth_distribution(
+    chain: Any, distributor: Any, token: Any, issuer: Any, rid: int, **kw: Any
+) -> int:
     expiry = chain.pending_timestamp + 30 * DAY
     distributor.createDistribution(
-        eth_params(rid, 2 * ETHER, expiry, **kw), value=2 * ETHER, sender=issuer
+        eth_params(token, rid, 2 * ETHER, expiry, **kw), value=2 * ETHER, sender=issuer
     )
     return int(distributor.distributionCount())
 
 
 def erc20_distribution(
-    chain: Any, distributor: Any, asset: Any, issuer: Any, rid: int, **kw: Any
+    chain: Any, distributor: Any, token: Any, asset: Any, issuer: Any, rid: int, **kw: Any
 ) -> int:
     asset.approve(distributor, 2_000_000, sender=issuer)
     expiry = chain.pending_timestamp + 30 * DAY
-    distributor.createDistribution(erc20_params(rid, asset, 2_000_000, expiry, **kw), sender=issuer)
+    distributor.createDistribution(
+        erc20_params(token, rid, asset, 2_000_000, expiry, **kw), sender=issuer
+    )
     return int(distributor.distributionCount())
 
 
 @pytest.mark.parametrize("mode", [REENTER_CLAIM, REENTER_CLAIM_FOR], ids=["claim", "claimFor"])
 def test_reentry_from_an_eth_push_pays_exactly_one_share(
     chain: Any,
+    token: Any,
     distributor: Any,
     attacker: Any,
     rid: int,
@@ -73,7 +78,7 @@ def test_reentry_from_an_eth_push_pays_exactly_one_share(
 ) -> None:
     """push forwards PUSH_ETH_GAS: the re-entering receiver runs out of it, the payment is
     undone and skipped; its own claim later re-enters again and is refused. One share in all."""
-    did = eth_distribution(chain, distributor, issuer, rid)
+    did = eth_distribution(chain, distributor, token, issuer, rid)
     attacker.configure(distributor, did, mode, sender=deployer)
     receipt = distributor.push(did, [attacker, alice], sender=issuer)
     skipped = [(e.holder, e.reason) for e in receipt.decode_logs(distributor.PushSkipped)]
@@ -89,6 +94,7 @@ def test_reentry_from_an_eth_push_pays_exactly_one_share(
 
 def test_reentry_from_an_erc20_callback_during_push_is_refused(
     chain: Any,
+    token: Any,
     distributor: Any,
     attacker: Any,
     callback_token: Any,
@@ -99,7 +105,7 @@ def test_reentry_from_an_erc20_callback_during_push_is_refused(
 ) -> None:
     """An ERC-20 receive hook gets control inside a push (within the push's PUSH_ERC20_GAS
     allowance, enough to re-enter and record the attempt): the re-entry itself must be refused."""
-    did = erc20_distribution(chain, distributor, callback_token, issuer, rid)
+    did = erc20_distribution(chain, distributor, token, callback_token, issuer, rid)
     attacker.configure(distributor, did, REENTER_CLAIM, sender=deployer)
     distributor.push(did, [attacker, alice], sender=issuer)
     assert attacker.reentryAttempts() == 1 and attacker.reentrySuccesses() == 0
@@ -112,6 +118,7 @@ def test_reentry_from_an_erc20_callback_during_push_is_refused(
 
 def test_reentry_from_the_tax_wallet_during_withdraw_withheld_is_refused(
     chain: Any,
+    token: Any,
     distributor: Any,
     attacker: Any,
     callback_token: Any,
@@ -125,7 +132,14 @@ def test_reentry_from_the_tax_wallet_during_withdraw_withheld_is_refused(
     """The tax wallet is the attacker (also a holder): paid withheld tax, it re-enters claim."""
     registry.setInvestor(alice, record(withholding=True), sender=compliance_officer)
     did = erc20_distribution(
-        chain, distributor, callback_token, issuer, rid, withholding_bps=3000, tax_wallet=attacker
+        chain,
+        distributor,
+        token,
+        callback_token,
+        issuer,
+        rid,
+        withholding_bps=3000,
+        tax_wallet=attacker,
     )
     distributor.claim(did, sender=alice)  # 600,000 gross, 180,000 withheld
     attacker.configure(distributor, did, REENTER_CLAIM, sender=deployer)

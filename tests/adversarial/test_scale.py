@@ -125,8 +125,10 @@ def test_transfer_claim_and_vote_gas_stay_flat_with_5000_holders(node: Web3, pro
     token = c.deploy("SecurityToken", "Acme", "ACME", 0, registry.address, admin)
     for role in ("ISSUER_ROLE", "COMPLIANCE_ROLE", "CONTROLLER_ROLE"):
         c.send(token.functions.grantRole(getattr(token.functions, role)().call(), admin), admin)
-    distributor = c.deploy("DividendDistributor", token.address)
-    voting = c.deploy("ShareholderVoting", token.address)
+    distributor = c.deploy("DividendDistributor", registry.address, admin)
+    voting = c.deploy("ShareholderVoting", registry.address, admin)
+    c.send(distributor.functions.setTokenServed(token.address, True), admin)
+    c.send(voting.functions.setTokenServed(token.address, True), admin)
 
     def add_and_issue(new: list[str]) -> None:
         words = [record()] * len(new)
@@ -145,10 +147,15 @@ def test_transfer_claim_and_vote_gas_stay_flat_with_5000_holders(node: Web3, pro
         c.send(token.functions.scheduleRecordDate(at), admin)
         c.client.request("evm_mine", [at])
         rid = token.functions.latestRecordDateId().call()
-        params = eth_params(rid, 10**18, at + 30 * DAY)
+        params = eth_params(token.address, rid, 10**18, at + 30 * DAY)
         c.send(distributor.functions.createDistribution(params), admin, value=10**18)
         start = at
-        c.send(voting.functions.createBallot(ballot_params(rid, start, start + 7 * DAY)), admin)
+        c.send(
+            voting.functions.createBallot(
+                ballot_params(token.address, rid, start, start + 7 * DAY)
+            ),
+            admin,
+        )
         return (
             distributor.functions.distributionCount().call(),
             voting.functions.ballotCount().call(),

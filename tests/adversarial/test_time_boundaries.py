@@ -146,7 +146,7 @@ def test_claim_until_expiry_and_reclaim_from_expiry(
     holders.scheduleRecordDate(record_time, sender=issuer)
     chain.mine(timestamp=record_time)
     expiry = record_time + DAY
-    params = eth_params(holders.latestRecordDateId(), 10**18, expiry)
+    params = eth_params(holders, holders.latestRecordDateId(), 10**18, expiry)
     distributor.createDistribution(params, value=10**18, sender=issuer)
     claim = lambda: raw.send(distributor, "claim", [1], alice)  # noqa: E731
     reclaim = lambda: raw.send(distributor, "reclaim", [1], issuer)  # noqa: E731

@@ -20,8 +20,10 @@ from sectoken.abi import event
 from ..contracts.conftest import record
 from .abi_calls import Raw, state_changing, variants
 
-#: (function, caller) pairs allowed to credit a non-verified wallet: the documented bypass.
-BYPASS = {("controllerTransfer", "controller")}
+#: (function, caller) pairs allowed to credit a non-verified wallet: none. The forced paths
+#: (controllerTransfer, forcedTransfer) override pause, freezes, lockups and caps, not the
+#: receiver's eligibility (ERC-7943 canReceive).
+BYPASS: set[tuple[str, str]] = set()
 KINDS = ["no_record", "kyc_expired", "frozen_in_registry"]
 
 

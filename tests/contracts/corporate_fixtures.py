@@ -56,6 +56,7 @@ def pass_record_date(chain: Any, token: Any, issuer: Any, delay: int = 60) -> in
 
 
 def eth_params(
+    token: Any,
     rid: int,
     amount: int,
     expiry: int,
@@ -64,11 +65,12 @@ def eth_params(
     tax_wallet: Any = ZERO_ADDRESS,
     excluded: Sequence[Any] = (),
 ) -> tuple[Any, ...]:
-    """DistributionParams for an ETH distribution (send ``value=amount`` with it)."""
-    return (rid, ZERO_ADDRESS, amount, expiry, withholding_bps, tax_wallet, list(excluded))
+    """DistributionParams for an ETH distribution of ``token`` (send ``value=amount`` with it)."""
+    return (token, rid, ZERO_ADDRESS, amount, expiry, withholding_bps, tax_wallet, list(excluded))
 
 
 def erc20_params(
+    token: Any,
     rid: int,
     asset: Any,
     amount: int,
@@ -78,11 +80,13 @@ def erc20_params(
     tax_wallet: Any = ZERO_ADDRESS,
     excluded: Sequence[Any] = (),
 ) -> tuple[Any, ...]:
-    """DistributionParams for an ERC-20 distribution (approve the distributor first)."""
-    return (rid, asset, amount, expiry, withholding_bps, tax_wallet, list(excluded))
+    """DistributionParams for an ERC-20 distribution of ``token`` (approve the distributor
+    first)."""
+    return (token, rid, asset, amount, expiry, withholding_bps, tax_wallet, list(excluded))
 
 
 def ballot_params(
+    token: Any,
     rid: int,
     start: int,
     end: int,
@@ -95,8 +99,9 @@ def ballot_params(
     uri: str = "ipfs://bafy-agm-2026",
     doc_hash: bytes = b"\x11" * 32,
 ) -> tuple[Any, ...]:
-    """BallotParams in field order."""
+    """BallotParams of ``token`` in field order."""
     return (
+        token,
         title,
         uri,
         doc_hash,
@@ -145,13 +150,19 @@ def holders(
 
 
 @pytest.fixture
-def distributor(project: Any, token: Any, deployer: Any) -> Any:
-    return project.DividendDistributor.deploy(token, sender=deployer)
+def distributor(project: Any, registry: Any, token: Any, deployer: Any) -> Any:
+    """The issuer's shared distributor (admin: deployer), serving ``token``."""
+    contract = project.DividendDistributor.deploy(registry, deployer, sender=deployer)
+    contract.setTokenServed(token, True, sender=deployer)
+    return contract
 
 
 @pytest.fixture
-def voting(project: Any, token: Any, deployer: Any) -> Any:
-    return project.ShareholderVoting.deploy(token, sender=deployer)
+def voting(project: Any, registry: Any, token: Any, deployer: Any) -> Any:
+    """The issuer's shared voting contract (admin: deployer), serving ``token``."""
+    contract = project.ShareholderVoting.deploy(registry, deployer, sender=deployer)
+    contract.setTokenServed(token, True, sender=deployer)
+    return contract
 
 
 @pytest.fixture

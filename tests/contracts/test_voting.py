@@ -31,7 +31,8 @@ class Env:
     def ballot(self, *, start_in: int = 0, days: int = 7, **kwargs: Any) -> int:
         start = self.chain.pending_timestamp + start_in
         self.voting.createBallot(
-            ballot_params(self.rid, start, start + days * DAY, **kwargs), sender=self.issuer
+            ballot_params(self.token, self.rid, start, start + days * DAY, **kwargs),
+            sender=self.issuer,
         )
         return self.voting.ballotCount()
 
@@ -52,12 +53,22 @@ def env(chain: Any, holders: Any, voting: Any, issuer: Any) -> Env:
 def test_create_emits_everything_and_stores_terms(env: Env, voting: Any, treasury: Any) -> None:
     start = env.chain.pending_timestamp
     params = ballot_params(
-        env.rid, start, start + DAY, quorum_bps=5000, threshold_bps=6667, excluded=[treasury]
+        env.token,
+        env.rid,
+        start,
+        start + DAY,
+        quorum_bps=5000,
+        threshold_bps=6667,
+        excluded=[treasury],
     )
     receipt = voting.createBallot(params, sender=env.issuer)
     [event] = receipt.decode_logs(voting.BallotCreated)
     assert (event.id, event.recordDateId, event.eligibleSupply) == (1, env.rid, 1000)
-    title, uri, doc_hash, options, rid, p_start, p_end, quorum, threshold, excluded = event.params
+    assert event.token == env.token.address
+    p_token, title, uri, doc_hash, options, rid, p_start, p_end, quorum, threshold, excluded = (
+        event.params
+    )
+    assert p_token.lower() == env.token.address.lower()
     assert (title, uri, doc_hash) == (
         "Approve the 2026 accounts",
         "ipfs://bafy-agm-2026",
@@ -67,6 +78,7 @@ def test_create_emits_everything_and_stores_terms(env: Env, voting: Any, treasur
     assert (rid, p_start, p_end, quorum, threshold) == (env.rid, start, start + DAY, 5000, 6667)
     assert [a.lower() for a in excluded] == [treasury.address.lower()]
     info = voting.ballot(1)
+    assert info.token == env.token.address
     assert (info.recordDateId, info.start, info.end, info.optionCount) == (
         env.rid,
         start,
@@ -83,7 +95,7 @@ def test_create_emits_everything_and_stores_terms(env: Env, voting: Any, treasur
 def test_create_requires_issuer(env: Env, voting: Any, alice: Any) -> None:
     start = env.chain.pending_timestamp
     with ape.reverts(voting.NotIssuer, account=alice.address):
-        voting.createBallot(ballot_params(env.rid, start, start + DAY), sender=alice)
+        voting.createBallot(ballot_params(env.token, env.rid, start, start + DAY), sender=alice)
 
 
 def test_create_requires_record_date_passed(
@@ -92,9 +104,9 @@ def test_create_requires_record_date_passed(
     rid, _ = schedule_record_date(chain, holders, issuer, delay=3600)
     start = chain.pending_timestamp
     with ape.reverts(voting.RecordDateNotPassed, recordDateId=rid):
-        voting.createBallot(ballot_params(rid, start, start + DAY), sender=issuer)
+        voting.createBallot(ballot_params(holders, rid, start, start + DAY), sender=issuer)
     with ape.reverts(voting.RecordDateNotPassed, recordDateId=99):
-        voting.createBallot(ballot_params(99, start, start + DAY), sender=issuer)
+        voting.createBallot(ballot_params(holders, 99, start, start + DAY), sender=issuer)
 
 
 @pytest.mark.parametrize("count", [0, 1, 17])
@@ -102,7 +114,9 @@ def test_option_count_is_bounded(env: Env, voting: Any, count: int) -> None:
     start = env.chain.pending_timestamp
     with ape.reverts(voting.InvalidOptionCount, count=count):
         voting.createBallot(
-            ballot_params(env.rid, start, start + DAY, options=[f"o{i}" for i in range(count)]),
+            ballot_params(
+                env.token, env.rid, start, start + DAY, options=[f"o{i}" for i in range(count)]
+            ),
             sender=env.issuer,
         )
 
@@ -120,29 +134,36 @@ def test_create_rejects_bad_window_and_bps(
 ) -> None:
     now = env.chain.pending_timestamp
     with ape.reverts(voting.InvalidWindow):
-        voting.createBallot(ballot_params(env.rid, now + 10, now + 10), sender=env.issuer)
-    with ape.reverts(voting.InvalidWindow):
-        voting.createBallot(ballot_params(env.rid, now - 100, now - 1), sender=env.issuer)
-    with ape.reverts(voting.InvalidBps):
         voting.createBallot(
-            ballot_params(env.rid, now, now + DAY, quorum_bps=10_001), sender=env.issuer
+            ballot_params(env.token, env.rid, now + 10, now + 10), sender=env.issuer
+        )
+    with ape.reverts(voting.InvalidWindow):
+        voting.createBallot(
+            ballot_params(env.token, env.rid, now - 100, now - 1), sender=env.issuer
         )
     with ape.reverts(voting.InvalidBps):
         voting.createBallot(
-            ballot_params(env.rid, now, now + DAY, threshold_bps=10_001), sender=env.issuer
+            ballot_params(env.token, env.rid, now, now + DAY, quorum_bps=10_001), sender=env.issuer
+        )
+    with ape.reverts(voting.InvalidBps):
+        voting.createBallot(
+            ballot_params(env.token, env.rid, now, now + DAY, threshold_bps=10_001),
+            sender=env.issuer,
         )
     with ape.reverts(voting.NothingEligible):
         voting.createBallot(
-            ballot_params(env.rid, now, now + DAY, excluded=[alice, bob, carol]), sender=env.issuer
+            ballot_params(env.token, env.rid, now, now + DAY, excluded=[alice, bob, carol]),
+            sender=env.issuer,
         )
     with ape.reverts(voting.DuplicateExcluded):
         voting.createBallot(
-            ballot_params(env.rid, now, now + DAY, excluded=[bob, bob]), sender=env.issuer
+            ballot_params(env.token, env.rid, now, now + DAY, excluded=[bob, bob]),
+            sender=env.issuer,
         )
     many = [f"0x{i:040x}" for i in range(1, 18)]
     with ape.reverts(voting.TooManyExcluded):
         voting.createBallot(
-            ballot_params(env.rid, now, now + DAY, excluded=many), sender=env.issuer
+            ballot_params(env.token, env.rid, now, now + DAY, excluded=many), sender=env.issuer
         )
 
 
@@ -198,7 +219,7 @@ def test_tokens_received_in_the_record_date_block_carry_no_weight(
     holders.transfer(dave, 600, sender=alice)
     assert chain.blocks.head.timestamp == ts
     start = chain.pending_timestamp
-    voting.createBallot(ballot_params(rid, start, start + DAY), sender=issuer)
+    voting.createBallot(ballot_params(holders, rid, start, start + DAY), sender=issuer)
     with ape.reverts(voting.NoVotingWeight):
         voting.vote(1, FOR, sender=dave)
     voting.vote(1, FOR, sender=alice)  # alice still votes what she held at the record date
@@ -213,7 +234,7 @@ def test_tokens_received_just_before_the_record_date_count(
     holders.transfer(dave, 600, sender=alice)
     chain.mine(timestamp=ts)
     start = chain.pending_timestamp
-    voting.createBallot(ballot_params(rid, start, start + DAY), sender=issuer)
+    voting.createBallot(ballot_params(holders, rid, start, start + DAY), sender=issuer)
     voting.vote(1, FOR, sender=dave)
     assert voting.tally(1, FOR) == 600
     with ape.reverts(voting.NoVotingWeight):
@@ -323,7 +344,7 @@ def test_tie_has_no_winner(
     suite.issue(bob, 50, b"", sender=issuer)
     rid = pass_record_date(chain, suite, issuer)
     start = chain.pending_timestamp
-    voting.createBallot(ballot_params(rid, start, start + DAY), sender=issuer)
+    voting.createBallot(ballot_params(suite, rid, start, start + DAY), sender=issuer)
     voting.vote(1, FOR, sender=alice)
     voting.vote(1, AGAINST, sender=bob)
     chain.mine(timestamp=start + 2 * DAY)

@@ -13,7 +13,7 @@ among holders, empty wallets and approved spenders, where random wallets rarely 
 
 Checked after every step, against the chain (one batched read):
 - the balances of the pool (the only wallets anything is moved to) add up to ``totalSupply``;
-- ``frozenAmount <= balanceOf`` for every wallet;
+- ``canSend`` and ``canReceive`` (ERC-7943) of every wallet equal the model's eligibility;
 - ``holderCount`` equals the number of wallets with a non-zero balance, and the per-country
   holder counts equal the number of holders counted under each country (a wallet is counted
   under the registry country it had when it became a holder, which the model tracks);
@@ -284,6 +284,20 @@ class Model:
     def listed(self, country: int) -> bool:
         return self.country_rules.get(country, (False, 0))[0]
 
+    def can_send(self, wallet: str) -> bool:
+        """ERC-7943 canSend: not frozen on the token (recovered included) nor in the registry."""
+        inv = self.investors.get(wallet)
+        return wallet not in self.token_frozen and not (inv is not None and inv.frozen)
+
+    def can_receive(self, wallet: str) -> bool:
+        """ERC-7943 canReceive: the receiver-side eligibility rules of the decision."""
+        inv = self.investors.get(wallet)
+        if inv is None or not inv.verified(self.now) or wallet in self.token_frozen:
+            return False
+        if self.rules.require_accreditation and not inv.accredited:
+            return False
+        return self.listed(inv.country) == self.rules.country_allow_list
+
     def spender_code(self, owner: str, spender: str) -> int | None:
         """The spender check of transferFrom/redeemFrom (None: passes). The owner spending its
         own allowance is not checked; an approved operator is judged by the token alone (its
@@ -379,8 +393,10 @@ class Model:
             assert left >= 0, "model: moving more than the balance"
             if left == 0:
                 del self.counted[sender]
-            if self.frozen_of(sender) > left:  # only a controller can move frozen tokens
-                self.frozen_amount[sender] = left
+            frozen = self.frozen_of(sender)
+            if frozen > left:  # only a controller moves frozen tokens: they come off the amount
+                unfrozen = max(self.balance(sender) - frozen, 0)
+                self.frozen_amount[sender] = frozen - (value - unfrozen)
             self.balances[sender] = left
         else:
             self.supply += value
@@ -673,8 +689,8 @@ class TokenMachine(RuleBasedStateMachine):
         return {
             "all": balance,
             "all+1": balance + 1,
-            "free": balance - frozen,
-            "free+1": balance - frozen + 1,
+            "free": max(balance - frozen, 0),  # a frozen amount may exceed the balance
+            "free+1": max(balance - frozen, 0) + 1,
             "frozen": frozen,
             "frozen+1": frozen + 1,
         }[spec]
@@ -889,13 +905,18 @@ class TokenMachine(RuleBasedStateMachine):
         m, sender, to = self.model, self.w(sender_index), self.w(to_index)
         value = self.amount(spec, sender, to)
         codes = m.restrictions(sender, to, value)
+        token = self.env.token
         views = [
-            eth_call(self.env.token, "canTransfer", (to, value, b""), sender),
-            eth_call(self.env.token, "detectTransferRestriction", (sender, to, value)),
+            eth_call(token, "canTransfer(address,uint256,bytes)", (to, value, b""), sender),
+            eth_call(token, "detectTransferRestriction", (sender, to, value)),
+            eth_call(token, "canTransfer(address,address,uint256)", (sender, to, value)),
         ]
         name = "transferWithData" if with_data else "transfer"
         args = (to, value, b"ref") if with_data else (to, value)
-        (answer, (detect,)), ok, error = self.attempt(sender, name, args, views)
+        (answer, (detect,), (erc7943,)), ok, error = self.attempt(sender, name, args, views)
+        # ERC-7943's canTransfer: the same decision, a plain balance shortfall aside
+        if value <= m.balance(sender):
+            assert erc7943 == (not codes), f"canTransfer(from, to, {value}) says {erc7943}"
         what = f"{name}({value}) w{sender_index} -> w{to_index}"
         cap = m.rules.transfer_cap(m.supply)
         if isinstance(spec, str) and spec.startswith("room") and cap and cap >= 2**CAP_BITS:
@@ -931,7 +952,7 @@ class TokenMachine(RuleBasedStateMachine):
         able = []
         for i in range(POOL_SIZE):
             w, inv = self.w(i), m.investors.get(self.w(i))
-            free = m.balance(w) - m.frozen_of(w)
+            free = max(m.balance(w) - m.frozen_of(w), 0)
             unlocked = inv is not None and m.now >= inv.lockup_until
             if free > 0 and unlocked and m.verified(w) and w not in m.token_frozen:
                 able.append(i)
@@ -1115,6 +1136,27 @@ class TokenMachine(RuleBasedStateMachine):
         if ok:
             m.frozen_amount[addr] = m.frozen_of(addr) - amount
 
+    @rule(
+        wallet=wallets_st,
+        amount=st.one_of(st.integers(0, 2_000), st.just(2**128 - 1), st.just(2**128)),
+    )
+    def set_frozen_tokens(self, wallet: int, amount: int) -> None:
+        """ERC-7943: an absolute frozen amount, above the balance too (2^128 does not fit)."""
+        self.begin("set_frozen_tokens")
+        m, addr = self.model, self.w(wallet)
+        ok = self.send(self.env.officer, self.env.token, "setFrozenTokens", addr, amount)
+        self.expect(f"setFrozenTokens(w{wallet}, {amount})", amount < 2**128, ok)
+        if ok:
+            m.frozen_amount[addr] = amount
+
+    @rule(wallet=wallets_st, delegatee=st.one_of(st.none(), wallets_st))
+    def delegate(self, wallet: int, delegatee: int | None) -> None:
+        """ERC-5805: delegate to a pool wallet or to nobody (the zero address)."""
+        self.begin("delegate")
+        to = ZERO if delegatee is None else self.w(delegatee)
+        ok = self.send(self.w(wallet), self.env.token, "delegate", to)
+        self.expect(f"delegate(w{wallet} -> {delegatee})", True, ok)
+
     @rule(paused=st.booleans())
     def set_paused(self, paused: bool) -> None:
         self.begin("set_paused")
@@ -1132,16 +1174,20 @@ class TokenMachine(RuleBasedStateMachine):
         self.model.issuance_closed = True
 
     # --- controller operations: the documented bypass
-    @rule(sender=wallets_st, to=wallets_st, value=amount_st)
-    def controller_transfer(self, sender: int, to: int, value: int | str) -> None:
+    @rule(sender=wallets_st, to=wallets_st, value=amount_st, erc7943=st.booleans())
+    def controller_transfer(self, sender: int, to: int, value: int | str, erc7943: bool) -> None:
+        """controllerTransfer (ERC-1644) or forcedTransfer (ERC-7943): one bookkeeping; both
+        override the rules but refuse a receiver that canReceive refuses."""
         self.begin("controller_transfer", bypass=True)
         m, frm, dest = self.model, self.w(sender), self.w(to)
         amount = self.amount(value, frm)
-        args = (frm, dest, amount, b"", b"court order")
-        self.stats.verdicts[f"controller: to {'' if m.verified(dest) else 'un'}verified"] += 1
-        ok = self.send(self.env.controller, self.env.token, "controllerTransfer", *args)
-        expected = 0 < amount <= m.balance(frm)
-        self.expect(f"controllerTransfer({amount}) w{sender} -> w{to}", expected, ok)
+        name = "forcedTransfer" if erc7943 else "controllerTransfer"
+        args = (frm, dest, amount) if erc7943 else (frm, dest, amount, b"", b"court order")
+        receivable = m.can_receive(dest)
+        self.stats.verdicts[f"controller: to {'' if receivable else 'un'}eligible"] += 1
+        ok = self.send(self.env.controller, self.env.token, name, *args)
+        expected = 0 < amount <= m.balance(frm) and receivable
+        self.expect(f"{name}({amount}) w{sender} -> w{to}", expected, ok)
         if ok:
             m.move(frm, dest, amount)
 
@@ -1360,11 +1406,23 @@ class TokenMachine(RuleBasedStateMachine):
         # 1. Conservation: everything ever moved stays in the pool.
         total = sum(s.balances.values())
         assert total == s.total_supply, f"after {step}: balances sum {total} != {s.total_supply}"
-        # 2. The frozen part never exceeds the balance.
+        # 2. ERC-7943 eligibility: canSend and canReceive equal the model's. ERC-5805: every
+        #    wallet's votes are the balances of the wallets delegating to it (all in the pool).
+        token, m = self.env.token, self.model
+        names = ("canSend", "canReceive", "delegates", "getVotes")
+        answers = iter(self.rpc.calls([eth_call(token, f, (w,)) for w in wallets for f in names]))
+        delegated_to: Counter[str] = Counter()
+        votes: dict[str, int] = {}
         for i, w in enumerate(wallets):
-            frozen_amount = s.wallet_state[w][1]
-            assert frozen_amount <= s.balances[w], (
-                f"after {step}: w{i} frozenAmount {frozen_amount} > balance {s.balances[w]}"
+            sends, receives = next(answers)[0], next(answers)[0]
+            delegatee, votes[w] = str(to_checksum_address(next(answers)[0])), next(answers)[0]
+            assert sends == m.can_send(w), f"after {step}: w{i} canSend {sends}"
+            assert receives == m.can_receive(w), f"after {step}: w{i} canReceive {receives}"
+            if int(delegatee, 16):
+                delegated_to[delegatee] += s.balances[w]
+        for i, w in enumerate(wallets):
+            assert votes[w] == delegated_to[w], (
+                f"after {step}: w{i} has {votes[w]} votes, its delegators hold {delegated_to[w]}"
             )
         # 3. Holder counts: token-wide and per country.
         nonzero = sum(1 for b in s.balances.values() if b)

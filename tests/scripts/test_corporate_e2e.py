@@ -6,15 +6,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from e2e_support import register, wallet
 
-from sectoken.chain.suite import Suite
+from sectoken.chain.suite import Suite, open_suite
 from sectoken.errors import SectokenError
+from sectoken.jobs.deploy import apply_deploy, plan_deploy
 from sectoken.jobs.dividends import create_distribution, distribution_status, push_dividends
 from sectoken.jobs.operations import freeze_wallet, issue, schedule_record_date
 from sectoken.jobs.voting import ballot_results
+from sectoken.model.spec import load_spec
 
 DAY = 86_400
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 @pytest.fixture
@@ -192,3 +196,91 @@ def test_vote_create_cast_results(
     shown = run("vote", "results", 1, "--deployments", deployments).output
     assert "Approve the merger" in shown and "passed: 'For' leads" in shown
     assert ballot_results(suite, 1).passed
+
+
+@pytest.fixture
+def second(project: Any, suite: Suite, deployer: Any, tmp_path: Path) -> Suite:
+    """The issuer's second token, sharing the first suite's registry, distributor and voting."""
+    from ape import networks
+
+    data = yaml.safe_load((EXAMPLES / "spec.yaml").read_text())
+    data["token"].update(name="Acme Robotics Series B", symbol="ACMEB")
+    data["registry"] = suite.registry.address
+    data["corporate"] = {"dividends": suite.dividends.address, "voting": suite.voting.address}
+    path = tmp_path / "second.yaml"
+    path.write_text(yaml.safe_dump(data))
+    w3 = networks.provider.web3
+    directory = tmp_path / "second"
+    plan = plan_deploy(
+        project, load_spec(path), deployer, w3=w3, network="local", directory=directory
+    )
+    apply_deploy(project, plan, deployer, w3=w3)
+    return open_suite(project, directory, network="local")
+
+
+def test_two_tokens_share_the_corporate_contracts_command_by_command(
+    run: Any,
+    chain: Any,
+    suite: Suite,
+    second: Suite,
+    deployer: Any,
+    alice: Any,
+    bob: Any,
+    record_date: int,
+    deployments: Path,
+    tmp_path: Path,
+) -> None:
+    """Dividends and ballots of the second token run through the same contracts as the first's,
+    with the same commands (pointed at its deployment file); ids run across both tokens, and a
+    command refuses the other token's distribution or ballot."""
+    assert second.dividends.address == suite.dividends.address
+    assert second.voting.address == suite.voting.address
+    issue(second, deployer, alice.address, 30)  # alice and bob are in the shared registry
+    issue(second, deployer, bob.address, 70)
+    now = int(second.w3.eth.get_block("latest")["timestamp"])
+    second_record, _ = schedule_record_date(second, deployer, now + 50)
+    chain.mine(deltatime=51)
+    first_id, _ = create_distribution(
+        suite, deployer, record_date_id=record_date, amount="1", expiry=4070908800
+    )
+    second_dir = tmp_path / "second"
+    created = run(
+        "dividends",
+        "create",
+        "--record-date",
+        second_record,
+        "--amount",
+        "2",
+        "--expiry",
+        "2099-01-01",
+        "--deployments",
+        second_dir,
+    )
+    assert first_id == 1 and "distribution 2: 2 ETH" in created.output
+    before = bob.balance
+    run("dividends", "claim", 2, "--deployments", second_dir, "--account", "TEST::5")
+    assert bob.balance > before
+    assert suite.dividends.isPaid(2, bob.address) and not suite.dividends.isPaid(1, bob.address)
+    assert distribution_status(second, 2).claims == 1
+    refused = run("dividends", "status", 1, "--deployments", second_dir, expect=2)
+    assert "belongs to the token" in refused.output and "Traceback" not in refused.output
+    with pytest.raises(SectokenError, match="belongs to the token"):
+        distribution_status(suite, 2)
+    report = push_dividends(second, deployer, 2)
+    assert report.pushed_to == 1  # alice; bob claimed, the first token's other holders hold none
+
+    run(
+        "vote", "create", "--title", "A", "--option", "For", "--option", "Against",
+        "--record-date", record_date, "--end", "2099-01-01", "--quorum-bps", 0,
+        "--deployments", deployments,
+    )  # fmt: skip
+    run(
+        "vote", "create", "--title", "B", "--option", "Yes", "--option", "No",
+        "--record-date", second_record, "--end", "2099-01-01", "--quorum-bps", 0,
+        "--deployments", second_dir,
+    )  # fmt: skip
+    run("vote", "cast", 2, 1, "--deployments", second_dir, "--account", "TEST::4")
+    wrong = run("vote", "cast", 1, 0, "--deployments", second_dir, "--account", "TEST::4", expect=2)
+    assert "belongs to the token" in wrong.output
+    assert ballot_results(second, 2).tallies == [0, 30]
+    assert ballot_results(suite, 1).tallies == [0, 0]

@@ -42,7 +42,9 @@ def test_deploy_writes_the_file_and_configures_everything(
     run: Any, project: Any, deployer: Any, deployments: Path
 ) -> None:
     result = run("deploy", SPEC, "--deployments", deployments, "--account", "TEST::0")
-    assert "Done: 11 transaction(s)" in result.output
+    # 4 contracts, 4 token roles, rules, countries, document, the token admitted on both
+    # shared corporate contracts
+    assert "Done: 13 transaction(s)" in result.output
     data = json.loads((deployments / "local.json").read_text())
     assert set(data["contracts"]) == {"registry", "token", "dividends", "voting"}
     assert data["spec_hash"] == load_spec(SPEC).spec_hash()
@@ -60,8 +62,10 @@ def test_deploy_writes_the_file_and_configures_everything(
     assert token.countryRule(408)[0] is True  # KP blocked
     assert token.countryRule(840)[1] == 1999
     assert len(token.getAllDocuments()) == 1
-    assert suite.dividends.token() == token.address
-    assert suite.voting.token() == token.address
+    for shared in (suite.dividends, suite.voting):
+        assert shared.isTokenServed(token.address)
+        assert shared.registry() == suite.registry.address
+        assert shared.hasRole(role_id("DEFAULT_ADMIN_ROLE"), deployer)
 
 
 def test_rerun_with_the_same_spec_sends_nothing(run: Any, deployer: Any, deployments: Path) -> None:
@@ -141,12 +145,12 @@ def test_deploy_resumes_after_a_crash(project: Any, deployer: Any, deployments: 
     resumed = plan_deploy(project, spec, deployer, w3=w3, network="local", directory=deployments)
     assert resumed.deploys == ["dividends", "voting"]
     sent = apply_deploy(project, resumed, deployer, w3=w3)
-    assert sent == 9
+    assert sent == 11
     final = load_deployment(deployment_path(deployments, "local"))
     assert final.contracts["registry"].address == saved.contracts["registry"].address
     assert final.contracts["token"].address == saved.contracts["token"].address
     assert final.configured
-    assert deployer.nonce == nonce + 11
+    assert deployer.nonce == nonce + 13
 
 
 def test_a_deployment_sent_but_not_recorded_is_adopted(
@@ -179,7 +183,7 @@ def test_a_deployment_sent_but_not_recorded_is_adopted(
     final = load_deployment(deployment_path(deployments, "local"))
     assert final.contracts["token"].address == create_address(deployer.address, nonce + 1)
     assert final.pending == {}
-    assert deployer.nonce == nonce + 11  # the token was not deployed twice
+    assert deployer.nonce == nonce + 13  # the token was not deployed twice
 
 
 def test_reuse_an_existing_registry(
@@ -192,6 +196,152 @@ def test_reuse_an_existing_registry(
     suite = open_suite(project, deployments, network="local")
     assert suite.token.registry() == registry.address
     assert suite.deployment.contracts["registry"].reused
+
+
+def test_extra_admins_hold_the_shared_contracts_too(
+    run: Any, project: Any, deployer: Any, alice: Any, deployments: Path, tmp_path: Path
+) -> None:
+    """roles.admin: granted DEFAULT_ADMIN_ROLE on the suite's own distributor and voting
+    contract (they admit the issuer's further tokens), revoked when taken out of the spec."""
+    spec = _spec_copy(tmp_path, roles__admin=[alice.address])
+    run("deploy", spec, "--deployments", deployments, "--account", "TEST::0")
+    suite = open_suite(project, deployments, network="local")
+    admin = role_id("DEFAULT_ADMIN_ROLE")
+    for contract in (suite.token, suite.dividends, suite.voting):
+        assert contract.hasRole(admin, alice) and contract.hasRole(admin, deployer)
+    back = run("deploy", SPEC, "--deployments", deployments, "--account", "TEST::0")
+    assert f"revoke DEFAULT_ADMIN_ROLE on the dividend distributor from {alice.address}" in (
+        back.output
+    )
+    for contract in (suite.token, suite.dividends, suite.voting):
+        assert not contract.hasRole(admin, alice) and contract.hasRole(admin, deployer)
+
+
+def _second_token_spec(tmp_path: Path, first: Any) -> Path:
+    """The spec of the issuer's second token, sharing the first suite's contracts."""
+    return _spec_copy(
+        tmp_path,
+        token__name="Acme Robotics Series B",
+        token__symbol="ACMEB",
+        registry=first.registry.address,
+        corporate__dividends=first.dividends.address,
+        corporate__voting=first.voting.address,
+    )
+
+
+def test_second_token_for_an_existing_issuer_deploys_only_the_token(
+    run: Any, project: Any, deployer: Any, tmp_path: Path
+) -> None:
+    first_dir, second_dir = tmp_path / "first", tmp_path / "second"
+    run("deploy", SPEC, "--deployments", first_dir, "--account", "TEST::0")
+    first = open_suite(project, first_dir, network="local")
+    spec = _second_token_spec(tmp_path, first)
+
+    dry = run("deploy", spec, "--dry-run", "--deployments", second_dir, "--account", "TEST::0")
+    assert f"reusing the investor registry at {first.registry.address}" in dry.output
+    assert f"reusing the issuer's dividend distributor at {first.dividends.address}" in dry.output
+    assert f"reusing the issuer's voting contract at {first.voting.address}" in dry.output
+    assert "deploy token" in dry.output
+    assert "deploy dividends" not in dry.output and "deploy voting" not in dry.output
+
+    nonce = deployer.nonce
+    result = run("deploy", spec, "--deployments", second_dir, "--account", "TEST::0")
+    # token, 4 token roles, rules, countries, document, admitted on the two shared contracts
+    assert "Done: 10 transaction(s)" in result.output
+    assert deployer.nonce == nonce + 10
+    second = open_suite(project, second_dir, network="local")
+    for name in ("registry", "dividends", "voting"):
+        record = second.deployment.contracts[name]
+        assert record.reused
+        assert record.address == first.deployment.contracts[name].address
+    assert not second.deployment.contracts["token"].reused
+    assert second.token.address != first.token.address
+    assert second.token.symbol() == "ACMEB"
+    for shared in (first.dividends, first.voting):
+        assert shared.isTokenServed(first.token.address)
+        assert shared.isTokenServed(second.token.address)
+
+    again = run("deploy", spec, "--deployments", second_dir, "--account", "TEST::0")
+    assert "Up to date" in again.output and deployer.nonce == nonce + 10
+
+
+def test_second_token_interrupted_and_rerun_deploys_once(
+    run: Any, project: Any, deployer: Any, tmp_path: Path
+) -> None:
+    first_dir, second_dir = tmp_path / "first", tmp_path / "second"
+    run("deploy", SPEC, "--deployments", first_dir, "--account", "TEST::0")
+    first = open_suite(project, first_dir, network="local")
+    spec = load_spec(_second_token_spec(tmp_path, first))
+    w3 = _w3()
+    plan = plan_deploy(project, spec, deployer, w3=w3, network="local", directory=second_dir)
+    assert plan.deploys == ["token"] and plan.adopted == ["dividends", "voting"]
+
+    def crash_before_admission(step: str) -> None:
+        if step.startswith("admit the token on the voting"):
+            raise ConnectionError("the node went away")
+
+    nonce = deployer.nonce
+    with pytest.raises(ConnectionError):
+        apply_deploy(project, plan, deployer, w3=w3, on_step=crash_before_admission)
+    saved = load_deployment(deployment_path(second_dir, "local"))
+    assert saved.contracts["voting"].reused and not saved.configured
+    assert first.dividends.isTokenServed(saved.contracts["token"].address)
+    assert not first.voting.isTokenServed(saved.contracts["token"].address)
+    sent_first = deployer.nonce - nonce
+
+    resumed = plan_deploy(project, spec, deployer, w3=w3, network="local", directory=second_dir)
+    assert resumed.deploys == [] and resumed.adopted == []
+    assert [s.description for s in resumed.config] == ["admit the token on the voting contract"]
+    assert apply_deploy(project, resumed, deployer, w3=w3) == 1
+    assert deployer.nonce == nonce + sent_first + 1 == nonce + 10
+    final = load_deployment(deployment_path(second_dir, "local"))
+    assert final.configured
+    assert final.contracts["token"].address == saved.contracts["token"].address
+    assert first.voting.isTokenServed(final.contracts["token"].address)
+
+
+def test_shared_contracts_are_checked_before_anything_is_sent(
+    run: Any, project: Any, deployer: Any, alice: Any, tmp_path: Path
+) -> None:
+    first_dir = tmp_path / "first"
+    run("deploy", SPEC, "--deployments", first_dir, "--account", "TEST::0")
+    first = open_suite(project, first_dir, network="local")
+    w3 = _w3()
+    good = load_spec(_second_token_spec(tmp_path, first))
+
+    other_registry = deployer.deploy(project.InvestorRegistry, deployer)
+    wrong_registry = load_spec(
+        _spec_copy(
+            tmp_path,
+            registry=other_registry.address,
+            corporate__dividends=first.dividends.address,
+        )
+    )
+    with pytest.raises(SectokenError, match="serves the tokens of the registry"):
+        plan_deploy(project, wrong_registry, deployer, w3=w3, network="local", directory=tmp_path)
+    not_a_distributor = load_spec(
+        _spec_copy(
+            tmp_path, registry=first.registry.address, corporate__dividends=first.registry.address
+        )
+    )
+    with pytest.raises(SectokenError, match="does not answer like a sectoken DividendDistributor"):
+        plan_deploy(
+            project, not_a_distributor, deployer, w3=w3, network="local", directory=tmp_path
+        )
+    nothing_there = load_spec(
+        _spec_copy(tmp_path, registry=first.registry.address, corporate__voting="0x" + "12" * 20)
+    )
+    with pytest.raises(SectokenError, match="has no contract on this chain"):
+        plan_deploy(project, nothing_there, deployer, w3=w3, network="local", directory=tmp_path)
+    # Another account may deploy the token, but not admit it to the issuer's contracts.
+    nonce = alice.nonce
+    with pytest.raises(SectokenError, match="needs DEFAULT_ADMIN_ROLE on the dividend distributor"):
+        plan_deploy(project, good, alice, w3=w3, network="local", directory=tmp_path / "alice")
+    assert alice.nonce == nonce
+
+    bad = _spec_copy(tmp_path, corporate__dividends=first.dividends.address)
+    result = run("deploy", bad, "--deployments", tmp_path / "x", "--account", "TEST::0", expect=2)
+    assert "set registry: to that registry's address" in result.output
 
 
 def test_wrong_network_and_stale_files(project: Any, deployer: Any, deployments: Path) -> None:
@@ -246,7 +396,7 @@ def test_deploy_and_open_with_the_packaged_contracts(deployer: Any, deployments:
     spec = load_spec(SPEC)
     user = _UserProject()
     plan = plan_deploy(user, spec, deployer, w3=w3, network="local", directory=deployments)
-    assert apply_deploy(user, plan, deployer, w3=w3) == 11
+    assert apply_deploy(user, plan, deployer, w3=w3) == 13
     suite = open_suite(None, deployments, network="local")
     packaged = packaged_contracts()
     assert suite.token.contract_type == packaged.SecurityToken.contract_type

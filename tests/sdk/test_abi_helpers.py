@@ -91,7 +91,9 @@ def test_event_decode_by_name_equals_eth_abi(src: str, dst: str, value: int) -> 
 
 def test_event_with_dynamic_data_decodes_struct_by_field_name() -> None:
     created = event("ShareholderVoting", "BallotCreated")
+    token = "0x" + "22" * 20
     params = (
+        token,
         "Merger",
         "https://x",
         bytes(32),
@@ -105,9 +107,15 @@ def test_event_with_dynamic_data_decodes_struct_by_field_name() -> None:
     )
     plain = [p for p in created.inputs if not p.get("indexed")]
     data = abi_encode([canonical_type(p) for p in plain], [777, params])
-    topics = [created.topic_bytes, (5).to_bytes(32, "big"), (3).to_bytes(32, "big")]
+    topics = [
+        created.topic_bytes,
+        (5).to_bytes(32, "big"),
+        bytes(12) + bytes.fromhex(token[2:]),
+        (3).to_bytes(32, "big"),
+    ]
     fields = created.decode(topics, data)
     assert fields["id"] == 5 and fields["recordDateId"] == 3 and fields["eligibleSupply"] == 777
+    assert fields["token"] == token and fields["params"]["token"] == token
     assert fields["params"]["options"] == ("For", "Against")
     assert fields["params"]["documentURI"] == "https://x"
 

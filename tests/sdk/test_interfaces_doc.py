@@ -245,8 +245,9 @@ def test_matching_lines_pass() -> None:
         "- `constructor(string name, string symbol, uint8 decimals, address registry, "
         "address admin)`, `canTransfer(address to, uint256 value, bytes) -> (bool, bytes1, "
         "bytes32)`, `pause()`\n"
-        "- `DividendDistributor(address token)`, `Claimed(uint256 indexed id, address indexed "
-        "holder, address indexed payee, uint256 amount, uint256 withheld)`\n"
+        "- `DividendDistributor(address registry, address admin)`, `Claimed(uint256 indexed id, "
+        "address indexed token, address indexed holder, address payee, uint256 amount, "
+        "uint256 withheld)`\n"
     )
     assert len(list(parse_signatures(markdown))) == 5
     assert mismatches(markdown) == []

@@ -69,7 +69,7 @@ def test_operation_key_depends_on_every_part() -> None:
 
 
 def test_gas_limit_is_never_the_bare_estimate() -> None:
-    assert gas_limit_with_margin(100_000, 30_000_000) == 135_000
-    assert gas_limit_with_margin(21_000, 30_000_000) == 36_250
-    assert gas_limit_with_margin(1, 30_000_000) == 10_002
+    assert gas_limit_with_margin(100_000, 30_000_000) == 175_000
+    assert gas_limit_with_margin(21_000, 30_000_000) == 76_250
+    assert gas_limit_with_margin(1, 30_000_000) == 50_002
     assert gas_limit_with_margin(29_000_000, 30_000_000) == 30_000_000  # capped by the block

@@ -510,8 +510,15 @@ def _entries(contract: str, kind: str, name: str) -> list[dict[str, Any]]:
 
 @cache
 def function(contract: str, name: str, arity: int | None = None) -> AbiFunction:
-    """The function ``name`` of ``contract`` (``arity`` picks one of several overloads)."""
+    """The function ``name`` of ``contract`` (``arity`` picks one of several overloads; ``name``
+    given as a full signature, the name with its canonical types in parentheses, picks one of
+    several overloads of the same arity)."""
+    signature = None
+    if "(" in name:
+        signature, name = name, name.split("(", 1)[0]
     found = _entries(contract, "function", name)
+    if signature is not None:
+        found = [e for e in found if entry_signature(e) == signature]
     if arity is not None:
         found = [e for e in found if len(e.get("inputs", [])) == arity]
     if len(found) != 1:

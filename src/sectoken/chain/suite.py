@@ -90,6 +90,18 @@ class Suite:
     def registry_writer(self, account: Any) -> ApeRegistryWriter:
         return ApeRegistryWriter(self.registry, account)
 
+    def require_own(self, what: str, item_id: int, token: str) -> None:
+        """Refuse a distribution or ballot of another token: the distributor and the voting
+        contract are shared by every token of an issuer, and ids run across all of them."""
+        mine = self.require("token").address
+        if str(token).lower() != str(mine).lower():
+            raise SectokenError(
+                f"{what} {item_id} belongs to the token {token}, not to this deployment's "
+                f"token {mine} (the {what}s of an issuer's tokens share one contract and one "
+                "id sequence)",
+                hint="run the command with the deployment of that token (--deployments DIR)",
+            )
+
     def require(self, name: str) -> Any:
         """The contract instance, or an error saying how to get it deployed."""
         contract = getattr(self, name)

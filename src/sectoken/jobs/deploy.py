@@ -6,6 +6,11 @@ lands (and, before sending, the address a deployment will have), so a run that s
 resumes where it stopped. Running again with the same spec finds nothing to do and sends nothing.
 A changed spec becomes a plan of what can change (rules, countries, roles, documents); a change to
 what cannot (name, symbol, decimals, registry, removing a corporate contract) is refused.
+
+An issuer's further tokens share its registry, distributor and voting contract: when the spec
+names their addresses (``registry:``, ``corporate.dividends:``, ``corporate.voting:``), the plan
+checks them (code, same registry, the deploying account may admit tokens), records them in the
+deployment file as reused, deploys only the token and admits it on both (``setTokenServed``).
 """
 
 from __future__ import annotations
@@ -47,6 +52,8 @@ __all__ = [
 ]
 
 LOCAL_NETWORKS = frozenset({"local"})
+SHARED_CORPORATE = ("dividends", "voting")
+_LABELS = {"dividends": "dividend distributor", "voting": "voting contract"}
 
 
 @dataclass(slots=True)
@@ -125,7 +132,7 @@ def _immutable_changes(spec: Spec, recorded: dict[str, Any] | None) -> list[str]
         old, new = recorded.get(key), wanted.get(key)
         if old == new:
             continue
-        if key in ("dividends", "voting") and old is False and new is True:
+        if key in ("dividends", "voting") and old is False and new is not False:
             continue
         problems.append(f"{key}: {old!r} → {new!r}")
     return problems
@@ -158,10 +165,18 @@ def plan_deploy(
     plan = DeployPlan(spec=spec, deployment=deployment, notes=notes)
     if spec.registry is not None and "registry" not in deployment.contracts:
         plan.notes.append(f"reusing the investor registry at {spec.registry}")
+    for name in SHARED_CORPORATE:
+        address = _reused(spec, name)
+        if address is not None and name not in deployment.contracts:
+            _check_reusable(project, spec, name, address, w3)
+            plan.notes.append(
+                f"reusing the issuer's {_LABELS[name]} at {address} (shared by its tokens)"
+            )
+            plan.adopted.append(name)
     for name in CONTRACT_TYPES:
         if name in deployment.contracts:
             continue
-        if name == "registry" and spec.registry is not None:
+        if _reused(spec, name) is not None:
             continue
         if name == "dividends" and not spec.dividends:
             continue
@@ -194,6 +209,18 @@ def apply_deploy(
     deployment.configured = False
     if spec.registry is not None and "registry" not in deployment.contracts:
         _adopt_existing_registry(project, deployment, spec.registry, w3)
+    for name in SHARED_CORPORATE:
+        address = _reused(spec, name)
+        if address is not None and name not in deployment.contracts:
+            _check_reusable(project, spec, name, address, w3)
+            # Events of this token's distributions and ballots all come after this block.
+            number, block_hash = _block_record(w3, int(w3.eth.block_number))
+            deployment.contracts[name] = ContractRecord(
+                address=to_checksum_address(address),
+                block=number,
+                block_hash=block_hash,
+                reused=True,
+            )
     deployment.save()
     for name in plan.deploys:
         if name in deployment.contracts:
@@ -243,12 +270,48 @@ def _adopt_existing_registry(project: Any, deployment: Deployment, address: str,
     )
 
 
+def _reused(spec: Spec, name: str) -> str | None:
+    """The address the spec gives for an existing contract to share, or None."""
+    if name == "registry":
+        return spec.registry
+    value = getattr(spec, name, None) if name in SHARED_CORPORATE else None
+    return value if isinstance(value, str) else None
+
+
+def _check_reusable(project: Any, spec: Spec, name: str, address: str, w3: Web3) -> None:
+    """An issuer's distributor or voting contract named in the spec: there, a sectoken contract
+    of that kind, and serving the spec's registry."""
+    key = f"corporate.{name}"
+    if not w3.eth.get_code(to_checksum_address(address)):
+        raise SectokenError(
+            f"the spec's {key} {address} has no contract on this chain",
+            hint="check the address and the --network, or write 'true' to deploy a new one",
+        )
+    contract = container(project, CONTRACT_TYPES[name]).at(address)
+    try:
+        served_registry = str(contract.registry())
+        contract.isTokenServed(address)
+    except Exception as exc:
+        raise SectokenError(
+            f"{address} does not answer like a sectoken {CONTRACT_TYPES[name]} ({exc})",
+            hint=f"give the address of the issuer's {_LABELS[name]} (the first token's "
+            "deployment file lists it), or write 'true' to deploy a new one",
+        ) from exc
+    if spec.registry is None or served_registry.lower() != spec.registry.lower():
+        raise SectokenError(
+            f"the {_LABELS[name]} at {address} serves the tokens of the registry "
+            f"{served_registry}, but the spec's registry is {spec.registry or 'new'}",
+            hint=f"set registry: {served_registry} (the issuer's registry) in the spec",
+        )
+
+
 def _constructor_args(name: str, deployment: Deployment, spec: Spec, deployer: str) -> list[Any]:
     if name == "registry":
         return [deployer]
     if name == "token":
         return [spec.name, spec.symbol, spec.decimals, deployment.address("registry"), deployer]
-    return [deployment.address("token")]
+    # The shared corporate contracts: the issuer's registry, the deployer as admin.
+    return [deployment.address("registry"), deployer]
 
 
 def _deploy_one(
@@ -414,9 +477,75 @@ def _config_steps(
                     _remover(token_now, doc_name, account),
                 )
             )
+    steps += _corporate_steps(project, spec, deployment, account, will_deploy, token_now)
     needs = {s.kind for s in steps} - {"grant"}
     _check_own_roles(spec, token, deployer, needs)
     return steps + revokes
+
+
+def _corporate_steps(
+    project: Any,
+    spec: Spec,
+    deployment: Deployment,
+    account: Any,
+    will_deploy: list[str],
+    token_now: Callable[[], Any],
+) -> list[Step]:
+    """Extra admins (roles.admin) on the suite's own distributor and voting contract (granted,
+    and revoked when taken out of the spec), and the token admitted on both (also when they are
+    the issuer's, shared with its other tokens)."""
+    deployer: str = to_checksum_address(account.address)
+    steps: list[Step] = []
+    revokes: list[Step] = []
+    token_address = (
+        deployment.contracts["token"].address if "token" in deployment.contracts else None
+    )
+    for name in SHARED_CORPORATE:
+        reused = _reused(spec, name)
+        record = deployment.contracts.get(name)
+        if record is None and reused is None and name not in will_deploy:
+            continue
+        address = record.address if record is not None else reused
+        contract = container(project, CONTRACT_TYPES[name]).at(address) if address else None
+
+        def get(name: str = name) -> Any:
+            return _instance(project, deployment, name)
+
+        ours = name in will_deploy or (record is not None and not record.reused)
+        if ours:
+            admin = role_id("DEFAULT_ADMIN_ROLE")
+            wanted = spec.role_holders("admin", deployer)
+            for holder in wanted:
+                if contract is None or not contract.hasRole(admin, holder):
+                    if contract is None and holder == deployer:
+                        continue
+                    steps.append(_grant(get, "DEFAULT_ADMIN_ROLE", holder, account, _LABELS[name]))
+            for holder in _previous_holders(deployment.spec or {}, "admin", deployer):
+                if holder in wanted or holder == deployer or contract is None:
+                    continue
+                if contract.hasRole(admin, holder):
+                    revokes.append(
+                        _revoke(get, "DEFAULT_ADMIN_ROLE", holder, account, _LABELS[name])
+                    )
+        if contract is not None and token_address and contract.isTokenServed(token_address):
+            continue
+        if contract is not None and not contract.hasRole(role_id("DEFAULT_ADMIN_ROLE"), deployer):
+            raise SectokenError(
+                f"the deploying account {deployer} needs DEFAULT_ADMIN_ROLE on the "
+                f"{_LABELS[name]} ({address}) to admit the token to it",
+                hint="deploy with the account that deployed the issuer's first token "
+                "(--account), or have an admin of that contract grant the role",
+            )
+        steps.append(_admit(get, token_now, account, _LABELS[name]))
+    return steps + revokes
+
+
+def _admit(get: Callable[[], Any], token_now: Callable[[], Any], account: Any, what: str) -> Step:
+    return Step(
+        "admit",
+        f"admit the token on the {what}",
+        lambda: get().setTokenServed(token_now().address, True, sender=account),
+    )
 
 
 def _check_own_roles(spec: Spec, token: Any, deployer: str, needs: set[str]) -> None:

@@ -178,6 +178,7 @@ def create_distribution(
     excluded_list = [checked_address(a, allow_unchecksummed=True) for a in excluded]
     params = _CREATE.struct(
         {
+            "token": token.address,
             "recordDateId": record_date_id,
             "asset": asset_address,
             "amount": units,
@@ -222,6 +223,7 @@ def distribution_status(suite: Suite, dist_id: int) -> DistributionStatus:
     if not 1 <= dist_id <= count:
         raise SectokenError(f"distribution {dist_id} does not exist ({count} so far)")
     info = suite.client.value(distributor.address, _DISTRIBUTION, dist_id)
+    suite.require_own("distribution", dist_id, info["token"])
     asset = to_checksum_address(info["asset"])
     if asset == ZERO_ADDRESS:
         symbol, decimals, shown = "ETH", 18, ETH
@@ -371,7 +373,9 @@ def check_can_claim(suite: Suite, holder: str, dist_id: int) -> int:
             f"distribution {dist_id} does not exist ({count} so far)",
             hint="`ape run dividends status ID` shows a distribution; ids start at 1",
         )
-    expiry = int(suite.client.value(distributor.address, _DISTRIBUTION, dist_id)["expiry"])
+    info = suite.client.value(distributor.address, _DISTRIBUTION, dist_id)
+    suite.require_own("distribution", dist_id, info["token"])
+    expiry = int(info["expiry"])
     now = int(suite.w3.eth.get_block("latest")["timestamp"])
     if now >= expiry:
         raise SectokenError(

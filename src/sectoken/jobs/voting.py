@@ -110,6 +110,7 @@ def create_ballot(
         document_hash if document_hash is not None else keccak((document_uri or title).encode())
     )
     fields = {
+        "token": token.address,
         "title": title,
         "documentURI": document_uri,
         "documentHash": digest,
@@ -149,6 +150,7 @@ def check_can_vote(suite: Suite, voter: str, ballot_id: int, option: int) -> Non
             hint="`ape run vote results ID` shows a ballot; ids start at 1",
         )
     info = suite.client.value(voting.address, _BALLOT, ballot_id)
+    suite.require_own("ballot", ballot_id, info["token"])
     record_date_id, start, end, option_count = (
         int(info[name]) for name in ("recordDateId", "start", "end", "optionCount")
     )
@@ -209,6 +211,7 @@ def ballot_results(suite: Suite, ballot_id: int) -> BallotResults:
     if not 1 <= ballot_id <= count:
         raise SectokenError(f"ballot {ballot_id} does not exist ({count} so far)")
     info = suite.client.value(voting.address, _BALLOT, ballot_id)
+    suite.require_own("ballot", ballot_id, info["token"])
     title, uri, options = "", "", [f"option {i}" for i in range(int(info["optionCount"]))]
     record = suite.deployment.contracts["voting"]
     for log in iter_logs(

@@ -8,8 +8,8 @@ Example::
       decimals: 0
     registry: new                 # or the address of an existing InvestorRegistry to reuse
     corporate:
-      dividends: true
-      voting: true
+      dividends: true             # false: none; or the address of the issuer's distributor
+      voting: true                # false: none; or the address of the issuer's voting contract
     rules:
       require_accreditation: false
       country_allow_list: false   # false: listed countries are blocked; true: only they may hold
@@ -29,6 +29,12 @@ Example::
       admin: []                   # extra default admins of the token (the deployer is one)
     documents:
       prospectus: {uri: "https://example.com/p.pdf", hash: "0x…32 bytes"}
+
+An issuer's second token reuses the first one's shared contracts: ``registry:`` and the two
+``corporate:`` keys give their addresses (the deployment file of the first token lists them), and
+deploy then deploys only the token and admits it on the distributor and the voting contract. A
+reused distributor or voting contract serves the tokens of one registry, so reusing either needs
+``registry:`` to be an address too.
 
 What can change after deployment (and is applied by re-running deploy): rules, countries, roles,
 documents. What cannot (``IMMUTABLE_KEYS``): the token's name, symbol, decimals, the registry
@@ -211,8 +217,8 @@ class Spec:
     symbol: str
     decimals: int
     registry: str | None  # None: deploy a new one
-    dividends: bool = True
-    voting: bool = True
+    dividends: bool | str = True  # an address: reuse the issuer's distributor
+    voting: bool | str = True  # an address: reuse the issuer's voting contract
     rules: Rules = field(default_factory=Rules)
     countries: dict[int, CountryRule] = field(default_factory=dict)
     roles: dict[str, list[str]] = field(default_factory=dict)
@@ -402,6 +408,15 @@ def _role_holder(value: Any) -> str:
         raise _fail(f"{exc} (or write 'deployer')") from None
 
 
+def _corporate(value: Any) -> bool | str:
+    if isinstance(value, bool):
+        return value
+    try:
+        return checked_address(str(value))
+    except AddressError as exc:
+        raise _fail(f"{exc} (or write true or false)") from None
+
+
 def _as_list(value: Any) -> Any:
     return value if isinstance(value, list) else [value]
 
@@ -433,8 +448,8 @@ class _Token(_Section):
 
 
 class _Corporate(_Section):
-    dividends: _Flag = True
-    voting: _Flag = True
+    dividends: Annotated[bool | str, PlainValidator(_corporate)] = True
+    voting: Annotated[bool | str, PlainValidator(_corporate)] = True
 
 
 class _Rules(_Section):
@@ -507,6 +522,17 @@ class _SpecFile(_Section):
                 if data.get(key) is None:
                     data[key] = {}
         return data
+
+    @model_validator(mode="after")
+    def _shared_needs_registry(self) -> _SpecFile:
+        for key in ("dividends", "voting"):
+            if isinstance(getattr(self.corporate, key), str) and self.registry is None:
+                raise _fail(
+                    f"corporate.{key} reuses an existing contract, which serves the tokens of one "
+                    "investor registry: set registry: to that registry's address (the first "
+                    "token's deployment file lists it)"
+                )
+        return self
 
     def to_spec(self) -> Spec:
         rules = self.rules
@@ -589,7 +615,7 @@ def _problem(error: ErrorDetails) -> str:
         return f"{path} must be a mapping"
     if kind == "list_type":
         return f"{path} must be a list"
-    return f"{path}: {error['msg']}"
+    return f"{path}: {error['msg']}" if path else str(error["msg"])
 
 
 def key_path(loc: Sequence[int | str]) -> str:

@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+
+import {IInvestorRegistry} from "../interfaces/IInvestorRegistry.sol";
+import {IERC1644} from "../interfaces/IERC1644.sol";
+import {IERC7943Fungible} from "../interfaces/IERC7943Fungible.sol";
+import {IRecordDates} from "../interfaces/IRecordDates.sol";
+import {InvestorRecords} from "../compliance/InvestorRecords.sol";
+import {SecurityTokenBase, ITokenVotingUnits} from "./SecurityTokenBase.sol";
+import {HolderWords, CountryWords, ConfigWords} from "./TokenWords.sol";
+
+/// @title SecurityTokenAdmin
+/// @notice The security token's rarely called administration, run by delegatecall from the token
+///         (`SecurityToken` forwards these entry points here) on the token's storage: transfer
+///         rules and country rules, freezes and the frozen amount, approved operators, pause,
+///         closing issuance, record-date administration, controller operations, wallet recovery
+///         and documents. Roles are checked against the token's AccessControl storage.
+/// @dev Holds no per-token data (no immutables): one module can serve many tokens. Called
+///      directly, it runs on its own empty storage, where nobody holds a role.
+contract SecurityTokenAdmin is SecurityTokenBase {
+    using InvestorRecords for uint256;
+    using HolderWords for uint256;
+    using CountryWords for uint256;
+    using ConfigWords for uint256;
+
+    constructor() ERC20("", "") {}
+
+    /// @notice Close issuance for good; `isIssuable` is false afterwards.
+    function closeIssuance() external onlyRole(ISSUER_ROLE) {
+        if (_config.hasFlag(_ISSUANCE_CLOSED)) revert IssuanceClosed();
+        _config |= _ISSUANCE_CLOSED;
+        emit IssuanceFinalized(msg.sender);
+    }
+
+    /// @notice ERC-1644 controller operation.
+    /// @dev Overrides pause, freezes (tokens frozen are released first: Frozen before Transfer),
+    ///      lockups, holding periods and caps, but not the receiver's eligibility: a receiver that
+    ///      `canReceive` refuses (no record, KYC expired, frozen, not accredited when required,
+    ///      country not allowed) reverts with ERC7943CannotReceive. Emits ForcedTransfer too.
+    function controllerTransfer(
+        address from,
+        address to,
+        uint256 value,
+        bytes calldata data,
+        bytes calldata operatorData
+    ) external onlyRole(CONTROLLER_ROLE) {
+        if (value == 0) revert ZeroAmount();
+        if (from == address(0)) revert ERC20InvalidSender(address(0));
+        if (to == address(0)) revert ERC20InvalidReceiver(address(0));
+        _forcedMove(from, to, value, true);
+        emit IERC1644.ControllerTransfer(msg.sender, from, to, value, data, operatorData);
+    }
+
+    /// @notice ERC-7943 operation.
+    /// @dev The controller's movement of `controllerTransfer` (same checks, same bookkeeping,
+    ///      events Frozen when frozen tokens are taken, Transfer, ForcedTransfer), without the
+    ///      ERC-1644 event and its data.
+    function forcedTransfer(address from, address to, uint256 amount)
+        external
+        onlyRole(CONTROLLER_ROLE)
+        returns (bool)
+    {
+        if (amount == 0) revert ZeroAmount();
+        if (from == address(0)) revert ERC20InvalidSender(address(0));
+        if (to == address(0)) revert ERC20InvalidReceiver(address(0));
+        _forcedMove(from, to, amount, true);
+        return true;
+    }
+
+    /// @notice ERC-1644 controller operation.
+    function controllerRedeem(address tokenHolder, uint256 value, bytes calldata data, bytes calldata operatorData)
+        external
+        onlyRole(CONTROLLER_ROLE)
+    {
+        if (value == 0) revert ZeroAmount();
+        if (tokenHolder == address(0)) revert ERC20InvalidSender(address(0));
+        _forcedMove(tokenHolder, address(0), value, false);
+        emit IERC1644.ControllerRedemption(msg.sender, tokenHolder, value, data, operatorData);
+    }
+
+    /// @notice Move the whole balance of a lost wallet, with its frozen part and holding-period
+    ///         clock, to a new verified wallet of the same investor. The lost wallet is frozen on
+    ///         this token and `successorOf(lost)` points to the new wallet from then on, so that
+    ///         corporate actions fixed before the recovery pay and count the new wallet.
+    /// @param operatorData The court order or ticket reference, recorded in the event.
+    function recoverWallet(address lost, address newWallet, bytes calldata operatorData)
+        external
+        onlyRole(CONTROLLER_ROLE)
+    {
+        if (lost == address(0) || newWallet == address(0)) revert ZeroAddress();
+        if (_successors[lost] != address(0)) revert AlreadyRecovered(lost, _successors[lost]);
+        if (
+            newWallet == lost || _successors[newWallet] != address(0) || _holders[newWallet].isWalletFrozen()
+                || !IInvestorRegistry(_registryAddress()).recordOf(newWallet).isVerified(block.timestamp)
+        ) revert RecoveryTargetInvalid(newWallet);
+
+        uint256 old = _holders[lost];
+        uint256 amount = balanceOf(lost);
+        if (amount != 0) _forcedMove(lost, newWallet, amount, false);
+        // The transfer released the lost wallet's frozen part; all of it (an excess above the
+        // balance included) follows the balance instead.
+        uint256 lostWord = _holders[lost];
+        if (lostWord.frozenAmount() != 0) _setFrozenAmount(lost, lostWord, 0);
+        _holders[lost] = _holders[lost].withWalletFrozen(true).withRecovered();
+        uint256 target = _holders[newWallet];
+        if (old.frozenAmount() != 0) {
+            // Both parts are below 2^128 but their sum need not be: the checked writer reverts
+            // (PackedFieldOverflow) rather than spill into the holding-period clock.
+            uint256 frozenNow = target.frozenAmount() + old.frozenAmount();
+            target = target.withFrozenAmount(frozenNow);
+            emit IERC7943Fungible.Frozen(newWallet, frozenNow);
+            emit FrozenAmountChanged(msg.sender, newWallet, frozenNow);
+        }
+        if (old.acquiredAt() > target.acquiredAt()) target = target.withAcquiredAt(old.acquiredAt());
+        _holders[newWallet] = target;
+        _successors[lost] = newWallet;
+        emit WalletFrozen(msg.sender, lost, true);
+        emit WalletRecovered(msg.sender, lost, newWallet, amount, old.frozenAmount(), operatorData);
+    }
+
+    /// @notice Replace the transfer rules of this token.
+    function setRules(Rules calldata r) external onlyRole(COMPLIANCE_ROLE) {
+        if (r.maxBalanceBps > 10_000) revert InvalidBps(r.maxBalanceBps);
+        uint256 c = _config;
+        if (r.countryAllowList != c.hasFlag(_ALLOW_LIST)) c = _bumpEpoch(c);
+        uint256 flags = (c & (_PAUSED | _ISSUANCE_CLOSED)) | (r.requireAccreditation ? _REQUIRE_ACCREDITATION : 0)
+            | (r.countryAllowList ? _ALLOW_LIST : 0)
+            | (r.maxBalance != 0 || r.maxBalanceBps != 0 ? _HAS_CAP : 0);
+        c = c.withFlags(flags).withMaxHolders(r.maxHolders).withHoldingPeriod(r.holdingPeriod);
+        c = c.withMaxBalanceBps(r.maxBalanceBps).withMinPosition(r.minPosition);
+        _config = c.withBalanceCap(_capFor(totalSupply(), r.maxBalance, r.maxBalanceBps));
+        _maxBalance = r.maxBalance;
+        emit RulesUpdated(msg.sender, r);
+    }
+
+    /// @notice Set the rule for one country: `listed` means blocked (block-list mode) or allowed
+    ///         (allow-list mode); `maxHolders` limits holders counted under it (0 = no limit).
+    function setCountryRule(uint16 country, bool listed, uint32 maxHolders) external onlyRole(COMPLIANCE_ROLE) {
+        if (_setCountryRule(country, listed, maxHolders)) _config = _bumpEpoch(_config);
+    }
+
+    /// @notice Set the rules of many countries at once.
+    function setCountryRules(uint16[] calldata countries, bool[] calldata listed, uint32[] calldata maxHolders)
+        external
+        onlyRole(COMPLIANCE_ROLE)
+    {
+        uint256 n = countries.length;
+        if (listed.length != n) revert LengthMismatch(n, listed.length);
+        if (maxHolders.length != n) revert LengthMismatch(n, maxHolders.length);
+        bool listingChanged;
+        for (uint256 i; i < n; ++i) {
+            if (_setCountryRule(countries[i], listed[i], maxHolders[i])) listingChanged = true;
+        }
+        if (listingChanged) _config = _bumpEpoch(_config); // one epoch bump, one write, for the batch
+    }
+
+    /// @notice Approve `operator` (or withdraw the approval) to spend allowances on this token
+    ///         without a registry record: an exchange pair, a settlement or offering contract.
+    ///         A full freeze of the operator on this token still stops it.
+    function setApprovedOperator(address operator, bool approved) external onlyRole(COMPLIANCE_ROLE) {
+        if (operator == address(0)) revert ZeroAddress();
+        _holders[operator] = _holders[operator].withApprovedOperator(approved);
+        emit ApprovedOperatorSet(msg.sender, operator, approved);
+    }
+
+    /// @notice Freeze (or unfreeze) `wallet` fully on this token; only the controller can move it then.
+    function setWalletFrozen(address wallet, bool frozen) external onlyRole(COMPLIANCE_ROLE) {
+        if (wallet == address(0)) revert ZeroAddress();
+        uint256 h = _holders[wallet];
+        if (!frozen && h.isRecovered()) revert RecoveredWalletStaysFrozen(wallet, _successorOf(wallet, h));
+        _holders[wallet] = h.withWalletFrozen(frozen);
+        emit WalletFrozen(msg.sender, wallet, frozen);
+    }
+
+    /// @notice ERC-7943 operation.
+    /// @dev The one frozen amount of the wallet (the same one `freezePartial`/`unfreezePartial`
+    ///      move by a delta and `walletState` reports). Above the balance it withholds future
+    ///      receipts: nothing leaves the wallet while the balance does not exceed it. At most
+    ///      2^128 - 1 (PackedFieldOverflow above). Emits Frozen and FrozenAmountChanged.
+    function setFrozenTokens(address account, uint256 amount) external onlyRole(COMPLIANCE_ROLE) returns (bool) {
+        if (account == address(0)) revert ZeroAddress();
+        _setFrozenAmount(account, _holders[account], amount);
+        return true;
+    }
+
+    /// @notice Freeze `amount` more of `wallet`'s balance; the frozen amount may not exceed the
+    ///         balance this way (`setFrozenTokens` may set any amount).
+    function freezePartial(address wallet, uint256 amount) external onlyRole(COMPLIANCE_ROLE) {
+        if (amount == 0) revert ZeroAmount();
+        uint256 h = _holders[wallet];
+        uint256 frozenNow = h.frozenAmount();
+        uint256 balance = balanceOf(wallet);
+        if (frozenNow + amount > balance) {
+            revert FreezeExceedsBalance(wallet, amount, balance > frozenNow ? balance - frozenNow : 0);
+        }
+        _setFrozenAmount(wallet, h, frozenNow + amount);
+    }
+
+    /// @notice Release `amount` of `wallet`'s frozen amount.
+    function unfreezePartial(address wallet, uint256 amount) external onlyRole(COMPLIANCE_ROLE) {
+        if (amount == 0) revert ZeroAmount();
+        uint256 h = _holders[wallet];
+        uint256 frozenNow = h.frozenAmount();
+        if (amount > frozenNow) revert UnfreezeExceedsFrozen(wallet, amount, frozenNow);
+        _setFrozenAmount(wallet, h, frozenNow - amount);
+    }
+
+    /// @notice Fix a record date at `timestamp` (strictly in the future). Balances at it are those
+    ///         before the first block whose timestamp reaches it. One record date may be pending at a time.
+    /// @return id The new record date's id.
+    function scheduleRecordDate(uint64 timestamp) external onlyRole(ISSUER_ROLE) returns (uint256 id) {
+        if (timestamp <= block.timestamp) revert RecordDateNotInFuture(timestamp, block.timestamp);
+        uint256 c = _config;
+        if (c.passedRecordId(block.timestamp) != c.recordId()) revert RecordDatePending(c.recordId(), c.recordTime());
+        id = c.recordId() + 1;
+        _config = c.withRecord(id, timestamp);
+        _recordDates[id] = timestamp;
+        emit IRecordDates.RecordDateScheduled(id, timestamp);
+    }
+
+    /// @notice Cancel the pending record date `id` (the latest one, not yet reached). Nothing was
+    ///         saved for it: balances are saved only for passed record dates. The next record date
+    ///         scheduled takes the same id.
+    function cancelRecordDate(uint256 id) external onlyRole(ISSUER_ROLE) {
+        uint256 c = _config;
+        if (id == 0 || id != c.recordId() || block.timestamp >= c.recordTime()) revert RecordDateNotPending(id);
+        uint64 timestamp = _recordDates[id];
+        delete _recordDates[id];
+        uint256 previous = id - 1;
+        _config = c.withRecord(previous, _recordDates[previous]); // passed (or none when id was 1)
+        emit RecordDateCancelled(id, timestamp);
+    }
+
+    /// @notice ERC-1643: attach or replace document `name` (ISSUER_ROLE).
+    function setDocument(bytes32 name, string calldata uri, bytes32 documentHash) external onlyRole(ISSUER_ROLE) {
+        _setDocument(name, uri, documentHash);
+    }
+
+    /// @notice ERC-1643: remove document `name` (ISSUER_ROLE).
+    function removeDocument(bytes32 name) external onlyRole(ISSUER_ROLE) {
+        _removeDocument(name);
+    }
+
+    /// @dev Votes live in the core (OpenZeppelin Votes): a forced move run here asks the token.
+    function _moveVotingUnits(address from, address to, uint256 value) internal override {
+        ITokenVotingUnits(address(this)).moveVotingUnits(from, to, value);
+    }
+
+    /// @dev The token's registry, asked through the token itself (this code runs in its context).
+    function _registryAddress() internal view override returns (address) {
+        return IRecordDates(address(this)).registry();
+    }
+}
