@@ -34,12 +34,14 @@ interface ITradeSettlement {
         uint64 expiry;
     }
 
-    /// @notice A trade as the views report it.
+    /// @notice A trade as the views report it; `held` is the buyer's payment this contract holds
+    ///         for it (`amount` from the buyer's affirmation until settlement or cancellation).
     struct TradeView {
         TradeTerms terms;
         Status status;
         bool sellerAffirmed;
         bool buyerAffirmed;
+        uint256 held;
         bool expired;
     }
 
@@ -57,7 +59,8 @@ interface ITradeSettlement {
     error AlreadyAffirmed(uint256 id, address account);
     /// @notice Both parties must affirm before settlement; `seller`/`buyer` say who has.
     error NotAffirmed(uint256 id, bool seller, bool buyer);
-    /// @notice The seller received `received` instead of `expected` (fee-on-transfer assets are refused).
+    /// @notice This contract received `received` instead of `expected` when taking the buyer's
+    ///         payment (fee-on-transfer assets are refused).
     error PaymentMismatch(uint256 expected, uint256 received);
 
     /// @notice Trade `id` was proposed by `proposer` (who thereby affirms it).
@@ -68,25 +71,33 @@ interface ITradeSettlement {
     event TradeSettled(
         uint256 indexed id, address indexed seller, address indexed buyer, uint256 shares, uint256 amount
     );
-    /// @notice `party` cancelled trade `id`; nothing moved.
+    /// @notice `party` cancelled trade `id` (anyone, once expired); no share moved.
     event TradeCancelled(uint256 indexed id, address indexed party);
+    /// @notice The buyer's payment for trade `id` is held here from the buyer's affirmation.
+    event PaymentHeld(uint256 indexed id, address indexed buyer, uint256 amount);
+    /// @notice The held payment of cancelled trade `id` went back to the buyer.
+    event PaymentReturned(uint256 indexed id, address indexed buyer, uint256 amount);
 
-    /// @notice Propose a trade; the caller (seller or buyer) affirms it by proposing.
+    /// @notice Propose a trade; the caller (seller or buyer) affirms it by proposing. A proposing
+    ///         buyer pays `amount` into this contract now (its allowance to this contract).
     /// @param t The terms.
     /// @return id The trade's id.
     function propose(TradeTerms calldata t) external returns (uint256 id);
-    /// @notice Affirm a proposed trade as its other party.
+    /// @notice Affirm a proposed trade as its other party; the buyer pays `amount` into this
+    ///         contract now (its allowance to this contract).
     /// @param id The trade.
     function accept(uint256 id) external;
     /// @notice Settle an affirmed trade before its expiry (seller or buyer): the shares move from
-    ///         seller to buyer (the token decides compliance now) and the payment from buyer to
-    ///         seller, in this one transaction, or nothing moves.
+    ///         seller to buyer (the token decides compliance now, spending the seller's
+    ///         allowance) and the held payment goes to the seller, in this one transaction, or
+    ///         nothing moves.
     /// @param id The trade.
     function settle(uint256 id) external;
     /// @notice Accept and settle in one call (the party that has not affirmed yet).
     /// @param id The trade.
     function acceptAndSettle(uint256 id) external;
-    /// @notice Cancel a proposed trade (seller or buyer), expired or not.
+    /// @notice Cancel a proposed trade and return a held payment to the buyer: a party at any
+    ///         time, anyone once the trade has expired.
     /// @param id The trade.
     function cancel(uint256 id) external;
     /// @notice A trade's terms and state.

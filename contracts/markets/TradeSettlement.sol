@@ -13,29 +13,33 @@ import {ITradeSettlement} from "./ITradeSettlement.sol";
 /// @title TradeSettlement
 /// @notice Delivery versus payment between two investors: shares of a security token against an
 ///         ERC-20 payment, both legs in one transaction or neither.
-/// @dev Design choice (documented in docs/MARKETS.md): on-chain affirmation with allowances, no
-///      holds and no off-chain signatures. Each party affirms the exact terms by a transaction
-///      (`propose` affirms for the proposer, `accept` for the other); `settle` then pulls the
-///      shares with the seller's allowance through `token.transferFrom` and the payment with
-///      the buyer's allowance through `asset.transferFrom`. Consequences:
-///      - Compliance is decided at settlement by the token itself (its `transferFrom` runs the
-///        decision and its spender checks); a refused share leg reverts the whole settlement
-///        with the token's rule and message, and the trade stays proposed until it expires or
-///        is cancelled. Nothing is locked, so there is nothing to release.
-///      - Nothing is held: until settlement both parties keep full use of their shares and money;
-///        a settlement whose parties lack balance or allowance reverts whole. Holds would need
-///        this contract to be a verified holder of every token (the token refuses a receiver
-///        without KYC), which a shared, many-token contract cannot be.
-///      - No partial settlement: the exact `shares` and `amount` move, or nothing. The seller's
-///        payment is measured by balance difference: an asset that delivers anything else
-///        (fee-on-transfer) reverts the settlement. The share leg is the token's own transferFrom,
-///        which moves exactly `shares` or reverts.
+/// @dev Design choice (documented in docs/MARKETS.md): on-chain affirmation, the buyer's payment
+///      held here from its affirmation, the seller's shares moved by the token at settlement.
+///      Each party affirms the exact terms by a transaction (`propose` for the proposer, `accept`
+///      for the other). The buyer's affirmation pays `amount` into this contract
+///      (`safeTransferFrom(msg.sender, this, amount)`): nothing is ever pulled from an address
+///      other than the caller's. `settle` then moves the shares with the seller's allowance
+///      through the token's ERC-1594 `transferFromWithData` (the data carries the trade id) and
+///      pays the held amount to the seller. Consequences:
+///      - Compliance is decided at settlement by the token itself (its transfer runs the
+///        decision and its spender checks: this contract must be an approved operator); a refused
+///        share leg reverts the whole settlement with the token's rule and message, and the
+///        trade stays proposed (payment still held) until it settles, is cancelled or expires.
+///      - The seller's shares are not held: a shared, many-token contract cannot be a verified
+///        holder of every token (the token refuses a receiver without KYC). A seller who spends
+///        its shares meanwhile makes the settlement revert whole.
+///      - The held payment goes back to the buyer, whole, on cancellation; a party cancels at any
+///        time before settlement, anyone once the trade has expired (the payment only ever returns
+///        to the buyer's own wallet).
+///      - No partial settlement: the exact `shares` and `amount` move, or nothing. The held
+///        payment is measured by balance difference when taken: an asset that delivers anything
+///        else (fee-on-transfer) is refused at affirmation. The share leg is the token's own
+///        transfer, which moves exactly `shares` or reverts.
 ///      - Amounts are below 2^96 (shares and payment units): 7.9e28, e.g. 79 billion whole
 ///        shares of an 18-decimal token.
-///      - Either party cancels a proposed trade at any time before settlement; a trade cannot
-///        settle at or after its expiry (`block.timestamp >= expiry`).
-///      - Every state-changing entry point is nonReentrant; the status is written before the
-///        legs move.
+///      - A trade cannot settle at or after its expiry (`block.timestamp >= expiry`).
+///      - Every state-changing entry point is nonReentrant; the status is written before money
+///        or shares move.
 contract TradeSettlement is ITradeSettlement, ERC165, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -70,10 +74,8 @@ contract TradeSettlement is ITradeSettlement, ERC165, ReentrancyGuardTransient {
         if (t.shares == 0) revert InvalidTrade("shares");
         if (t.amount == 0) revert InvalidTrade("amount");
         if (t.expiry <= block.timestamp) revert InvalidTrade("expiry");
-        uint8 side;
-        if (msg.sender == t.seller) side = _SELLER;
-        else if (msg.sender == t.buyer) side = _BUYER;
-        else revert NotParty(0, msg.sender);
+        uint8 side = msg.sender == t.seller ? _SELLER : msg.sender == t.buyer ? _BUYER : 0;
+        if (side == 0) revert NotParty(0, msg.sender);
 
         id = ++_count;
         _trades[id] = Trade({
@@ -89,6 +91,7 @@ contract TradeSettlement is ITradeSettlement, ERC165, ReentrancyGuardTransient {
         });
         emit TradeProposed(id, t.token, msg.sender, t);
         emit TradeAffirmed(id, msg.sender);
+        if (side == _BUYER) _hold(id, IERC20(t.asset), t.amount);
     }
 
     /// @inheritdoc ITradeSettlement
@@ -111,10 +114,15 @@ contract TradeSettlement is ITradeSettlement, ERC165, ReentrancyGuardTransient {
     /// @inheritdoc ITradeSettlement
     function cancel(uint256 id) external nonReentrant {
         Trade storage t = _trade(id);
-        _side(id, t);
+        if (block.timestamp < t.expiry) _side(id, t);
         if (t.status != Status.Proposed) revert WrongStatus(id, t.status);
         t.status = Status.Cancelled;
         emit TradeCancelled(id, msg.sender);
+        if (t.affirmed & _BUYER != 0) {
+            (address buyer, uint256 amount) = (t.buyer, t.amount);
+            emit PaymentReturned(id, buyer, amount);
+            t.asset.safeTransfer(buyer, amount);
+        }
     }
 
     /// @inheritdoc ITradeSettlement
@@ -132,6 +140,7 @@ contract TradeSettlement is ITradeSettlement, ERC165, ReentrancyGuardTransient {
         v.status = t.status;
         v.sellerAffirmed = t.affirmed & _SELLER != 0;
         v.buyerAffirmed = t.affirmed & _BUYER != 0;
+        v.held = t.status == Status.Proposed && v.buyerAffirmed ? t.amount : 0;
         v.expired = t.status == Status.Proposed && block.timestamp >= t.expiry;
     }
 
@@ -166,6 +175,16 @@ contract TradeSettlement is ITradeSettlement, ERC165, ReentrancyGuardTransient {
         if (t.affirmed & side != 0) revert AlreadyAffirmed(id, msg.sender);
         t.affirmed |= side;
         emit TradeAffirmed(id, msg.sender);
+        if (side == _BUYER) _hold(id, t.asset, t.amount);
+    }
+
+    /// @dev Take the buyer's (the caller's) payment into this contract, exactly `amount`.
+    function _hold(uint256 id, IERC20 asset, uint256 amount) private {
+        uint256 before = asset.balanceOf(address(this));
+        asset.safeTransferFrom(msg.sender, address(this), amount);
+        uint256 received = asset.balanceOf(address(this)) - before;
+        if (received != amount) revert PaymentMismatch(amount, received);
+        emit PaymentHeld(id, msg.sender, amount);
     }
 
     function _settle(uint256 id, Trade storage t) private {
@@ -181,12 +200,10 @@ contract TradeSettlement is ITradeSettlement, ERC165, ReentrancyGuardTransient {
         IERC20 asset = t.asset;
         emit TradeSettled(id, seller, buyer, shares, amount);
 
-        // Share leg: the token runs its compliance decision (and its spender checks) here.
-        IERC20(address(token)).safeTransferFrom(seller, buyer, shares);
-        // Payment leg.
-        uint256 paymentBefore = asset.balanceOf(seller);
-        asset.safeTransferFrom(buyer, seller, amount);
-        uint256 paymentReceived = asset.balanceOf(seller) - paymentBefore;
-        if (paymentReceived != amount) revert PaymentMismatch(amount, paymentReceived);
+        // Share leg: the token runs its compliance decision (and its spender checks) here; the
+        // seller affirmed these terms on chain and granted the allowance this spends.
+        token.transferFromWithData(seller, buyer, shares, abi.encode(id));
+        // Payment leg: the buyer's payment, held here since its affirmation.
+        asset.safeTransfer(seller, amount);
     }
 }

@@ -1,7 +1,8 @@
 """TradeSettlement: delivery versus payment between two verified investors.
 
 alice holds 1,000 shares and sells to bob, who pays in mUSD; both approve the settlement
-contract (shares for alice, mUSD for bob). Compliance is the token's, decided at settlement.
+contract (shares for alice, mUSD for bob). bob's payment is held by the contract from his
+affirmation; alice's shares move at settlement, where the token decides compliance.
 """
 
 from __future__ import annotations
@@ -43,9 +44,9 @@ class Desk:
         self.asset.approve(self.settlement, 10**15, sender=self.buyer)
 
     def agreed(self, **kwargs: Any) -> int:
+        self.approve_both()
         tid = self.propose(**kwargs)
         self.settlement.accept(tid, sender=self.buyer)
-        self.approve_both()
         return tid
 
 
@@ -58,14 +59,24 @@ def desk(
 
 
 def test_propose_by_either_party(
-    desk: Desk, settlement: Any, alice: Any, bob: Any, carol: Any
+    desk: Desk, settlement: Any, musd: Any, alice: Any, bob: Any, carol: Any
 ) -> None:
     tid = desk.propose(by=alice)
     view = settlement.trade(tid)
     assert (view.status, view.sellerAffirmed, view.buyerAffirmed) == (PROPOSED, True, False)
-    tid2 = desk.propose(by=bob)
+    assert view.held == 0
+    with ape.reverts():  # a proposing buyer pays now: no allowance, no proposal
+        desk.propose(by=bob)
+    desk.approve_both()
+    bob_usd = musd.balanceOf(bob)
+    receipt = settlement.propose(desk.terms(), sender=bob)
+    tid2 = int(settlement.tradeCount())
+    [held] = receipt.decode_logs(settlement.PaymentHeld)
+    assert (held.id, held.buyer, held.amount) == (tid2, bob.address, 1_500 * MUSD)
     view2 = settlement.trade(tid2)
-    assert (view2.sellerAffirmed, view2.buyerAffirmed) == (False, True)
+    assert (view2.sellerAffirmed, view2.buyerAffirmed, view2.held) == (False, True, 1_500 * MUSD)
+    assert musd.balanceOf(bob) == bob_usd - 1_500 * MUSD
+    assert musd.balanceOf(settlement) == 1_500 * MUSD
     with ape.reverts(settlement.NotParty, account=carol.address):
         settlement.propose(desk.terms(), sender=carol)
 
@@ -90,11 +101,14 @@ def test_settle_moves_both_legs(
     desk.approve_both()
     with ape.reverts(settlement.NotAffirmed, id=tid, seller=True, buyer=False):
         settlement.settle(tid, sender=alice)
+    alice_usd, bob_usd = musd.balanceOf(alice), musd.balanceOf(bob)
     receipt = settlement.accept(tid, sender=bob)
     assert receipt.decode_logs(settlement.TradeAffirmed)[0].party == bob.address
+    assert receipt.decode_logs(settlement.PaymentHeld)[0].amount == 1_500 * MUSD
+    assert musd.balanceOf(bob) == bob_usd - 1_500 * MUSD  # held from the affirmation
+    assert settlement.trade(tid).held == 1_500 * MUSD
     with ape.reverts(settlement.AlreadyAffirmed, id=tid, account=bob.address):
         settlement.accept(tid, sender=bob)
-    alice_usd, bob_usd = musd.balanceOf(alice), musd.balanceOf(bob)
     receipt = settlement.settle(tid, sender=bob)
     [event] = receipt.decode_logs(settlement.TradeSettled)
     assert (event.seller, event.buyer, event.shares, event.amount) == (
@@ -107,6 +121,7 @@ def test_settle_moves_both_legs(
     assert musd.balanceOf(alice) == alice_usd + 1_500 * MUSD
     assert musd.balanceOf(bob) == bob_usd - 1_500 * MUSD
     assert settlement.trade(tid).status == SETTLED
+    assert (settlement.trade(tid).held, musd.balanceOf(settlement)) == (0, 0)
     with ape.reverts(settlement.WrongStatus, id=tid, status=SETTLED):
         settlement.settle(tid, sender=alice)
     with ape.reverts(settlement.WrongStatus, id=tid, status=SETTLED):
@@ -142,18 +157,24 @@ def test_compliance_is_decided_at_settlement(
     assert suite.balanceOf(bob) == 100
 
 
-def test_no_half_settlement_when_the_buyer_cannot_pay(
+def test_no_half_settlement_when_the_seller_cannot_deliver(
     desk: Desk, settlement: Any, suite: Any, musd: Any, alice: Any, bob: Any, carol: Any
 ) -> None:
     tid = desk.agreed()
-    musd.transfer(carol, musd.balanceOf(bob), sender=bob)  # bob spends his money elsewhere
-    with ape.reverts():
-        settlement.settle(tid, sender=alice)
-    assert (suite.balanceOf(alice), suite.balanceOf(bob)) == (1_000, 0)
-    assert settlement.trade(tid).status == PROPOSED
+    suite.transfer(carol, 950, sender=alice)  # alice sells her shares elsewhere
+    alice_usd, bob_usd = musd.balanceOf(alice), musd.balanceOf(bob)
+    with ape.reverts(suite.TransferRestricted):
+        settlement.settle(tid, sender=bob)
+    assert (suite.balanceOf(alice), suite.balanceOf(bob)) == (50, 0)
+    assert musd.balanceOf(alice) == alice_usd
+    assert (settlement.trade(tid).status, musd.balanceOf(settlement)) == (PROPOSED, 1_500 * MUSD)
+    settlement.cancel(tid, sender=bob)  # bob walks away with his whole payment
+    assert (musd.balanceOf(bob), musd.balanceOf(settlement)) == (bob_usd + 1_500 * MUSD, 0)
 
 
-def test_expiry(desk: Desk, settlement: Any, suite: Any, alice: Any, bob: Any) -> None:
+def test_expiry(
+    desk: Desk, settlement: Any, suite: Any, musd: Any, alice: Any, bob: Any, carol: Any
+) -> None:
     tid = desk.propose(days=1)
     desk.approve_both()
     expiry = settlement.trade(tid).terms.expiry
@@ -164,25 +185,44 @@ def test_expiry(desk: Desk, settlement: Any, suite: Any, alice: Any, bob: Any) -
     settlement.cancel(tid, sender=bob)  # an expired trade can still be cancelled (tidy views)
     assert not settlement.trade(tid).expired
     tid2 = desk.agreed(days=1)
+    bob_usd = musd.balanceOf(bob)
+    with ape.reverts(settlement.NotParty, id=tid2, account=carol.address):
+        settlement.cancel(tid2, sender=carol)  # not before the expiry
     desk.chain.mine(timestamp=settlement.trade(tid2).terms.expiry)
     with ape.reverts(settlement.TradeExpired, id=tid2):
         settlement.settle(tid2, sender=alice)
     assert suite.balanceOf(bob) == 0
+    # Expired: anyone releases the held payment, which goes back to the buyer only.
+    carol_usd = musd.balanceOf(carol)
+    receipt = settlement.cancel(tid2, sender=carol)
+    [returned] = receipt.decode_logs(settlement.PaymentReturned)
+    assert (returned.buyer, returned.amount) == (bob.address, 1_500 * MUSD)
+    assert musd.balanceOf(bob) == bob_usd + 1_500 * MUSD
+    assert musd.balanceOf(carol) == carol_usd
 
 
 def test_either_party_cancels(
-    desk: Desk, settlement: Any, alice: Any, bob: Any, carol: Any
+    desk: Desk, settlement: Any, musd: Any, alice: Any, bob: Any, carol: Any
 ) -> None:
+    bob_usd = musd.balanceOf(bob)
     tid = desk.agreed()
     with ape.reverts(settlement.NotParty, id=tid, account=carol.address):
         settlement.cancel(tid, sender=carol)
     receipt = settlement.cancel(tid, sender=bob)
     assert receipt.decode_logs(settlement.TradeCancelled)[0].party == bob.address
+    assert receipt.decode_logs(settlement.PaymentReturned)[0].amount == 1_500 * MUSD
+    assert (musd.balanceOf(bob), settlement.trade(tid).held) == (bob_usd, 0)
     with ape.reverts(settlement.WrongStatus, id=tid, status=CANCELLED):
         settlement.settle(tid, sender=alice)
+    with ape.reverts(settlement.WrongStatus, id=tid, status=CANCELLED):
+        settlement.cancel(tid, sender=bob)  # the payment goes back once
     tid2 = desk.agreed()
     settlement.cancel(tid2, sender=alice)
     assert settlement.trade(tid2).status == CANCELLED
+    assert (musd.balanceOf(bob), musd.balanceOf(settlement)) == (bob_usd, 0)
+    tid3 = desk.propose()  # the seller alone affirmed: nothing held, nothing returned
+    receipt = settlement.cancel(tid3, sender=alice)
+    assert receipt.decode_logs(settlement.PaymentReturned) == []
 
 
 def test_only_parties_settle(desk: Desk, settlement: Any, carol: Any) -> None:
@@ -203,6 +243,8 @@ def test_fee_on_transfer_payment_is_refused(
     fee.approve(settlement, 10**12, sender=bob)
     with ape.reverts(settlement.PaymentMismatch, expected=1_000_000, received=990_000):
         settlement.acceptAndSettle(tid, sender=bob)
+    with ape.reverts(settlement.PaymentMismatch, expected=1_000_000, received=990_000):
+        settlement.accept(tid, sender=bob)  # refused when taken, before any settlement
     assert suite.balanceOf(bob) == 0
 
 

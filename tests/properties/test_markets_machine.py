@@ -12,6 +12,7 @@ would be a compliance rule skipped; one that fails where the model accepts, a ru
 Checked after every step:
 - every balance of the payment asset and of the token (investors, issuer, treasury, the three
   contracts) equals the model's, so no settlement is half done (a trade moved both legs or none);
+  the settlement contract holds exactly the payments of proposed trades their buyers affirmed;
 - conservation of the payment asset: the supply never changes, and per offering every unit
   subscribed is at the treasury, refunded or still held by the offering contract (on-chain
   books equal the model; the contract's balance is the sum of what its offerings hold); the
@@ -336,7 +337,7 @@ class MarketsMachine(RuleBasedStateMachine):
             and self.shares[t.seller] >= t.shares
             and self.verified[t.seller]
             and self.verified[t.buyer]
-            and self.coin[t.buyer] >= t.amount
+            and self.coin[t.buyer] >= t.amount  # taken and held, then paid out
         )
         if self.send(
             "accept and settle",
@@ -441,11 +442,14 @@ class MarketsMachine(RuleBasedStateMachine):
         expiry = self.now + 1 + ttl
         terms = (e.token, self.wallet(seller), self.wallet(buyer), e.coin, shares, amount, expiry)
         proposer = buyer if by_buyer else seller
-        ok = seller != buyer
+        # a proposing buyer pays now: the payment is held until settlement or cancellation
+        ok = seller != buyer and (not by_buyer or self.coin[buyer] >= amount)
         if self.send(
             "propose trade", ok, e.settlement.propose, terms, sender=self.wallet(proposer)
         ):
             self.trades.append(Trade(seller, buyer, shares, amount, expiry, {proposer}))
+            if by_buyer:
+                self.coin[buyer] -= amount
 
     def _trade(self, k: int) -> tuple[int, Trade]:
         tid = k % len(self.trades)
@@ -457,10 +461,13 @@ class MarketsMachine(RuleBasedStateMachine):
         tid, t = self._trade(k)
         party = t.buyer if side else t.seller
         ok = t.status == PROPOSED and self.now + 1 < t.expiry and party not in t.affirmed
+        ok = ok and (party != t.buyer or self.coin[t.buyer] >= t.amount)  # the buyer pays now
         if self.send(
             "accept trade", ok, self.env.settlement.accept, tid + 1, sender=self.wallet(party)
         ):
             t.affirmed.add(party)
+            if party == t.buyer:
+                self.coin[t.buyer] -= t.amount
 
     @precondition(lambda self: self.trades)
     @rule(k=st.integers(0, 20), side=st.booleans())
@@ -474,15 +481,13 @@ class MarketsMachine(RuleBasedStateMachine):
             and self.shares[t.seller] >= t.shares
             and self.verified[t.seller]
             and self.verified[t.buyer]
-            and self.coin[t.buyer] >= t.amount
         )
         if self.send(
             "settle trade", ok, self.env.settlement.settle, tid + 1, sender=self.wallet(party)
         ):
-            t.status = SETTLED
+            t.status = SETTLED  # the payment was held since the buyer affirmed
             self.shares[t.seller] -= t.shares
             self.shares[t.buyer] += t.shares
-            self.coin[t.buyer] -= t.amount
             self.coin[t.seller] += t.amount
 
     @precondition(lambda self: self.trades)
@@ -498,6 +503,8 @@ class MarketsMachine(RuleBasedStateMachine):
             sender=self.wallet(party),
         ):
             t.status = T_CANCELLED
+            if t.buyer in t.affirmed:  # the held payment goes back to the buyer
+                self.coin[t.buyer] += t.amount
 
     # ------------------------------------------------------------------ buy-backs
 
@@ -593,7 +600,14 @@ class MarketsMachine(RuleBasedStateMachine):
         assert self.balance(e.coin, e.treasury) == sum(o.to_treasury for o in self.offers)
         deposits = sum((b.max_shares - b.redeemed) * b.price for b in self.buybacks if not b.closed)
         assert self.balance(e.coin, e.buybacks) == deposits
-        assert self.balance(e.coin, e.settlement) == 0
+        held_for_trades = sum(
+            t.amount for t in self.trades if t.status == PROPOSED and t.buyer in t.affirmed
+        )
+        assert self.balance(e.coin, e.settlement) == held_for_trades
+        for tid, t in enumerate(self.trades):
+            if t.status == PROPOSED:  # the view names what is held for each open trade
+                held = t.amount if t.buyer in t.affirmed else 0
+                assert e.settlement.trade(tid + 1).held == held
 
     @invariant()
     def shares_issued_match(self) -> None:

@@ -70,8 +70,10 @@ def test_trade_commands(
     waiting = run("trade", "settle", 1, *where, "--account", "TEST::4", expect=2)
     assert "waits for the buyer to accept" in waiting.output
     assert "accepted trade 1" in run("trade", "accept", 1, *where, "--account", "TEST::5").output
+    assert coin.balanceOf(settlement) == 120 * MUSD  # bob's payment, held from his acceptance
     again = run("trade", "accept", 1, *where, "--account", "TEST::5")
     assert "already accepted" in again.output
+    assert coin.allowance(bob, settlement) == 0  # the re-run approved nothing again
     settled = run("trade", "settle", 1, *where, "--account", "TEST::5")
     assert "trade 1 settled: both legs moved" in settled.output
     assert (token.balanceOf(alice), token.balanceOf(bob)) == (90, 10)
@@ -85,7 +87,12 @@ def test_trade_commands(
     assert "Traceback" not in refused.output
 
     propose(bob, "--again")
-    assert "trade 2 cancelled" in run("trade", "cancel", 2, *where, "--account", "TEST::5").output
+    bob_usd = coin.balanceOf(bob)
+    run("trade", "accept", 2, *where, "--account", "TEST::5")
+    assert coin.balanceOf(bob) == bob_usd - 120 * MUSD
+    cancelled = run("trade", "cancel", 2, *where, "--account", "TEST::5").output
+    assert "trade 2 cancelled" in cancelled and "returned to the buyer" in cancelled
+    assert (coin.balanceOf(bob), coin.balanceOf(settlement)) == (bob_usd, 0)
     assert "already cancelled" in run("trade", "cancel", 2, *where, "--account", "TEST::4").output
     stranger = run("trade", "cancel", 2, *where, "--account", "TEST::6", expect=2)
     assert "is not a party to trade 2" in stranger.output

@@ -1,12 +1,14 @@
 """Delivery versus payment between two investors through a TradeSettlement contract: propose a
 trade, accept it, settle it (both legs in one transaction), cancel it.
 
-A party affirms by proposing or accepting, and the same command approves the settlement contract
-for that party's leg (the seller's shares, the buyer's payment), so that after both have spoken
-either may settle. Before sending, every command checks what the contract or the token would
-refuse, in one line: the caller is a party, the trade's status and expiry, balances and
-allowances, the settlement contract being an approved operator of the token, and the token's
-compliance decision on the share leg (``detectTransferRestriction``, with the rule's message).
+A party affirms by proposing or accepting, and the same command first approves the settlement
+contract for that party's leg: the seller's shares (spent at settlement), the buyer's payment
+(taken into the contract by the buyer's affirmation and held there until the trade settles or is
+cancelled; a cancellation returns it). After both have spoken either may settle. Before sending,
+every command checks what the contract or the token would refuse, in one line: the caller is a
+party, the trade's status and expiry, balances and allowances, the settlement contract being an
+approved operator of the token, and the token's compliance decision on the share leg
+(``detectTransferRestriction``, with the rule's message).
 Every transaction goes through the journal: a re-run never sends a second one.
 """
 
@@ -64,6 +66,7 @@ class TradeState:
     seller_affirmed: bool
     buyer_affirmed: bool
     expired: bool
+    held: int = 0
 
     @property
     def status_name(self) -> str:
@@ -108,6 +111,7 @@ def trade_state(settlement: Any, trade_id: int) -> TradeState:
         seller_affirmed=bool(v.sellerAffirmed),
         buyer_affirmed=bool(v.buyerAffirmed),
         expired=bool(v.expired),
+        held=int(v.held),
     )
 
 
@@ -188,6 +192,11 @@ def propose_trade(
         False,
     )
     _share_leg_check(suite, settlement, draft)
+    if me == buyer_address and int(_erc20(asset_address).balanceOf(me)) < amount_units:
+        raise SectokenError(
+            f"{me} holds less than the payment of {amount} (a proposing buyer pays it now, "
+            "held by the settlement contract until the trade settles or is cancelled)"
+        )
     terms = (
         token.address,
         seller_address,
@@ -219,21 +228,35 @@ def _party(state: TradeState, account: Any) -> str:
     return me
 
 
+def _affirmed_by(state: TradeState, me: str) -> bool:
+    return state.seller_affirmed if me == state.seller else state.buyer_affirmed
+
+
 def accept_trade(suite: Suite, account: Any, settlement: Any, trade_id: int) -> Done:
-    """Affirm a proposed trade as its other party (and approve that party's leg)."""
+    """Affirm a proposed trade as its other party, after approving that party's leg (a buyer's
+    acceptance pays the amount into the settlement contract, held until settlement)."""
 
     def check() -> bool:
         state = trade_state(settlement, trade_id)
         me = _party(state, account)
-        affirmed = state.seller_affirmed if me == state.seller else state.buyer_affirmed
-        if affirmed and state.status == _PROPOSED:
+        if _affirmed_by(state, me) and state.status in (_PROPOSED, _SETTLED):
             return False  # affirmed already (an earlier run)
         if state.status != _PROPOSED or state.expired:
             raise SectokenError(f"trade {trade_id} is {state.status_name}: it cannot be accepted")
+        if me == state.buyer:
+            erc20 = _erc20(state.asset)
+            if int(erc20.balanceOf(me)) < state.amount:
+                raise SectokenError(
+                    f"{me} holds less than the trade's payment of {state.amount} units"
+                )
         return True
 
-    receipt = send_tx(suite, settlement.accept, trade_id, sender=account, check=check)
-    _approve_leg(suite, account, settlement, trade_state(settlement, trade_id))
+    receipt = None
+    if check():
+        # The approval goes first (the buyer's payment is taken by the acceptance); once this
+        # account has affirmed, a re-run sends neither.
+        _approve_leg(suite, account, settlement, trade_state(settlement, trade_id))
+        receipt = send_tx(suite, settlement.accept, trade_id, sender=account, check=check)
     if receipt is None:
         return Done(summary=f"trade {trade_id} was already accepted", tx_hash="", gas_used=0)
     return done_from(f"{account.address} accepted trade {trade_id}", receipt)
@@ -253,18 +276,15 @@ def settle_trade(suite: Suite, account: Any, settlement: Any, trade_id: int) -> 
             waiting = "the seller" if not state.seller_affirmed else "the buyer"
             raise SectokenError(f"trade {trade_id} waits for {waiting} to accept")
         _share_leg_check(suite, settlement, state)
-        for holder, asset, needed, what in (
-            (state.seller, state.token, state.shares, "shares"),
-            (state.buyer, state.asset, state.amount, "payment"),
-        ):
-            erc20 = _erc20(asset)
-            if int(erc20.balanceOf(holder)) < needed:
-                raise SectokenError(f"{holder} no longer holds the trade's {what}")
-            if int(erc20.allowance(holder, settlement.address)) < needed:
-                raise SectokenError(
-                    f"{holder} has not approved the settlement contract for the {what}",
-                    hint="that party runs `ape run trade accept` (it approves its leg)",
-                )
+        # The payment is held by the contract since the buyer affirmed; the shares move now.
+        shares = _erc20(state.token)
+        if int(shares.balanceOf(state.seller)) < state.shares:
+            raise SectokenError(f"{state.seller} no longer holds the trade's shares")
+        if int(shares.allowance(state.seller, settlement.address)) < state.shares:
+            raise SectokenError(
+                f"{state.seller} has not approved the settlement contract for the shares",
+                hint="the seller runs `ape run trade accept` (it approves its leg)",
+            )
         return True
 
     receipt = send_tx(suite, settlement.settle, trade_id, sender=account, check=check)
@@ -274,18 +294,22 @@ def settle_trade(suite: Suite, account: Any, settlement: Any, trade_id: int) -> 
 
 
 def cancel_trade(suite: Suite, account: Any, settlement: Any, trade_id: int) -> Done:
-    """Cancel a proposed trade (either party)."""
+    """Cancel a proposed trade (either party; anyone once expired); a held payment goes back to
+    the buyer."""
 
     def check() -> bool:
         state = trade_state(settlement, trade_id)
-        _party(state, account)
+        if not state.expired:
+            _party(state, account)
         if state.status == _CANCELLED:
             return False
         if state.status == _SETTLED:
             raise SectokenError(f"trade {trade_id} has settled: it cannot be cancelled")
         return True
 
+    held = trade_state(settlement, trade_id).held
     receipt = send_tx(suite, settlement.cancel, trade_id, sender=account, check=check)
     if receipt is None:
         return Done(summary=f"trade {trade_id} was already cancelled", tx_hash="", gas_used=0)
-    return done_from(f"trade {trade_id} cancelled", receipt)
+    returned = f"; {held} payment units returned to the buyer" if held else ""
+    return done_from(f"trade {trade_id} cancelled{returned}", receipt)
