@@ -109,8 +109,9 @@ interface IPrimaryOffering {
     /// @return id The new offering's id.
     function createOffering(OfferingParams calldata p) external returns (uint256 id);
     /// @notice Subscribe `shares` token units, paying `cost(id, shares)` in the payment asset
-    ///         (approve this contract first). Refused with the token's rule when the token would
-    ///         refuse to issue the investor's total now.
+    ///         (approve this contract first). Refused with the token's rule when the investor is
+    ///         not verified in the token's registry; the token's full decision is taken again
+    ///         at delivery (a refusal there leaves the payment refundable).
     /// @param id The offering.
     /// @param shares Token units.
     /// @return paid Payment units taken.

@@ -20,6 +20,8 @@ from .markets_fixtures import DAY, MUSD, offering_params
 
 ACTIVE, SUCCEEDED, FAILED, CANCELLED = 1, 2, 3, 4
 RECEIVER_NOT_VERIFIED = 3
+MAX_BALANCE = 14
+ZERO = "0x" + "00" * 20
 
 
 class Sale:
@@ -180,16 +182,36 @@ def test_unverified_investor_refused_with_the_rules_message(
         sale.subscribe(oid, dave, 10)
 
 
-def test_subscription_checks_the_investors_total_against_the_tokens_cap(
-    sale: Sale, offerings: Any, suite: Any, compliance_officer: Any, alice: Any
+def test_the_tokens_cap_is_decided_at_delivery(
+    sale: Sale,
+    offerings: Any,
+    suite: Any,
+    musd: Any,
+    compliance_officer: Any,
+    issuer: Any,
+    alice: Any,
 ) -> None:
+    """Subscription asks the registry (verified investor); the token's quantity rules (here its
+    balance cap) decide at delivery, and a refused subscription is refunded in full."""
     from .conftest import rules_with
 
     suite.setRules(rules_with(maxBalance=60), sender=compliance_officer)
     oid = sale.open()
     sale.subscribe(oid, alice, 40)
-    with ape.reverts(offerings.SubscriptionRestricted, code=14):  # MAX_BALANCE on the total 80
-        sale.subscribe(oid, alice, 40)
+    sale.subscribe(oid, alice, 40)  # a total of 80 > the cap of 60: accepted here
+    assert suite.detectTransferRestriction(ZERO, alice, 80) == MAX_BALANCE
+    sale.end(oid)
+    offerings.close(oid, sender=alice)
+    receipt = offerings.deliver(oid, [alice], sender=issuer)
+    skipped = [(e.investor, e.code) for e in receipt.decode_logs(offerings.DeliverySkipped)]
+    assert skipped == [(alice.address, MAX_BALANCE)]
+    with ape.reverts(suite.TransferRestricted, code=MAX_BALANCE):
+        offerings.claimShares(oid, sender=alice)
+    sale.end_delivery(oid)
+    before = musd.balanceOf(alice)
+    offerings.refund(oid, sender=alice)
+    assert musd.balanceOf(alice) == before + 800 * MUSD
+    assert suite.balanceOf(alice) == 0
 
 
 def test_fee_on_transfer_asset_is_refused(
