@@ -127,3 +127,77 @@ def test_refund_after_a_cancel(
     )
     missing = run("offering", "status", 7, *where, expect=2)
     assert "offering 7 does not exist" in missing.output
+
+
+def test_cancel_then_refund_and_batched_delivery(
+    run: Any,
+    chain: Any,
+    suite: Suite,
+    market: tuple[Any, Any],
+    deployer: Any,
+    accounts: Any,
+    alice: Any,
+    bob: Any,
+    carol: Any,
+    deployments: Path,
+) -> None:
+    offerings, coin = market
+    token = suite.require("token")
+    where = ("--offerings", offerings.address, "--deployments", deployments)
+    register(suite, deployer, [carol.address])
+    coin.mint(carol, 1_000 * MUSD, sender=deployer)
+
+    def create() -> None:
+        run(
+            "offering",
+            "create",
+            "--asset",
+            coin.address,
+            "--treasury",
+            accounts[8].address,
+            "--price",
+            "2",
+            "--hard-cap",
+            "400",
+            "--end",
+            "+3d",
+            *where,
+            "--again",
+        )
+
+    # offering 1 is cancelled by the issuer; its subscriber takes the refund
+    create()
+    run("offering", "subscribe", 1, 40, *where, "--account", "TEST::4")
+    stranger = run("offering", "cancel", 1, *where, "--account", "TEST::4", expect=2)
+    assert "does not hold ISSUER_ROLE" in stranger.output
+    cancelled = run("offering", "cancel", 1, *where)
+    assert "offering 1 cancelled; 80 mUSD held for refunds" in cancelled.output
+    nonce = deployer.nonce
+    assert "already cancelled" in run("offering", "cancel", 1, *where).output
+    assert deployer.nonce == nonce
+    run("offering", "refund", 1, *where, "--account", "TEST::4")
+    assert coin.balanceOf(alice) == 10_000 * MUSD
+
+    # offering 2 succeeds and is delivered one investor per transaction; carol's frozen wallet
+    # is refused by the token and reported with its rule
+    create()
+    for account, shares in (("TEST::4", 50), ("TEST::5", 100), ("TEST::6", 30)):
+        run("offering", "subscribe", 2, shares, *where, "--account", account)
+    early = run("offering", "deliver", 2, "--batch", 1, *where, expect=2)
+    assert "is active" in early.output
+    chain.mine(timestamp=offerings.offering(2).params.end)
+    run("offering", "close", 2, *where)
+    token.setWalletFrozen(carol, True, sender=deployer)
+    delivered = run("offering", "deliver", 2, "--batch", 1, *where)
+    assert delivered.output.count("batch of 1: 1 delivered") == 2
+    assert "refused by the token: code" in delivered.output
+    assert (token.balanceOf(alice), token.balanceOf(bob), token.balanceOf(carol)) == (50, 100, 0)
+    assert offerings.offering(2).toTreasury == 300 * MUSD
+    nonce = deployer.nonce
+    again = run("offering", "deliver", 2, "--batch", 1, *where)
+    assert "nothing to deliver" in again.output and deployer.nonce == nonce
+    token.setWalletFrozen(carol, False, sender=deployer)
+    last = run("offering", "deliver", 2, "--batch", 5, *where)
+    assert "batch of 1: 1 delivered" in last.output and token.balanceOf(carol) == 30
+    bad = run("offering", "deliver", 2, "--batch", 0, *where, expect=2)
+    assert "Traceback" not in bad.output

@@ -71,6 +71,8 @@ def test_trade_commands(
     assert "waits for the buyer to accept" in waiting.output
     assert "accepted trade 1" in run("trade", "accept", 1, *where, "--account", "TEST::5").output
     assert coin.balanceOf(settlement) == 120 * MUSD  # bob's payment, held from his acceptance
+    status = run("trade", "status", 1, *where).output
+    assert "Trade 1 (proposed)" in status and "payment held" in status and "120 mUSD" in status
     again = run("trade", "accept", 1, *where, "--account", "TEST::5")
     assert "already accepted" in again.output
     assert coin.allowance(bob, settlement) == 0  # the re-run approved nothing again
@@ -79,6 +81,8 @@ def test_trade_commands(
     assert (token.balanceOf(alice), token.balanceOf(bob)) == (90, 10)
     assert coin.balanceOf(alice) == 120 * MUSD
     assert "already settled" in run("trade", "settle", 1, *where, "--account", "TEST::4").output
+    assert "Trade 1 (settled)" in run("trade", "status", 1, *where).output
+    assert "trade 9 does not exist" in run("trade", "status", 9, *where, expect=2).output
     late = run("trade", "cancel", 1, *where, "--account", "TEST::4", expect=2)
     assert "has settled" in late.output
 

@@ -1,4 +1,4 @@
-"""ape run buyback create|tender|status."""
+"""ape run buyback create|tender|settle|close|status."""
 
 from __future__ import annotations
 
@@ -32,16 +32,17 @@ def _buybacks_option(f: Any) -> Any:
         "buybacks_address",
         type=ADDRESS,
         default=lambda: os.environ.get(BUYBACKS_ENV),
-        required=True,
-        help=f"The BuybackOffers contract (or ${BUYBACKS_ENV}).",
+        required=False,
+        help=f"The BuybackOffers contract (or ${BUYBACKS_ENV}; default: the "
+        "deployment file's buybacks).",
     )(f)
 
 
-def _open(deployments_dir: Path, buybacks_address: str) -> tuple[Any, Any]:
+def _open(deployments_dir: Path, buybacks_address: str | None) -> tuple[Any, Any]:
     from sectoken.jobs.buybacks import buyback_contract
 
     suite = open_suite_here(deployments_dir)
-    return suite, buyback_contract(suite, buybacks_address)
+    return suite, buyback_contract(suite, buybacks_address or suite.deployment.address("buybacks"))
 
 
 @click.group()
@@ -67,7 +68,7 @@ def create_cmd(
     deadline: int,
     pro_rata: bool,
     settlement_days: int,
-    buybacks_address: str,
+    buybacks_address: str | None,
     deployments_dir: Path,
     account: Any,
 ) -> None:
@@ -98,7 +99,7 @@ def create_cmd(
 @sender_option
 @friendly
 def tender_cmd(
-    buyback_id: int, shares: str, buybacks_address: str, deployments_dir: Path, account: Any
+    buyback_id: int, shares: str, buybacks_address: str | None, deployments_dir: Path, account: Any
 ) -> None:
     """Tender SHARES as --account (approves the buy-back contract for them first)."""
     from sectoken.jobs.buybacks import tender_shares
@@ -114,9 +115,74 @@ def tender_cmd(
 @deployments_option
 @reader_option
 @friendly
-def status_cmd(buyback_id: int, buybacks_address: str, deployments_dir: Path) -> None:
+def status_cmd(buyback_id: int, buybacks_address: str | None, deployments_dir: Path) -> None:
     """Terms, tenders, redemptions and payments of a buy-back."""
     from sectoken.jobs.buybacks import buyback_state, print_buyback
 
     suite, buybacks = _open(deployments_dir, buybacks_address)
     print_buyback(console, buyback_state(suite, buybacks, buyback_id))
+
+
+@cli.command(name="settle", cls=SectokenCommand)
+@click.argument("buyback_id", type=int)
+@click.option(
+    "--all",
+    "everyone",
+    is_flag=True,
+    help="Settle every pending tender, one transaction each (the token's issuer).",
+)
+@click.option(
+    "--from-block",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="With --all: where to start reading the offer's Tendered events.",
+)
+@_buybacks_option
+@deployments_option
+@sender_option
+@friendly
+def settle_cmd(
+    buyback_id: int,
+    everyone: bool,
+    from_block: int,
+    buybacks_address: str | None,
+    deployments_dir: Path,
+    account: Any,
+) -> None:
+    """Pro rata, after the deadline: redeem and pay --account's accepted part (or everyone's)."""
+    from sectoken.jobs.buybacks import settle_tenders
+
+    suite, buybacks = _open(deployments_dir, buybacks_address)
+    done = settle_tenders(
+        suite,
+        resolve_account(account),
+        buybacks,
+        buyback_id,
+        everyone=everyone,
+        from_block=from_block,
+    )
+    for item in done:
+        tail = f" (tx {item.tx_hash})" if item.tx_hash else ""
+        console.print(f"[green]{escape(item.summary)}[/green]{tail}")
+    if not done:
+        console.print("nothing to settle: no pending tender")
+
+
+@cli.command(name="close", cls=SectokenCommand)
+@click.argument("buyback_id", type=int)
+@_buybacks_option
+@deployments_option
+@sender_option
+@friendly
+def close_cmd(
+    buyback_id: int, buybacks_address: str | None, deployments_dir: Path, account: Any
+) -> None:
+    """Close an offer and return the unspent deposit (the token's issuer)."""
+    from sectoken.jobs.buybacks import close_buyback
+
+    suite, buybacks = _open(deployments_dir, buybacks_address)
+    done = close_buyback(suite, resolve_account(account), buybacks, buyback_id)
+    console.print(
+        f"[green]{escape(done.summary)}[/green]" + (f" (tx {done.tx_hash})" if done.tx_hash else "")
+    )

@@ -1,4 +1,4 @@
-"""ape run offering create|status|subscribe|close|refund."""
+"""ape run offering create|status|subscribe|close|cancel|deliver|refund."""
 
 from __future__ import annotations
 
@@ -32,16 +32,19 @@ def _offerings_option(f: Any) -> Any:
         "offerings_address",
         type=ADDRESS,
         default=lambda: os.environ.get(OFFERINGS_ENV),
-        required=True,
-        help=f"The PrimaryOffering contract (or ${OFFERINGS_ENV}).",
+        required=False,
+        help=f"The PrimaryOffering contract (or ${OFFERINGS_ENV}; default: the "
+        "deployment file's offerings).",
     )(f)
 
 
-def _open(deployments_dir: Path, offerings_address: str) -> tuple[Any, Any]:
+def _open(deployments_dir: Path, offerings_address: str | None) -> tuple[Any, Any]:
     from sectoken.jobs.offerings import offering_contract
 
     suite = open_suite_here(deployments_dir)
-    return suite, offering_contract(suite, offerings_address)
+    return suite, offering_contract(
+        suite, offerings_address or suite.deployment.address("offerings")
+    )
 
 
 @click.group()
@@ -77,7 +80,7 @@ def create_cmd(
     start: int | None,
     end: int,
     delivery_days: int,
-    offerings_address: str,
+    offerings_address: str | None,
     deployments_dir: Path,
     account: Any,
 ) -> None:
@@ -110,7 +113,7 @@ def create_cmd(
 @deployments_option
 @reader_option
 @friendly
-def status_cmd(offering_id: int, offerings_address: str, deployments_dir: Path) -> None:
+def status_cmd(offering_id: int, offerings_address: str | None, deployments_dir: Path) -> None:
     """Terms, subscriptions, deliveries and refunds of an offering."""
     from sectoken.jobs.offerings import offering_status, print_offering
 
@@ -126,7 +129,11 @@ def status_cmd(offering_id: int, offerings_address: str, deployments_dir: Path) 
 @sender_option
 @friendly
 def subscribe_cmd(
-    offering_id: int, shares: str, offerings_address: str, deployments_dir: Path, account: Any
+    offering_id: int,
+    shares: str,
+    offerings_address: str | None,
+    deployments_dir: Path,
+    account: Any,
 ) -> None:
     """Subscribe SHARES as --account (approves the payment first if needed)."""
     from sectoken.jobs.offerings import subscribe
@@ -143,7 +150,7 @@ def subscribe_cmd(
 @sender_option
 @friendly
 def close_cmd(
-    offering_id: int, offerings_address: str, deployments_dir: Path, account: Any
+    offering_id: int, offerings_address: str | None, deployments_dir: Path, account: Any
 ) -> None:
     """Close an offering after its end or once sold out (anyone)."""
     from sectoken.jobs.offerings import close_offering
@@ -162,7 +169,7 @@ def close_cmd(
 @sender_option
 @friendly
 def refund_cmd(
-    offering_id: int, offerings_address: str, deployments_dir: Path, account: Any
+    offering_id: int, offerings_address: str | None, deployments_dir: Path, account: Any
 ) -> None:
     """Take back --account's payment (failed or cancelled offering, or undelivered)."""
     from sectoken.jobs.offerings import refund_subscription
@@ -172,3 +179,82 @@ def refund_cmd(
     console.print(
         f"[green]{escape(done.summary)}[/green]" + (f" (tx {done.tx_hash})" if done.tx_hash else "")
     )
+
+
+@cli.command(name="cancel", cls=SectokenCommand)
+@click.argument("offering_id", type=int)
+@_offerings_option
+@deployments_option
+@sender_option
+@friendly
+def cancel_cmd(
+    offering_id: int, offerings_address: str | None, deployments_dir: Path, account: Any
+) -> None:
+    """Cancel an active offering (the token's issuer); subscribers then take refunds."""
+    from sectoken.jobs.offerings import cancel_offering
+
+    suite, offerings = _open(deployments_dir, offerings_address)
+    done = cancel_offering(suite, resolve_account(account), offerings, offering_id)
+    console.print(
+        f"[green]{escape(done.summary)}[/green]" + (f" (tx {done.tx_hash})" if done.tx_hash else "")
+    )
+
+
+@cli.command(name="deliver", cls=SectokenCommand)
+@click.argument("offering_id", type=int)
+@click.option(
+    "--batch",
+    type=click.IntRange(min=1, max=500),
+    default=50,
+    show_default=True,
+    help="Investors per transaction.",
+)
+@click.option(
+    "--from-block",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Where to start reading the offering's Subscribed events.",
+)
+@_offerings_option
+@deployments_option
+@sender_option
+@friendly
+def deliver_cmd(
+    offering_id: int,
+    batch: int,
+    from_block: int,
+    offerings_address: str | None,
+    deployments_dir: Path,
+    account: Any,
+) -> None:
+    """Push the shares of a succeeded offering to its subscribers, --batch per transaction."""
+    from rich.table import Table
+
+    from sectoken.jobs.offerings import deliver_in_batches
+
+    suite, offerings = _open(deployments_dir, offerings_address)
+    result = deliver_in_batches(
+        suite,
+        resolve_account(account),
+        offerings,
+        offering_id,
+        batch=batch,
+        from_block=from_block,
+    )
+    table = Table(title=f"Offering {offering_id}: delivery")
+    table.add_column("investor")
+    table.add_column("result")
+    for investor in result.delivered:
+        table.add_row(investor, "[green]delivered[/green]")
+    for investor, code, _ in result.refused:
+        table.add_row(investor, f"[yellow]refused (code {code})[/yellow]")
+    console.print(table)
+    for investor, code, message in result.refused:
+        console.print(f"{investor}: refused by the token: code {code}, {escape(message)}")
+    for done in result.batches:
+        console.print(f"[green]{escape(done.summary)}[/green] (tx {done.tx_hash})")
+    if not result.batches:
+        console.print("nothing to deliver: every deliverable subscription has its shares")
+    if result.left:
+        console.print(f"[yellow]{result.left} subscriptions still undelivered: run again[/yellow]")

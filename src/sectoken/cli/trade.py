@@ -1,4 +1,4 @@
-"""ape run trade propose|accept|settle|cancel."""
+"""ape run trade propose|accept|settle|cancel|status."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from sectoken.cli.common import (
     deployments_option,
     friendly,
     open_suite_here,
+    reader_option,
     resolve_account,
     sender_option,
 )
@@ -31,16 +32,19 @@ def _settlement_option(f: Any) -> Any:
         "settlement_address",
         type=ADDRESS,
         default=lambda: os.environ.get(SETTLEMENT_ENV),
-        required=True,
-        help=f"The TradeSettlement contract (or ${SETTLEMENT_ENV}).",
+        required=False,
+        help=f"The TradeSettlement contract (or ${SETTLEMENT_ENV}; default: the "
+        "deployment file's settlement).",
     )(f)
 
 
-def _open(deployments_dir: Path, settlement_address: str) -> tuple[Any, Any]:
+def _open(deployments_dir: Path, settlement_address: str | None) -> tuple[Any, Any]:
     from sectoken.jobs.trades import settlement_contract
 
     suite = open_suite_here(deployments_dir)
-    return suite, settlement_contract(suite, settlement_address)
+    return suite, settlement_contract(
+        suite, settlement_address or suite.deployment.address("settlement")
+    )
 
 
 def _say(done: Any) -> None:
@@ -71,7 +75,7 @@ def propose_cmd(
     asset: str,
     amount: str,
     expiry: int,
-    settlement_address: str,
+    settlement_address: str | None,
     deployments_dir: Path,
     account: Any,
 ) -> None:
@@ -102,7 +106,7 @@ def _id_command(name: str, job: str, doc: str) -> None:
     @sender_option
     @friendly
     def command(
-        trade_id: int, settlement_address: str, deployments_dir: Path, account: Any
+        trade_id: int, settlement_address: str | None, deployments_dir: Path, account: Any
     ) -> None:
         from sectoken.jobs import trades
 
@@ -112,4 +116,18 @@ def _id_command(name: str, job: str, doc: str) -> None:
 
 _id_command("accept", "accept_trade", "Accept a trade as its other party (approves your leg).")
 _id_command("settle", "settle_trade", "Settle an accepted trade: both legs or nothing.")
-_id_command("cancel", "cancel_trade", "Cancel a proposed trade (seller or buyer).")
+_id_command("cancel", "cancel_trade", "Cancel a proposed trade (a party; anyone once expired).")
+
+
+@cli.command(name="status", cls=SectokenCommand)
+@click.argument("trade_id", type=int)
+@_settlement_option
+@deployments_option
+@reader_option
+@friendly
+def status_cmd(trade_id: int, settlement_address: str | None, deployments_dir: Path) -> None:
+    """Terms, affirmations, the held payment and the state of a trade."""
+    from sectoken.jobs.trades import print_trade, trade_state
+
+    _, settlement = _open(deployments_dir, settlement_address)
+    print_trade(console, trade_state(settlement, trade_id))

@@ -1,5 +1,5 @@
 """Buy-backs through a BuybackOffers contract: open an offer (deposit the payment asset), tender
-shares, follow an offer.
+shares, settle pro-rata tenders after the deadline, close an offer, follow an offer.
 
 Tendered shares are redeemed by the token's ``redeemFrom`` (ERC-1594 ``Redeemed``) and paid from
 the deposit, first come or pro rata (stated in the offer). Before sending, the commands check
@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sectoken.abi import contract_abi, event, function_entries
+from sectoken.chain.logs import iter_logs
 from sectoken.chain.suite import Suite, require_role
 from sectoken.errors import SectokenError
 from sectoken.jobs.operations import Done, done_from, indexed_id, send_tx, settle_earlier
@@ -30,14 +31,18 @@ __all__ = [
     "BuybackState",
     "buyback_contract",
     "buyback_state",
+    "close_buyback",
     "create_buyback",
+    "pending_tenders",
     "print_buyback",
+    "settle_tenders",
     "tender_shares",
 ]
 
 _FIRST_COME, _PRO_RATA = 0, 1
 _OPEN = 1
 _CREATED = event("BuybackOffers", "BuybackCreated")
+_TENDERED = event("BuybackOffers", "Tendered")
 _ERC20_ABI = function_entries(
     "SecurityToken", ("symbol", "decimals", "balanceOf", "allowance", "approve")
 )
@@ -258,3 +263,111 @@ def print_buyback(console: Console, s: BuybackState) -> None:
     grid.add_row("paid to holders", money(s.paid))
     grid.add_row("returned to the issuer", money(s.returned))
     console.print(grid)
+
+
+def pending_tenders(
+    suite: Suite, buybacks: Any, buyback_id: int, *, from_block: int = 0
+) -> list[str]:
+    """Holders with a recorded, unsettled pro-rata tender in the offer (from the ``Tendered``
+    events, checked against the contract), in the order they first tendered."""
+    seen: dict[str, None] = {}
+    latest = int(suite.w3.eth.block_number)
+    for log in iter_logs(
+        suite.w3,
+        address=buybacks.address,
+        topics=_TENDERED.topic_filter({"id": buyback_id}),
+        from_block=from_block,
+        to_block=latest,
+    ):
+        seen.setdefault(to_checksum_address(log.topics[2][12:]), None)
+    return [h for h in seen if int(buybacks.tenderOf(buyback_id, h)[0]) > 0]
+
+
+def settle_tenders(
+    suite: Suite,
+    account: Any,
+    buybacks: Any,
+    buyback_id: int,
+    *,
+    everyone: bool = False,
+    from_block: int = 0,
+) -> list[Done]:
+    """Pro rata, after the deadline: redeem and pay the caller's accepted part, or (``everyone``,
+    the token's issuer) each pending holder's, one transaction per holder. Safe to re-run: a
+    settled tender is gone from the contract, so nothing is sent for it twice."""
+    state = buyback_state(suite, buybacks, buyback_id)
+    if not state.pro_rata:
+        raise SectokenError(f"buy-back {buyback_id} is first come: tenders were paid at once")
+    if not state.open:
+        raise SectokenError(f"buy-back {buyback_id} is closed")
+    settlement_end = state.deadline + state.settlement_window
+    if not state.deadline <= state.now + 1 < settlement_end:
+        raise SectokenError(
+            f"buy-back {buyback_id} settles tenders from {format_timestamp(state.deadline)} "
+            f"until {format_timestamp(settlement_end)} (chain time {format_timestamp(state.now)})"
+        )
+    me = str(account.address)
+    if everyone:
+        require_role(_issuer_view(state.token), "ISSUER_ROLE", account, what="token")
+        holders = pending_tenders(suite, buybacks, buyback_id, from_block=from_block)
+    else:
+        holders = [me]
+    done: list[Done] = []
+    for holder in holders:
+        tendered, accepted = (int(x) for x in buybacks.tenderOf(buyback_id, holder))
+
+        def check(holder: str = holder) -> bool:
+            return int(buybacks.tenderOf(buyback_id, holder)[0]) > 0
+
+        receipt = send_tx(
+            suite, buybacks.settleTender, buyback_id, holder, sender=account, check=check
+        )
+        if receipt is None:
+            if not everyone:
+                done.append(Done(summary=f"{holder} has no pending tender", tx_hash="", gas_used=0))
+            continue
+        paid = accepted * state.price // 10**state.token_decimals
+        done.append(
+            done_from(
+                f"{holder}: {format_units(accepted, state.token_decimals)} of "
+                f"{format_units(tendered, state.token_decimals)} shares redeemed for "
+                f"{format_units(paid, state.asset_decimals)} {state.asset_symbol}",
+                receipt,
+            )
+        )
+    return done
+
+
+def _issuer_view(token: str) -> Any:
+    from ape import Contract
+
+    return Contract(token, abi=function_entries("SecurityToken", ("hasRole",)))
+
+
+def close_buyback(suite: Suite, account: Any, buybacks: Any, buyback_id: int) -> Done:
+    """Close an offer and return the unspent deposit to the issuer who opened it (the token's
+    issuer; pro rata after the deadline only once the settlement window is over)."""
+
+    def check() -> bool:
+        state = buyback_state(suite, buybacks, buyback_id)
+        if not state.open:
+            return False  # closed already (an earlier run)
+        require_role(_issuer_view(state.token), "ISSUER_ROLE", account, what="token")
+        settlement_end = state.deadline + state.settlement_window
+        at = state.now + 1
+        if state.pro_rata and state.deadline <= at < settlement_end:
+            raise SectokenError(
+                f"buy-back {buyback_id} settles pro-rata tenders until "
+                f"{format_timestamp(settlement_end)}: it closes after that"
+            )
+        return True
+
+    receipt = send_tx(suite, buybacks.close, buyback_id, sender=account, check=check)
+    state = buyback_state(suite, buybacks, buyback_id)
+    if receipt is None:
+        return Done(summary=f"buy-back {buyback_id} was already closed", tx_hash="", gas_used=0)
+    return done_from(
+        f"buy-back {buyback_id} closed: {format_units(state.returned, state.asset_decimals)} "
+        f"{state.asset_symbol} returned to {state.issuer}",
+        receipt,
+    )

@@ -1,5 +1,5 @@
 """Primary offerings through a PrimaryOffering contract: open one, follow it, subscribe, close it,
-take a refund.
+cancel it, deliver the shares in batches, take a refund.
 
 The offering contract is shared (one deployment serves every token of the issuer); the commands
 name it (``--offerings ADDRESS``). Every operation checks before sending what the contract would
@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sectoken.abi import contract_abi, event, function_entries
+from sectoken.chain.logs import iter_logs
 from sectoken.chain.suite import Suite, require_role, role_id
 from sectoken.errors import SectokenError
 from sectoken.jobs.operations import (
@@ -37,11 +38,15 @@ from sectoken.model.dates import format_timestamp
 
 __all__ = [
     "STATUS_NAMES",
+    "Delivery",
     "OfferingStatus",
+    "cancel_offering",
     "close_offering",
     "create_offering",
+    "deliver_in_batches",
     "offering_contract",
     "offering_status",
+    "pending_subscribers",
     "print_offering",
     "refund_subscription",
     "subscribe",
@@ -50,6 +55,7 @@ __all__ = [
 STATUS_NAMES = {1: "active", 2: "succeeded", 3: "failed (soft cap missed)", 4: "cancelled"}
 _ACTIVE, _SUCCEEDED, _FAILED, _CANCELLED = 1, 2, 3, 4
 _CREATED = event("PrimaryOffering", "OfferingCreated")
+_SUBSCRIBED = event("PrimaryOffering", "Subscribed")
 _ERC20_ABI = function_entries(
     "SecurityToken", ("symbol", "decimals", "balanceOf", "allowance", "approve")
 )
@@ -376,3 +382,119 @@ def print_offering(console: Console, s: OfferingStatus) -> None:
     if s.delivery_deadline:
         grid.add_row("delivery until", format_timestamp(s.delivery_deadline))
     console.print(grid)
+
+
+def cancel_offering(suite: Suite, account: Any, offerings: Any, offering_id: int) -> Done:
+    """Cancel an active offering (the token's issuer); every subscriber may then take a refund."""
+    token = suite.require("token")
+
+    def check() -> bool:
+        status = offering_status(suite, offerings, offering_id)
+        if status.status == _CANCELLED:
+            return False  # cancelled already (an earlier run)
+        if to_checksum_address(token.address) != status.token:
+            raise SectokenError(f"offering {offering_id} is of another token ({status.token})")
+        if status.status != _ACTIVE:
+            raise SectokenError(
+                f"offering {offering_id} is {status.status_name}: only an active one is cancelled"
+            )
+        require_role(token, "ISSUER_ROLE", account, what="token")
+        return True
+
+    receipt = send_tx(suite, offerings.cancel, offering_id, sender=account, check=check)
+    if receipt is None:
+        return Done(summary=f"offering {offering_id} was already cancelled", tx_hash="", gas_used=0)
+    after = offering_status(suite, offerings, offering_id)
+    held = format_units(after.held, after.asset_decimals)
+    return done_from(
+        f"offering {offering_id} cancelled; {held} {after.asset_symbol} held for refunds", receipt
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What one ``deliver_in_batches`` run did: per batch sent, its receipt's summary."""
+
+    batches: list[Done]
+    delivered: list[str]
+    refused: list[tuple[str, int, str]]  # investor, the token's code, its message
+    left: int  # undelivered subscriptions the token would accept (none after a full run)
+
+
+def pending_subscribers(
+    suite: Suite, offerings: Any, offering_id: int, *, from_block: int = 0
+) -> list[str]:
+    """Investors of the offering whose subscription is not yet delivered or refunded, in the
+    order they first subscribed (from the ``Subscribed`` events, checked against the contract)."""
+    seen: dict[str, None] = {}
+    topics = _SUBSCRIBED.topic_filter({"id": offering_id})
+    latest = int(suite.w3.eth.block_number)
+    for log in iter_logs(
+        suite.w3, address=offerings.address, topics=topics, from_block=from_block, to_block=latest
+    ):
+        seen.setdefault(to_checksum_address(log.topics[2][12:]), None)
+    return [w for w in seen if int(offerings.subscriptionOf(offering_id, w)[0]) > 0]
+
+
+def deliver_in_batches(
+    suite: Suite,
+    account: Any,
+    offerings: Any,
+    offering_id: int,
+    *,
+    batch: int,
+    from_block: int = 0,
+) -> Delivery:
+    """Push the shares of a succeeded offering to its subscribers, ``batch`` investors per
+    transaction (no transaction loops over all of them).
+
+    Before each batch the token's decision on each investor is asked: a subscription it would
+    refuse now (KYC lapsed, ...) is left out and reported with the rule (it stays refundable
+    after the delivery window). Safe to re-run: the pending list is rebuilt from the chain, so a
+    batch that landed is not sent again, and the contract skips an investor already delivered.
+    """
+    if batch < 1:
+        raise SectokenError("the batch size must be at least 1")
+    token = suite.require("token")
+    status = offering_status(suite, offerings, offering_id)
+    if to_checksum_address(token.address) != status.token:
+        raise SectokenError(f"offering {offering_id} is of another token ({status.token})")
+    if status.status != _SUCCEEDED:
+        raise SectokenError(
+            f"offering {offering_id} is {status.status_name}: shares are delivered once it has "
+            "closed and succeeded"
+        )
+    if status.now + 1 >= status.delivery_deadline:
+        raise SectokenError(
+            f"the delivery window of offering {offering_id} closed at "
+            f"{format_timestamp(status.delivery_deadline)}: subscribers take refunds"
+        )
+    require_role(token, "ISSUER_ROLE", account, what="token")
+    deliverable: list[str] = []
+    refused: list[tuple[str, int, str]] = []
+    for investor in pending_subscribers(suite, offerings, offering_id, from_block=from_block):
+        shares = int(offerings.subscriptionOf(offering_id, investor)[0])
+        code = int(token.detectTransferRestriction(ZERO_ADDRESS, investor, shares))
+        if code:
+            refused.append((investor, code, str(token.messageForTransferRestriction(code))))
+        else:
+            deliverable.append(investor)
+    done: list[Done] = []
+    delivered: list[str] = []
+    for start in range(0, len(deliverable), batch):
+        wallets = deliverable[start : start + batch]
+
+        def check(wallets: list[str] = wallets) -> bool:
+            # landed already (an earlier run, a lost reply): nothing of this batch is left
+            return any(int(offerings.subscriptionOf(offering_id, w)[0]) > 0 for w in wallets)
+
+        receipt = send_tx(
+            suite, offerings.deliver, offering_id, wallets, sender=account, check=check
+        )
+        if receipt is None:
+            continue
+        landed = [w for w in wallets if int(offerings.subscriptionOf(offering_id, w)[0]) == 0]
+        delivered += landed
+        done.append(done_from(f"batch of {len(wallets)}: {len(landed)} delivered", receipt))
+    left = sum(1 for w in deliverable if int(offerings.subscriptionOf(offering_id, w)[0]) > 0)
+    return Delivery(done, delivered, refused, left)

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_utils.address import to_checksum_address
+from rich.console import Console
+from rich.table import Table
 
 from sectoken.abi import contract_abi, event, function_entries
 from sectoken.chain.suite import Suite
@@ -38,6 +40,7 @@ __all__ = [
     "TradeState",
     "accept_trade",
     "cancel_trade",
+    "print_trade",
     "propose_trade",
     "settle_trade",
     "settlement_contract",
@@ -313,3 +316,21 @@ def cancel_trade(suite: Suite, account: Any, settlement: Any, trade_id: int) -> 
         return Done(summary=f"trade {trade_id} was already cancelled", tx_hash="", gas_used=0)
     returned = f"; {held} payment units returned to the buyer" if held else ""
     return done_from(f"trade {trade_id} cancelled{returned}", receipt)
+
+
+def print_trade(console: Console, s: TradeState) -> None:
+    """A trade's terms and state as a table (amounts in the assets' whole units)."""
+    token, asset = _erc20(s.token), _erc20(s.asset)
+    token_decimals, asset_decimals = int(token.decimals()), int(asset.decimals())
+    symbol = str(asset.symbol())
+    grid = Table(title=f"Trade {s.id} ({s.status_name})", show_header=False)
+    grid.add_column("field")
+    grid.add_column("value", justify="right")
+    grid.add_row("token", s.token)
+    grid.add_row("seller", f"{s.seller} ({'affirmed' if s.seller_affirmed else 'not affirmed'})")
+    grid.add_row("buyer", f"{s.buyer} ({'affirmed' if s.buyer_affirmed else 'not affirmed'})")
+    grid.add_row("shares", format_units(s.shares, token_decimals))
+    grid.add_row("payment", f"{format_units(s.amount, asset_decimals)} {symbol} ({s.asset})")
+    grid.add_row("payment held", f"{format_units(s.held, asset_decimals)} {symbol}")
+    grid.add_row("expiry", format_timestamp(s.expiry))
+    console.print(grid)
