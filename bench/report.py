@@ -115,6 +115,19 @@ def corporate_rows(
     return rows, (small_n, large_n)
 
 
+def target_rows(module: ModuleType, figures: dict[str, Any]) -> list[Row]:
+    """A flat {operation: gas} benchmark with ``TARGETS`` {operation: upper bound} (markets_gas)."""
+    targets: dict[str, int] = dict(getattr(module, "TARGETS", {}))
+    rows = []
+    for name, used in figures["gas"].items():
+        target = targets.get(name)
+        if target is None:
+            rows.append(Row(name, int(used)))
+        else:
+            rows.append(Row(name, int(used), f"< {target:,}", int(used) < target))
+    return rows
+
+
 # --------------------------------------------------------------------------- rendering
 
 
@@ -254,6 +267,9 @@ def main() -> int:
             rows, (small_n, large_n) = corporate_rows(module, figures)
             title = f"Corporate actions at {large_n:,} holders (bench/corporate_gas.py)"
             sections.append((title, table(rows, base, f"gas at {small_n:,} holders")))
+        elif name == "markets_gas":
+            rows = target_rows(module, figures)
+            sections.append(("Money flows (bench/markets_gas.py)", table(rows, base)))
         elif name == "deploy_gas":
             lines = ["| deployment | gas | reference |", "|---|---:|---|"]
             lines += [f"| {op} | {gas:,} | {note} |" for op, gas, note in module.rows(figures)]

@@ -14,6 +14,7 @@ import pytest
 
 from ..contracts.conftest import *  # noqa: F403
 from ..contracts.corporate_fixtures import *  # noqa: F403
+from ..contracts.markets_fixtures import buybacks, musd, offerings, settlement  # noqa: F401
 
 
 @pytest.fixture(scope="session")

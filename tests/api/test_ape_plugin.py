@@ -19,7 +19,18 @@ from sectoken.cli.plugin import COMMANDS, cli
 
 ROOT = Path(__file__).resolve().parents[2]
 GROUP = "ape_cli_subcommands"  # what ape/_cli.py (ApeCLI._CLI_GROUP_NAME) reads
-EXPECTED = ["captable", "chain", "deploy", "dividends", "investors", "token", "vote"]
+EXPECTED = [
+    "buyback",
+    "captable",
+    "chain",
+    "deploy",
+    "dividends",
+    "investors",
+    "offering",
+    "token",
+    "trade",
+    "vote",
+]
 
 
 def _declared() -> dict[str, str]:

@@ -19,12 +19,15 @@ __all__ = ["COMMANDS", "cli"]
 
 #: Command name -> the module of ``sectoken.cli`` whose ``cli`` it is.
 COMMANDS = {
+    "buyback": "buyback",
     "captable": "captable",
     "chain": "chain",
     "deploy": "deploy",
     "dividends": "dividends",
     "investors": "investors",
+    "offering": "offering",
     "token": "token",
+    "trade": "trade",
     "vote": "vote",
 }
 
@@ -50,4 +53,5 @@ class SectokenGroup(click.Group):
 @click.version_option(package_name="sectoken", message="sectoken %(version)s")
 def cli() -> None:
     """Security tokens: deploy a suite, keep the investor registry, issue and transfer, cap
-    table, dividends and ballots (each command also runs as `ape run <command>` in a checkout)."""
+    table, dividends and ballots, offerings, trades and buy-backs (each command also runs as
+    `ape run <command>` in a checkout)."""

@@ -19,8 +19,9 @@ from sectoken.abi import SUITE_CONTRACTS
 __all__ = ["DATA_DIR", "main", "packaged_form", "stale_contracts"]
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "abi" / "data"
-#: Contract types packaged besides the suite (none today; mocks stay out of the package).
-EXTRA_CONTRACTS: tuple[str, ...] = ()
+#: Contract types packaged besides the suite (the money-flow contracts the jobs drive; mocks stay
+#: out of the package).
+EXTRA_CONTRACTS: tuple[str, ...] = ("PrimaryOffering", "TradeSettlement", "BuybackOffers")
 
 
 def packaged_form(contract_type: Any) -> dict[str, Any]:

@@ -2,8 +2,9 @@
 
 Deploy a suite from ``examples/spec.yaml``, import ``examples/investors.csv``, issue shares, make
 transfers (two of them refused by the rules, with the rule's message), fix a record date, pay an
-ETH dividend (one holder claims, the rest are pushed), run a ballot, and write the cap table
-(table, CSV, JSON, PNG) and an export of the registry to the output folder.
+ETH dividend (one holder claims, the rest are pushed), run a ballot, raise money in an offering
+paid in a mock stablecoin and settle one trade (``sectoken.dev.demo_markets``), and write the
+cap table (table, CSV, JSON, PNG) and an export of the registry to the output folder.
 
 The demo moves the chain's clock forward, so it runs only on the local network.
 """
@@ -186,6 +187,11 @@ def _run_demo(
         _run(say, report, cast_vote(suite, voter, ballot_id, option))
     chain.mine(deltatime=3 * DAY + 1)
     print_results(say, ballot_results(suite, ballot_id))
+
+    say.print(Rule("6b. Money flows: an offering in a mock stablecoin, one settled trade"))
+    from sectoken.dev.demo_markets import run_money_flows
+
+    report.transactions += run_money_flows(project, suite, accounts, chain, say)
 
     say.print(Rule("7. Cap table from events, checked against balances"))
     table = _cap_table(suite, None)

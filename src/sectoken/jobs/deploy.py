@@ -184,6 +184,7 @@ def plan_deploy(
             continue
         plan.deploys.append(name)
     plan.config = _config_steps(project, spec, deployment, account, w3, will_deploy=plan.deploys)
+    plan.config += _market_steps(project, spec, deployment, account, w3)
     return plan
 
 
@@ -236,7 +237,7 @@ def apply_deploy(
         sent += 1
     # The contracts exist now: recompute configuration against the chain, then apply it.
     steps = _config_steps(project, spec, deployment, account, w3, will_deploy=[])
-    for step in steps:
+    for step in steps + _market_steps(project, spec, deployment, account, w3):
         if on_step:
             on_step(step.description)
         step.run()
@@ -246,6 +247,16 @@ def apply_deploy(
     deployment.configured = True
     deployment.save()
     return sent
+
+
+def _market_steps(
+    project: Any, spec: Spec, deployment: Deployment, account: Any, w3: Web3
+) -> list[Step]:
+    """The spec's money-flow contracts (``markets:``): sectoken.jobs.deploy_markets."""
+    from sectoken.jobs.deploy_markets import market_steps
+
+    steps: list[Step] = market_steps(project, spec, deployment, account, w3)
+    return steps
 
 
 def _adopt_existing_registry(project: Any, deployment: Deployment, address: str, w3: Web3) -> None:

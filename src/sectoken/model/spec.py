@@ -21,6 +21,10 @@ Example::
     countries:                    # ISO alpha-2 or numeric
       KP: {listed: true}
       US: {max_holders: 1999}
+    markets:                      # optional; each false (default), true (deploy) or an address
+      offerings: true             # PrimaryOffering: gets ISSUER_ROLE on the token
+      settlement: false           # TradeSettlement: approved operator of the token
+      buybacks: false             # BuybackOffers: approved operator of the token
     roles:                        # addresses, or "deployer" for the deploying account
       issuer: [deployer]
       compliance: [deployer]
@@ -84,6 +88,7 @@ __all__ = [
     "BOUNDS",
     "DEPLOYER",
     "IMMUTABLE_KEYS",
+    "MARKET_KEYS",
     "MAX_DECIMALS",
     "ROLE_KEYS",
     "CountryRule",
@@ -107,6 +112,8 @@ ROLE_KEYS = {
     "admin": "DEFAULT_ADMIN_ROLE",
 }
 IMMUTABLE_KEYS = ("name", "symbol", "decimals", "registry", "dividends", "voting")
+#: The money-flow contracts a spec may name (``markets:``), by key.
+MARKET_KEYS = ("offerings", "settlement", "buybacks")
 _DURATION = re.compile(r"(\d+)\s*([smhdw]?)")
 _UNIT = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _MIN_MANTISSA, _MIN_EXPONENT = (1 << 15) - 1, (1 << 5) - 1  # the token's MinPosition encoding
@@ -223,6 +230,8 @@ class Spec:
     countries: dict[int, CountryRule] = field(default_factory=dict)
     roles: dict[str, list[str]] = field(default_factory=dict)
     documents: dict[str, Document] = field(default_factory=dict)
+    # The issuer's money-flow contracts (``MARKET_KEYS``): True deploys one, an address reuses it.
+    markets: dict[str, bool | str] = field(default_factory=dict)
 
     def canonical(self) -> dict[str, Any]:
         return {
@@ -249,6 +258,8 @@ class Spec:
             "documents": {
                 k: {"uri": d.uri, "hash": d.hash} for k, d in sorted(self.documents.items())
             },
+            # only when named: a spec without markets keeps the hash it had before they existed
+            **({"markets": dict(sorted(self.markets.items()))} if self.markets else {}),
         }
 
     def spec_hash(self) -> str:
@@ -452,6 +463,12 @@ class _Corporate(_Section):
     voting: Annotated[bool | str, PlainValidator(_corporate)] = True
 
 
+class _Markets(_Section):
+    offerings: Annotated[bool | str, PlainValidator(_corporate)] = False
+    settlement: Annotated[bool | str, PlainValidator(_corporate)] = False
+    buybacks: Annotated[bool | str, PlainValidator(_corporate)] = False
+
+
 class _Rules(_Section):
     require_accreditation: _Flag = False
     country_allow_list: _Flag = False
@@ -512,6 +529,7 @@ class _SpecFile(_Section):
     countries: dict[Annotated[str, PlainValidator(_country_key)], _Country] = {}
     roles: _Roles
     documents: dict[Annotated[str, PlainValidator(_document_name)], _Document] = {}
+    markets: _Markets = _Markets()
 
     @model_validator(mode="before")
     @classmethod
@@ -563,6 +581,11 @@ class _SpecFile(_Section):
             },
             documents={
                 name: Document(uri=d.uri, hash=d.hash) for name, d in self.documents.items()
+            },
+            markets={
+                key: value
+                for key in MARKET_KEYS
+                if (value := getattr(self.markets, key)) is not False
             },
         )
 
