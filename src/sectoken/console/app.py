@@ -200,7 +200,9 @@ def create_app(data: ConsoleData, settings: ConsoleSettings | None = None) -> Fl
         upload = _importer(config).get(session_id)
         if upload is None:
             abort(404)
-        return render_template("import.html", upload=upload)
+        return render_template(
+            "import.html", upload=upload, registry=_importer(config).registry_address
+        )
 
     @app.post("/import/<session_id>/apply")
     def import_apply(session_id: str) -> ResponseReturnValue:

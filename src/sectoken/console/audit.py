@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from functools import cache
 
+from eth_utils.address import is_hex_address, to_checksum_address
 from web3 import Web3
 
 from sectoken.abi import SUITE_CONTRACTS, AbiEvent, contract_abi, event
@@ -50,6 +51,8 @@ def decode_value(value: object) -> str:
         return ", ".join(decode_value(v) for v in value)
     if isinstance(value, Mapping):
         return ", ".join(f"{k}={decode_value(v)}" for k, v in value.items())
+    if isinstance(value, str) and is_hex_address(value):
+        return to_checksum_address(value)
     return str(value)
 
 

@@ -132,6 +132,10 @@ class Importer:
         session.total_batches = len(outcome.batches)
         session.state = "planned"
 
+    @property
+    def registry_address(self) -> str:
+        return str(self.suite.deployment.contracts["registry"].address)
+
     def get(self, session_id: str) -> ImportSession | None:
         return self.sessions.get(session_id)
 

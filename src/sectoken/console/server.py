@@ -1,16 +1,22 @@
 """Serving the console: checks the listen address, then a plain WSGI server until stopped.
 
 ``ConsoleServer`` runs in a thread (tests, embedding) or in the foreground (`ape run console`);
-``stop()`` shuts it down. One request at a time: the console is a tool for a few officers, and
-its reads go through one chain connection.
+``stop()`` shuts it down. Connections are accepted in threads (a browser keeps idle connections
+open, which would stall a one-connection server), but the application handles one request at a
+time: the console is a tool for a few officers, and its reads share one chain connection.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 from sectoken.console.security import check_listen_address
 
@@ -23,7 +29,7 @@ class ConsoleServer:
 
     def __init__(self, app: Flask, host: str, port: int, *, access_token: str | None) -> None:
         check_listen_address(host, access_token)
-        self._server: BaseWSGIServer = make_server(host, port, app, threaded=False)
+        self._server: BaseWSGIServer = make_server(host, port, _OneAtATime(app), threaded=True)
         self._thread: threading.Thread | None = None
 
     @property
@@ -49,3 +55,21 @@ class ConsoleServer:
         self._server.server_close()
         if self._thread is not None:
             self._thread.join(10)
+
+
+class _OneAtATime:
+    """A WSGI application that runs ``app`` for one request at a time (body included)."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        with self.lock:
+            result = self.app(environ, start_response)
+            try:
+                return list(result)
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()

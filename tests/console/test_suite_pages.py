@@ -1,0 +1,202 @@
+"""The console on a deployed suite through Flask's test client: every page reads the chain
+(SuiteData), and the import goes through the same import_investors as the command."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import time
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from console_support import HEADER, Populated, investor_lines, wallet
+from flask.testing import FlaskClient
+
+from sectoken.console.app import ConsoleSettings, create_app
+from sectoken.console.imports import Importer
+from sectoken.console.suite_data import SuiteData
+
+
+@pytest.fixture
+def client(populated: Populated, console_settings: ConsoleSettings) -> FlaskClient:
+    return create_app(SuiteData(populated.suite), console_settings).test_client()
+
+
+def _text(response: Any) -> str:
+    return str(response.get_data(as_text=True))
+
+
+def _csrf(client: FlaskClient) -> str:
+    found = re.search(r'name="csrf-token" content="([^"]+)"', _text(client.get("/import")))
+    assert found
+    return found.group(1)
+
+
+def _upload(client: FlaskClient, body: str, name: str = "investors.csv") -> str:
+    response = client.post(
+        "/import",
+        data={
+            "csrf_token": _csrf(client),
+            "batch_size": "2",
+            "csv": (io.BytesIO(body.encode()), name),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 303, _text(response)
+    return str(response.headers["Location"])
+
+
+def _wait_done(client: FlaskClient, location: str, importer: Importer) -> str:
+    importer.wait(120)
+    page = _text(client.get(location))
+    assert 'id="progress"' in page
+    return page
+
+
+def test_dashboard_reads_the_chain(client: FlaskClient) -> None:
+    page = _text(client.get("/"))
+    assert "Acme Robotics Preferred Shares" in page
+    assert 'id="supply">1,000<' in page and 'id="holders">2<' in page
+    assert "checked against the chain" in page
+
+
+def test_import_errors_then_plan_then_apply_then_nothing_left(
+    client: FlaskClient, populated: Populated, importer: Importer
+) -> None:
+    new = [wallet(10), wallet(11), wallet(12)]
+    bad = "\n".join(
+        [
+            HEADER,
+            f"{new[0]},US,2030-12-31,,true,false,false,false,false",
+            f"{new[1]},Narnia,2030-12-31,,true,false,false,false,false",
+            f"{new[2]},US,2030-13-45,,maybe,false,false,false,false",
+        ]
+    )
+    page = _text(client.get(_upload(client, bad)))
+    assert "error(s): nothing can be sent" in page
+    rows = re.findall(r"<tr><td class=\"num\">(\d+)</td><td>([^<]+)</td>", page)
+    assert ("3", "country") in rows and ("4", "kyc_expiry") in rows and ("4", "accredited") in rows
+    assert 'id="apply"' not in page
+    assert populated.suite.registry.recordOf(new[0]) == 0
+
+    fixed = "\n".join([HEADER, *investor_lines(new)])
+    location = _upload(client, fixed)
+    page = _text(client.get(location))
+    assert "3 to add, 0 to update, 0 to remove" in page
+    assert page.count("registry.setInvestors(") == 2
+    assert all(w in page for w in new)
+    token = _csrf(client)
+    refused = client.post(f"{location}/apply", data={"csrf_token": token})
+    assert refused.status_code == 400 and "tick the box" in _text(refused)
+    assert populated.suite.registry.recordOf(new[0]) == 0
+
+    applied = client.post(f"{location}/apply", data={"csrf_token": token, "confirm": "1"})
+    assert applied.status_code == 303
+    page = _wait_done(client, location, importer)
+    assert "Done." in page and "2 of 2 transaction(s), 3 investor(s) sent" in page
+    assert all(populated.suite.registry.recordOf(w) != 0 for w in new)
+
+    # retry: the same session and the same file again send nothing
+    again = client.post(f"{location}/apply", data={"csrf_token": token, "confirm": "1"})
+    assert again.status_code == 303
+    page = _wait_done(client, location, importer)
+    assert "nothing to send: the registry already matches the file" in page
+    assert "0 of 0 transaction(s)" in page
+    page = _text(client.get(_upload(client, fixed)))
+    assert "0 to add, 0 to update, 0 to remove, 3 unchanged" in page
+    assert 'id="nothing"' in page
+
+
+def test_destructive_changes_need_their_own_confirmation(
+    client: FlaskClient, populated: Populated, importer: Importer
+) -> None:
+    body = "\n".join([HEADER, f"{populated.first},US,2029-01-01,,true,false,false,false,false"])
+    location = _upload(client, body)
+    page = _text(client.get(location))
+    assert "1 destructive change(s)" in page
+    token = _csrf(client)
+    refused = client.post(f"{location}/apply", data={"csrf_token": token, "confirm": "1"})
+    assert refused.status_code == 400 and "destructive" in _text(refused)
+    before = populated.suite.registry.recordOf(populated.first)
+    assert (
+        client.post(
+            f"{location}/apply",
+            data={"csrf_token": token, "confirm": "1", "confirm_destructive": "1"},
+        ).status_code
+        == 303
+    )
+    assert "Done." in _wait_done(client, location, importer)
+    assert populated.suite.registry.recordOf(populated.first) != before
+
+
+def test_transfer_check_gives_the_rules_answer(client: FlaskClient, populated: Populated) -> None:
+    refused = _text(
+        client.get(
+            f"/transfer-check?sender={populated.first}&receiver={populated.stranger}&amount=10"
+        )
+    )
+    assert "Refused (code" in refused and "not verified" in refused.lower()
+    allowed = _text(
+        client.get(
+            f"/transfer-check?sender={populated.first}&receiver={populated.second}&amount=10"
+        )
+    )
+    assert "Allowed:" in allowed
+    too_much = _text(
+        client.get(
+            f"/transfer-check?sender={populated.second}&receiver={populated.first}&amount=301"
+        )
+    )
+    assert "Refused (code" in too_much
+    bad = client.get("/transfer-check?sender=0x123&receiver=x&amount=1")
+    assert bad.status_code == 400 and 'id="error"' in _text(bad)
+
+
+def test_cap_table_now_at_the_record_date_and_csv(
+    client: FlaskClient, populated: Populated
+) -> None:
+    now = _text(client.get("/captable"))
+    assert "every balance matches the chain" in now
+    assert populated.first in now and populated.second in now and "70.00%" in now
+    at = _text(client.get("/captable?record_date=1"))
+    assert populated.second not in at and "100.00%" in at
+    rows = list(csv.reader(io.StringIO(_text(client.get("/captable.csv")))))
+    assert rows[1:] == [
+        [populated.first, "700", "70.000000", "US"],
+        [populated.second, "300", "30.000000", "US"],
+    ]
+    missing = client.get("/captable?record_date=9")
+    assert missing.status_code == 400 and "does not exist" in _text(missing)
+
+
+def test_registry_and_audit_from_the_chain(client: FlaskClient, populated: Populated) -> None:
+    page = _text(client.get("/registry?expiring=36500"))
+    assert populated.first in page and "2 of 2 investors shown" in page
+    audit = _text(client.get("/audit"))
+    assert "RoleGranted" in audit and "ISSUER_ROLE" in audit and "InvestorAdded" in audit
+    assert "RecordDateScheduled" in audit
+    rows = list(csv.reader(io.StringIO(_text(client.get("/audit.csv?event=InvestorAdded")))))
+    assert len(rows) == 3 and {r[5] for r in rows[1:]} == {"InvestorAdded"}
+    assert "Transfer" not in {r[5] for r in rows[1:]}
+
+
+def test_dividends_and_ballots_page(client: FlaskClient) -> None:
+    page = _text(client.get("/corporate"))
+    assert "No distribution for this token yet" in page and "No ballot" in page
+
+
+def test_the_command_refuses_another_address_without_a_token(
+    chain: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sectoken.cli.console import cli
+
+    monkeypatch.delenv("SECTOKEN_CONSOLE_TOKEN", raising=False)
+    started = time.perf_counter()
+    result = CliRunner().invoke(
+        cli, ["--host", "0.0.0.0", "--port", "0"], obj={"provider": chain.provider}
+    )
+    assert result.exit_code == 2, result.output
+    assert "refusing to listen on 0.0.0.0" in result.output
+    assert time.perf_counter() - started < 30
