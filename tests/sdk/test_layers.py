@@ -1,7 +1,8 @@
 """The package's layers import only downwards, and the runtime never imports the dev tooling.
 
 Layers, bottom up: ``errors`` and ``abi`` (packaged contract facts) -> ``model`` (pure
-validation, no chain access) -> ``chain`` (client, journal, suite) -> ``jobs`` (what users do)
+validation, no chain access) -> ``chain`` (client, journal, suite) -> ``index`` (the event index
+in SQL) -> ``jobs`` (what users do)
 -> the public API (``sectoken/__init__.py``, ``api``) -> ``cli`` (the commands) and ``console``
 (the web console; the only layer that imports the web libraries). ``dev`` (compiler
 setup, Slither triage, the demo, the node process) may use anything; nothing imports it.
@@ -23,11 +24,12 @@ RANK = {
     "abi": 0,
     "model": 1,
     "chain": 2,
-    "jobs": 3,
-    "api": 4,
-    "": 4,
-    "cli": 5,
-    "console": 5,
+    "index": 3,
+    "jobs": 4,
+    "api": 5,
+    "": 5,
+    "cli": 6,
+    "console": 6,
 }
 CHAIN_LIBRARIES = ("ape", "web3", "ethpm_types", "ape_foundry", "ape_ethereum")
 BUILD_LIBRARIES = ("solcx", "ape_solidity", "slither")
@@ -105,6 +107,8 @@ def test_the_check_catches_an_upward_import(tmp_path: Path) -> None:
     assert any("imports the web library flask" in p for p in found), found
 
 
-@pytest.mark.parametrize("layer", ["model", "chain", "jobs", "cli", "console", "dev", "abi"])
+@pytest.mark.parametrize(
+    "layer", ["model", "chain", "index", "jobs", "cli", "console", "dev", "abi"]
+)
 def test_every_layer_is_a_package(layer: str) -> None:
     assert (PACKAGE / layer / "__init__.py").is_file()
