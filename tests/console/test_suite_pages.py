@@ -7,6 +7,7 @@ import csv
 import io
 import re
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,12 +17,34 @@ from flask.testing import FlaskClient
 
 from sectoken.console.app import ConsoleSettings, create_app
 from sectoken.console.imports import Importer
+from sectoken.console.index_data import IndexedData
 from sectoken.console.suite_data import SuiteData
+from sectoken.index.sync import open_index
 
 
 @pytest.fixture
 def client(populated: Populated, console_settings: ConsoleSettings) -> FlaskClient:
     return create_app(SuiteData(populated.suite), console_settings).test_client()
+
+
+@pytest.fixture(params=["chain", "index"])
+def reader(
+    request: pytest.FixtureRequest,
+    populated: Populated,
+    console_settings: ConsoleSettings,
+    tmp_path: Path,
+) -> FlaskClient:
+    """The console reading the chain directly, or the event index (SQLite, synced per page);
+    ``reader.kind`` says which."""
+    data: SuiteData = SuiteData(populated.suite)
+    if request.param == "index":
+        data = IndexedData(populated.suite, open_index(f"sqlite:///{tmp_path / 'index.sqlite'}"))
+    client = create_app(data, console_settings).test_client()
+    client.kind = request.param  # type: ignore[attr-defined]
+    return client
+
+
+CHECKED = {"chain": "every balance matches the chain", "index": "the supply matches the token"}
 
 
 def _text(response: Any) -> str:
@@ -55,11 +78,12 @@ def _wait_done(client: FlaskClient, location: str, importer: Importer) -> str:
     return page
 
 
-def test_dashboard_reads_the_chain(client: FlaskClient) -> None:
-    page = _text(client.get("/"))
+def test_dashboard_reads_the_chain(reader: FlaskClient) -> None:
+    page = _text(reader.get("/"))
     assert "Acme Robotics Preferred Shares" in page
     assert 'id="supply">1,000<' in page and 'id="holders">2<' in page
-    assert "checked against the chain" in page
+    expected = {"chain": "checked against the chain", "index": "supply matches the token"}
+    assert expected[reader.kind] in page  # type: ignore[attr-defined]
 
 
 def test_import_errors_then_plan_then_apply_then_nothing_left(
@@ -155,10 +179,11 @@ def test_transfer_check_gives_the_rules_answer(client: FlaskClient, populated: P
 
 
 def test_cap_table_now_at_the_record_date_and_csv(
-    client: FlaskClient, populated: Populated
+    reader: FlaskClient, populated: Populated
 ) -> None:
+    client = reader
     now = _text(client.get("/captable"))
-    assert "every balance matches the chain" in now
+    assert CHECKED[reader.kind] in now  # type: ignore[attr-defined]
     assert populated.first in now and populated.second in now and "70.00%" in now
     at = _text(client.get("/captable?record_date=1"))
     assert populated.second not in at and "100.00%" in at
@@ -168,10 +193,13 @@ def test_cap_table_now_at_the_record_date_and_csv(
         [populated.second, "300", "30.000000", "US"],
     ]
     missing = client.get("/captable?record_date=9")
-    assert missing.status_code == 400 and "does not exist" in _text(missing)
+    assert missing.status_code == 400
+    expected = {"chain": "does not exist", "index": "no scheduled record date 9"}
+    assert expected[reader.kind] in _text(missing)  # type: ignore[attr-defined]
 
 
-def test_registry_and_audit_from_the_chain(client: FlaskClient, populated: Populated) -> None:
+def test_registry_and_audit(reader: FlaskClient, populated: Populated) -> None:
+    client = reader
     page = _text(client.get("/registry?expiring=36500"))
     assert populated.first in page and "2 of 2 investors shown" in page
     audit = _text(client.get("/audit"))
@@ -200,3 +228,18 @@ def test_the_command_refuses_another_address_without_a_token(
     assert result.exit_code == 2, result.output
     assert "refusing to listen on 0.0.0.0" in result.output
     assert time.perf_counter() - started < 30
+
+
+def test_index_pages_follow_the_chain(
+    populated: Populated, console_settings: ConsoleSettings, tmp_path: Path, deployer: Any
+) -> None:
+    """Each page syncs the index first: a change on chain shows on the next page."""
+    data = IndexedData(populated.suite, open_index(f"sqlite:///{tmp_path / 'index.sqlite'}"))
+    client = create_app(data, console_settings).test_client()
+    assert "2 of 2 investors shown" in _text(client.get("/registry"))
+    populated.suite.registry.setFrozen(populated.second, True, sender=deployer)
+    page = _text(client.get("/registry?frozen=1"))
+    assert "1 of 2 investors shown" in page and populated.second in page
+    assert data.last_sync is not None and data.last_sync.events >= 1
+    audit = _text(client.get(f"/audit?address={populated.second[2:12]}"))
+    assert "InvestorAdded" in audit

@@ -62,6 +62,7 @@ class ConsoleSettings:
     access_token: str | None = None
     importer: Importer | None = None
     account_label: str | None = None
+    source_label: str = "read from the chain"
 
     @property
     def writable(self) -> bool:
@@ -92,6 +93,7 @@ def create_app(data: ConsoleData, settings: ConsoleSettings | None = None) -> Fl
         return {
             "writable": config.writable,
             "account_label": config.account_label,
+            "source_label": config.source_label,
             "csrf_field": CSRF_FIELD,
             "csrf_token": _csrf_token(),
         }
