@@ -32,7 +32,9 @@ from console_support import KYC_2030, ROOT, Populated, wallet  # noqa: E402
 
 
 @pytest.fixture
-def populated(project: Any, deployer: Any, tmp_path: Path, chain: Any) -> Populated:
+def populated(
+    project: Any, deployer: Any, alice: Any, bob: Any, tmp_path: Path, chain: Any
+) -> Populated:
     from ape import networks
 
     w3 = networks.provider.web3
@@ -41,7 +43,7 @@ def populated(project: Any, deployer: Any, tmp_path: Path, chain: Any) -> Popula
     plan = plan_deploy(project, spec, deployer, w3=w3, network="local", directory=deployments)
     apply_deploy(project, plan, deployer, w3=w3)
     suite = open_suite(project, deployments, network="local")
-    first, second, stranger = wallet(1), wallet(2), wallet(3)
+    first, second, stranger = alice.address, bob.address, wallet(3)
     record = InvestorRecord(kyc_expiry=KYC_2030, country=840, accredited=True).pack()
     suite.registry.setInvestors([first, second], [record, record], sender=deployer)
     token = suite.require("token")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from console_support import HEADER, ROOT, Populated, investor_lines, wallet
+from console_support import HEADER, ROOT, Populated, corporate_actions, investor_lines, wallet
 
 CHROMIUM = os.environ.get("SECTOKEN_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("SECTOKEN_CHROMEDRIVER", "/usr/bin/chromedriver")
@@ -207,3 +207,16 @@ def test_every_other_page_renders(
     browser.get(f"{live_console}{path}")
     assert expect in _wait_for(browser, "main").text
     _shot(browser, name)
+
+
+def test_dividends_and_ballots_in_the_browser(
+    browser: Any, live_console: str, populated: Populated, deployer: Any, alice: Any, chain: Any
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    corporate_actions(populated, deployer, alice, chain)
+    browser.get(f"{live_console}/corporate")
+    table = _wait_for(browser, "#distributions").text
+    assert "open for claims" in table
+    assert "passed: 'yes' leads" in browser.find_element(By.TAG_NAME, "main").text
+    _shot(browser, "dividends-ballots-with-data")

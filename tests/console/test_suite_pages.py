@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from console_support import HEADER, Populated, investor_lines, wallet
+from console_support import HEADER, Populated, corporate_actions, investor_lines, wallet
 from flask.testing import FlaskClient
 
 from sectoken.console.app import ConsoleSettings, create_app
@@ -210,9 +210,22 @@ def test_registry_and_audit(reader: FlaskClient, populated: Populated) -> None:
     assert "Transfer" not in {r[5] for r in rows[1:]}
 
 
-def test_dividends_and_ballots_page(client: FlaskClient) -> None:
+def test_dividends_and_ballots_page(
+    client: FlaskClient, populated: Populated, deployer: Any, alice: Any, chain: Any
+) -> None:
     page = _text(client.get("/corporate"))
     assert "No distribution for this token yet" in page and "No ballot" in page
+    corporate_actions(populated, deployer, alice, chain)
+    page = _text(client.get("/corporate"))
+    row = re.search(r'<table id="distributions">.*?</table>', page, re.S)
+    assert row is not None
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", row.group(0))
+    # id, asset, record date, deposit, paid, withheld, unclaimed, claims, expiry, status
+    assert cells[:8] == ["1", "ETH", "1", "1", "1", "0", "0", "1"]
+    assert cells[9] == "open for claims"
+    assert "Ballot 1: Approve the merger" in page
+    assert "passed: &#39;yes&#39; leads" in page
+    assert re.search(r"<td>yes</td><td class=\"num\">700</td>", page)
 
 
 def test_the_command_refuses_another_address_without_a_token(
