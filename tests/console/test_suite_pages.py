@@ -256,3 +256,58 @@ def test_index_pages_follow_the_chain(
     assert data.last_sync is not None and data.last_sync.events >= 1
     audit = _text(client.get(f"/audit?address={populated.second[2:12]}"))
     assert "InvestorAdded" in audit
+
+
+class _FailsOnce(Importer):
+    """Sends like the console does, but the second batch of the first run is refused."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.calls = 0
+
+    def batch_sender(self, account: Any) -> Any:
+        send = super().batch_sender(account)
+
+        def flaky(batch: Any) -> Any:
+            self.calls += 1
+            if self.calls == 2:
+                raise ConnectionError("the node went away")
+            return send(batch)
+
+        return flaky
+
+
+def test_an_interrupted_import_is_finished_by_applying_again(
+    populated: Populated, deployer: Any, tmp_path: Path
+) -> None:
+    importer = _FailsOnce(populated.suite, deployer, tmp_path / "uploads")
+    settings = ConsoleSettings(importer=importer, account_label="deployer")
+    client = create_app(SuiteData(populated.suite), settings).test_client()
+    new = [wallet(30 + i) for i in range(5)]
+    location = _upload(client, "\n".join([HEADER, *investor_lines(new)]))  # batches of 2
+    token = _csrf(client)
+    client.post(f"{location}/apply", data={"csrf_token": token, "confirm": "1"})
+    page = _wait_done(client, location, importer)
+    assert "Stopped." in page and "1 of 3 transaction(s), 2 investor(s) sent" in page
+    assert "only what is missing will be sent" in page
+    assert [populated.suite.registry.recordOf(w) != 0 for w in new] == [True] * 2 + [False] * 3
+
+    client.post(f"{location}/apply", data={"csrf_token": token, "confirm": "1"})
+    page = _wait_done(client, location, importer)
+    assert "Done." in page and "2 of 2 transaction(s), 3 investor(s) sent" in page
+    assert "applied: 3 to add, 0 to update, 0 to remove, 2 unchanged" in page
+    assert all(populated.suite.registry.recordOf(w) != 0 for w in new)
+    assert importer.calls == 4  # 1 landed, 1 refused, then the 2 that were missing
+
+
+def test_an_account_without_the_compliance_role_is_refused_before_sending(
+    populated: Populated, alice: Any, tmp_path: Path
+) -> None:
+    importer = Importer(populated.suite, alice, tmp_path / "uploads")
+    settings = ConsoleSettings(importer=importer, account_label="alice")
+    client = create_app(SuiteData(populated.suite), settings).test_client()
+    location = _upload(client, "\n".join([HEADER, *investor_lines([wallet(40)])]))
+    response = client.post(f"{location}/apply", data={"csrf_token": _csrf(client), "confirm": "1"})
+    assert response.status_code == 400
+    assert "does not hold COMPLIANCE_ROLE" in _text(response)
+    assert populated.suite.registry.recordOf(wallet(40)) == 0

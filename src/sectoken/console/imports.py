@@ -172,10 +172,14 @@ class Importer:
         if thread is not None:
             thread.join(timeout)
 
+    def batch_sender(self, account: Any) -> Callable[[Batch], TxResult]:
+        """What sends one batch: the registry writer of the command (one transaction each)."""
+        return registry_sender(self.suite.registry_writer(account))
+
     def _run(self, session: ImportSession, confirm_destructive: bool) -> None:
         account = self.account
         assert account is not None  # apply() checked
-        send = registry_sender(self.suite.registry_writer(account))
+        send = self.batch_sender(account)
 
         def counted(batch: Batch) -> TxResult:
             result = send(batch)
