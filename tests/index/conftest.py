@@ -11,6 +11,7 @@ half is skipped with the reason (set SECTOKEN_PG_BIN to their folder if they liv
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import pwd
@@ -29,7 +30,6 @@ from sectoken.chain.client import ChainClient
 from sectoken.chain.suite import Suite, open_suite
 from sectoken.index.sync import EventIndex, Source, open_index, sources_of
 from sectoken.jobs.deploy import apply_deploy, plan_deploy
-from sectoken.model.records import InvestorRecord
 from sectoken.model.spec import load_spec
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -107,10 +107,8 @@ class _Cluster:
         )
 
     def stop(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(self.root, ignore_errors=True)
 
     def create_database(self, name: str) -> str:

@@ -24,6 +24,7 @@ COMMANDS = {
     "console": "console",
     "deploy": "deploy",
     "dividends": "dividends",
+    "index": "index",
     "investors": "investors",
     "token": "token",
     "vote": "vote",

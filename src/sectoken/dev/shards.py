@@ -35,13 +35,14 @@ DEFAULT_SHARDS: tuple[tuple[str, ...], ...] = (
         "tests/api",
         "tests/test_compile_deploy.py",
         "tests/test_packaged_abi.py",
+        "tests/console",
     ),
     (
         "tests/scripts",
         "tests/adversarial",
         "tests/packaging",
         "tests/clients",
-        "tests/console",
+        "tests/index",
     ),
 )
 

@@ -33,6 +33,7 @@ __all__ = [
     "contract_address",
     "record_date_timestamp",
     "registry_view",
+    "transfer_count",
     "write_audit_csv",
 ]
 
@@ -232,6 +233,19 @@ def _countries_at(conn: Connection, registry: str | None, block: int) -> dict[st
             word = int(fields["record" if name == "InvestorAdded" else "newRecord"])
             countries[fields["wallet"]] = int(investor_columns(word)["country"])
     return countries
+
+
+def transfer_count(index: EventIndex, token: str, block: int) -> int:
+    """The number of indexed Transfer events of ``token`` up to ``block``."""
+    with index.engine.connect() as conn:
+        found = conn.execute(
+            select(func.count()).where(
+                schema.events.c.address == token.lower(),
+                schema.events.c.event == "Transfer",
+                schema.events.c.block_number <= block,
+            )
+        ).scalar()
+    return int(found or 0)
 
 
 # ------------------------------------------------------------------ registry view

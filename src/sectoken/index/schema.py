@@ -37,6 +37,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
+from sectoken.errors import SectokenError
+
 __all__ = [
     "DERIVED_KEYS",
     "UINT256_DIGITS",
@@ -70,7 +72,7 @@ class Uint256(TypeDecorator[int]):
             return None
         number = int(value)
         if not 0 <= number < 1 << 256:
-            raise ValueError(f"{number} is not a uint256")
+            raise SectokenError(f"{number} is not a uint256")
         return str(number).zfill(UINT256_DIGITS)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> int | None:

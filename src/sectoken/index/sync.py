@@ -134,6 +134,11 @@ class EventIndex:
         with self.engine.connect() as conn:
             return _read_state(conn)
 
+    def remember(self, **values: Any) -> None:
+        """Store facts about the indexed suite (JSON values) next to the sync's bookkeeping."""
+        with self.engine.begin() as conn:
+            _write_state(conn, **values)
+
     def last_block(self) -> int | None:
         value = self.state().get("last_block")
         return None if value is None else int(value)
@@ -282,7 +287,7 @@ def _address_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) and len(value) == 42 else None
 
 
-class _ChainMoved(Exception):
+class _ChainMoved(SectokenError):
     """Internal: a log's block hash differs from the header read for the same batch."""
 
 
@@ -416,7 +421,7 @@ class _Syncer:
             for ev in batch:
                 header = headers.get(ev.block_number)
                 if header is None or header[0] != ev.block_hash:
-                    raise _ChainMoved
+                    raise _ChainMoved(f"block {ev.block_number} changed while its batch was read")
             block_rows = [
                 {
                     "number": n,
