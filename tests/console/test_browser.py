@@ -220,3 +220,38 @@ def test_dividends_and_ballots_in_the_browser(
     assert "open for claims" in table
     assert "passed: 'yes' leads" in browser.find_element(By.TAG_NAME, "main").text
     _shot(browser, "dividends-ballots-with-data")
+
+
+def test_access_token_login_in_the_browser(
+    browser: Any, populated: Populated, console_settings: Any
+) -> None:
+    """With an access token, the browser gets the login page first, then the console."""
+    from dataclasses import replace
+
+    from selenium.webdriver.common.by import By
+
+    from sectoken.console.app import create_app
+    from sectoken.console.server import ConsoleServer
+    from sectoken.console.suite_data import SuiteData
+
+    token = "browser-test-token-0123456789"
+    settings = replace(console_settings, access_token=token)
+    server = ConsoleServer(
+        create_app(SuiteData(populated.suite), settings), "127.0.0.1", 0, access_token=token
+    )
+    server.start()
+    try:
+        browser.get(f"{server.url}/captable")
+        assert "access token needed" in _wait_for(browser, "h1").text
+        assert populated.first not in browser.page_source
+        browser.find_element(By.NAME, "token").send_keys("not-the-token-at-all")
+        browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        assert "not the console's access token" in _wait_for(browser, "#login-failed").text
+        _shot(browser, "login-refused")
+        browser.find_element(By.NAME, "token").send_keys(token)
+        browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        assert populated.first in _wait_for(browser, "#holders").text
+        cookie = browser.get_cookie("sectoken_access")
+        assert cookie is not None and token not in cookie["value"] and cookie["httpOnly"]
+    finally:
+        server.stop()
