@@ -255,3 +255,42 @@ def test_access_token_login_in_the_browser(
         assert cookie is not None and token not in cookie["value"] and cookie["httpOnly"]
     finally:
         server.stop()
+
+
+def test_audit_trail_from_the_event_index_in_the_browser(
+    browser: Any, populated: Populated, console_settings: Any, tmp_path: Path
+) -> None:
+    """`ape run console --index`: the audit trail is a query over the index (SQLite here)."""
+    from dataclasses import replace
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    from sectoken.console.app import create_app
+    from sectoken.console.index_data import IndexedData
+    from sectoken.console.server import ConsoleServer
+    from sectoken.index.sync import open_index
+
+    index = open_index(f"sqlite:///{tmp_path / 'index.sqlite'}")
+    settings = replace(console_settings, source_label=f"event index {index.url}")
+    server = ConsoleServer(
+        create_app(IndexedData(populated.suite, index), settings),
+        "127.0.0.1",
+        0,
+        access_token=None,
+    )
+    server.start()
+    try:
+        browser.get(f"{server.url}/audit")
+        assert "RoleGranted" in _wait_for(browser, "#entries").text
+        assert "event index sqlite" in browser.find_element(By.CSS_SELECTOR, ".source").text
+        Select(browser.find_element(By.NAME, "event")).select_by_visible_text("InvestorAdded")
+        browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        _wait_for(browser, "#count", text="2 entries")
+        rows = browser.find_elements(By.CSS_SELECTOR, "#entries tr")[1:]
+        assert len(rows) == 2 and all("InvestorAdded" in r.text for r in rows)
+        assert populated.first in rows[0].text or populated.first in rows[1].text
+        _shot(browser, "audit-trail-index-filtered")
+    finally:
+        server.stop()
+        index.close()
