@@ -37,6 +37,7 @@ DEFAULT_SHARDS: tuple[tuple[str, ...], ...] = (
         "tests/api",
         "tests/test_compile_deploy.py",
         "tests/test_packaged_abi.py",
+        "tests/console",
     ),
     (
         "tests/scripts",
@@ -44,6 +45,7 @@ DEFAULT_SHARDS: tuple[tuple[str, ...], ...] = (
         "tests/packaging",
         "tests/clients",
         "tests/markets",  # the markets state machine alone (about 5 minutes)
+        "tests/index",
     ),
 )
 
