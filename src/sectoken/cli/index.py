@@ -106,10 +106,17 @@ def sync_cmd(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from sectoken.cli.common import open_suite_here
+    from sectoken.index.sync import unindexed_contracts
     from sectoken.jobs.indexed import open_suite_index, sync_suite_index
 
     suite = open_suite_here(deployments_dir)
     index = open_suite_index(suite, db_url)
+    skipped = unindexed_contracts(suite.deployment)
+    if skipped:
+        console.print(
+            f"[yellow]not indexed: {', '.join(skipped)} (this sectoken ships no ABI for "
+            "them)[/yellow]"
+        )
     try:
         start = (index.last_block() or suite.deployment.first_block() - 1) + 1
         with Progress(

@@ -45,15 +45,18 @@ from sectoken.index.derive import (
 __all__ = [
     "DEFAULT_BATCH_BLOCKS",
     "DEFAULT_CONFIRMATIONS",
+    "LATER_CONTRACTS",
     "EventIndex",
     "IndexMismatch",
     "Source",
     "SyncReport",
     "args_json",
+    "contract_type_of",
     "default_index_url",
     "open_index",
     "sources_of",
     "sync_index",
+    "unindexed_contracts",
 ]
 
 DEFAULT_CONFIRMATIONS = 12
@@ -91,18 +94,44 @@ class Source:
     start_block: int
 
 
+#: Contracts a deployment file may list beyond the suite's four (the markets of issue 14), by
+#: their key in the file; indexed once the package ships their ABI.
+LATER_CONTRACTS: Mapping[str, str] = {
+    "offerings": "PrimaryOffering",
+    "settlement": "TradeSettlement",
+    "buybacks": "BuybackOffers",
+}
+
+
+def contract_type_of(label: str) -> str | None:
+    """The packaged contract type of a deployment file's key, or None when the package does not
+    ship its ABI (so its events cannot be decoded)."""
+    name = SUITE_CONTRACTS.get(label) or LATER_CONTRACTS.get(label)
+    if name is None:
+        return None
+    try:
+        contract_abi(name)
+    except SectokenError:
+        return None
+    return name
+
+
 def sources_of(deployment: Deployment) -> list[Source]:
-    """Every contract of a deployment file whose ABI the package ships (the suite's four, and
-    any contract a later version adds to ``sectoken.abi.SUITE_CONTRACTS``)."""
+    """Every contract of a deployment file whose ABI the package ships (the suite's four, the
+    markets' once they are there); ``unindexed_contracts`` names the others."""
     found = []
     for label, record in deployment.contracts.items():
-        contract_type = SUITE_CONTRACTS.get(label)
-        if contract_type is None:
-            continue
-        found.append(Source(label, contract_type, record.address.lower(), record.block))
+        contract_type = contract_type_of(label)
+        if contract_type is not None:
+            found.append(Source(label, contract_type, record.address.lower(), record.block))
     if not found:
         raise SectokenError(f"{deployment.path} lists no contract to index")
     return found
+
+
+def unindexed_contracts(deployment: Deployment) -> list[str]:
+    """Keys of the deployment file whose events the index cannot decode (no packaged ABI)."""
+    return [label for label in deployment.contracts if contract_type_of(label) is None]
 
 
 def default_index_url(deployment_file: str | Path) -> str:
