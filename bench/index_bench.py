@@ -215,6 +215,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--holders", type=int, default=100_000)
     parser.add_argument("--db", help="database URL (default: SQLite in a temp dir)")
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="on a throw-away PostgreSQL server (Debian's postgresql binaries), not SQLite",
+    )
     parser.add_argument("--profile", action="store_true", help="profile the second sync")
     args = parser.parse_args(argv)
     anvil = shutil.which("anvil")
@@ -227,15 +232,26 @@ def main(argv: list[str] | None = None) -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )  # fmt: skip
+    cluster = None
     try:
         with tempfile.TemporaryDirectory() as folder:
             url = args.db or f"sqlite:///{Path(folder) / 'index.sqlite'}"
+            if args.postgres:
+                from sectoken.dev.pgcluster import ThrowawayCluster
+
+                cluster = ThrowawayCluster.find()
+                if cluster is None:
+                    sys.exit("--postgres: PostgreSQL binaries not found (Debian: postgresql)")
+                cluster.start()
+                url = cluster.create_database("index_bench")
             time.sleep(1.0)
             figures = measure(f"http://127.0.0.1:{port}", args.holders, url, args.profile)
     finally:
         node.terminate()
         node.wait(timeout=30)
-    backend = (args.db or "sqlite").split(":")[0]
+        if cluster is not None:
+            cluster.stop()
+    backend = "postgresql" if args.postgres else (args.db or "sqlite").split(":")[0]
     print(f"Event index: {args.holders:,} holders, database {backend}")
     for name, value in figures.items():
         shown = f"{value:,.2f}" if isinstance(value, float) and value % 1 else f"{value:,.0f}"
