@@ -118,7 +118,8 @@ def sync_cmd(
             "them)[/yellow]"
         )
     try:
-        start = (index.last_block() or suite.deployment.first_block() - 1) + 1
+        last = index.last_block()
+        start = suite.deployment.first_block() if last is None else last + 1
         with Progress(
             TextColumn("syncing blocks"),
             BarColumn(),

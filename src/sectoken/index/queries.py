@@ -146,7 +146,7 @@ def cap_table(
             when = record_date_timestamp(conn, address, record_date_id)
             found = block_before(conn, when)
             block = -1 if found is None else found
-            newest = conn.execute(select(func.max(schema.blocks.c.timestamp))).scalar()
+            newest = index.state().get("last_timestamp")
             if newest is None or int(newest) < when:
                 raise SectokenError(
                     f"record date {record_date_id} is not behind the index's last block yet",

@@ -429,7 +429,7 @@ class _Syncer:
             restored = rollback_from(conn, block)
             conn.execute(delete(schema.events).where(schema.events.c.block_number >= block))
             conn.execute(delete(schema.blocks).where(schema.blocks.c.number >= block))
-            _write_state(conn, last_block=block - 1)
+            _write_state(conn, last_block=block - 1, last_timestamp=None)
         return restored
 
     def _headers(self, numbers: Sequence[int]) -> dict[int, tuple[str, int]]:
@@ -469,7 +469,9 @@ class _Syncer:
             event_blocks = sorted({e.block_number for e in batch})
             young = list(range(max(start, final + 1), end + 1))
             wanted = sorted(set(event_blocks) | set(young))
-            headers = self._headers(wanted) if wanted else {}
+            headers = self._headers(sorted({*wanted, end}))
+            if end not in headers:
+                raise _ChainMoved(f"block {end} is gone: the chain is shorter than it was")
             for ev in batch:
                 header = headers.get(ev.block_number)
                 if header is None or header[0] != ev.block_hash:
@@ -495,7 +497,7 @@ class _Syncer:
                 if block_rows:
                     conn.execute(insert(schema.blocks), block_rows)
                 _finalise(conn, final)
-                _write_state(conn, last_block=end)
+                _write_state(conn, last_block=end, last_timestamp=headers[end][1])
             report.batches += 1
             report.events += len(batch)
             if self.progress is not None:
