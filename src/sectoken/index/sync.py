@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, delete, event, insert, select, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 
 from sectoken.abi import SUITE_CONTRACTS, AbiEvent, contract_abi
 from sectoken.abi import event as abi_event
@@ -487,17 +487,14 @@ class _Syncer:
                 for n in wanted
                 if n in headers
             ]
-            with self.index.engine.begin() as conn:
-                if batch:
-                    conn.execute(insert(schema.events), [_event_row(e) for e in batch])
-                changes = DerivedChanges(final_block=final)
-                changes.prefetch(conn, wanted_keys(batch))
-                changes.apply(batch)
-                report.derived_rows += changes.flush(conn)
-                if block_rows:
-                    conn.execute(insert(schema.blocks), block_rows)
-                _finalise(conn, final)
-                _write_state(conn, last_block=end, last_timestamp=headers[end][1])
+            try:
+                self._commit(batch, block_rows, final, end, headers[end][1], report)
+            except IntegrityError:
+                raise SectokenError(
+                    f"blocks {start}..{end} were written to the index by another sync meanwhile "
+                    "(the events are unique per block hash and log index)",
+                    hint="run one sync at a time; run it again to continue from where it is",
+                ) from None
             report.batches += 1
             report.events += len(batch)
             if self.progress is not None:
@@ -506,6 +503,28 @@ class _Syncer:
         if start > target:
             with self.index.engine.begin() as conn:
                 _finalise(conn, final)
+
+    def _commit(
+        self,
+        batch: Sequence[IndexedEvent],
+        block_rows: list[dict[str, Any]],
+        final: int,
+        end: int,
+        end_timestamp: int,
+        report: SyncReport,
+    ) -> None:
+        """One batch in one transaction: events, derived rows, blocks, the new last block."""
+        with self.index.engine.begin() as conn:
+            if batch:
+                conn.execute(insert(schema.events), [_event_row(e) for e in batch])
+            changes = DerivedChanges(final_block=final)
+            changes.prefetch(conn, wanted_keys(batch))
+            changes.apply(batch)
+            report.derived_rows += changes.flush(conn)
+            if block_rows:
+                conn.execute(insert(schema.blocks), block_rows)
+            _finalise(conn, final)
+            _write_state(conn, last_block=end, last_timestamp=end_timestamp)
 
 
 def _finalise(conn: Connection, final: int) -> None:
