@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from index_support import chain_views, dump, index_views, record
 from sqlalchemy import func, select
 
 from sectoken.chain.client import ChainClient
 from sectoken.chain.suite import Suite
+from sectoken.errors import SectokenError
 from sectoken.index import schema
 from sectoken.index.queries import cap_table
 from sectoken.index.sync import EventIndex, Source, sync_index
@@ -115,3 +117,28 @@ def test_the_cap_table_at_an_earlier_block(
         (alice.address.lower(), 600),
         (bob.address.lower(), 400),
     ]
+
+
+def test_a_block_written_twice_is_refused_by_the_unique_key(
+    suite: Suite,
+    client: ChainClient,
+    sources: list[Source],
+    db_url: Callable[[], str],
+    open_db: Callable[[str], EventIndex],
+    deployer: Any,
+    alice: Any,
+    bob: Any,
+    carol: Any,
+) -> None:
+    """Two syncs racing on one database: the second to write a block's logs is refused (as
+    if it had read the last block before the first committed), and nothing it did stays."""
+    _activity(suite, deployer, alice, bob, carol)
+    index = open_db(db_url())
+    sync_index(index, client, sources, confirmations=0)
+    before = dump(index)
+    index.remember(last_block=sources[0].start_block)  # the other sync's stale view
+    with pytest.raises(SectokenError, match="another sync"):
+        sync_index(index, client, sources, confirmations=0)
+    after = dump(index)
+    assert after["index_events"] == before["index_events"]
+    assert after["index_balances"] == before["index_balances"]

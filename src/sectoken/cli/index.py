@@ -70,6 +70,44 @@ def _checksum(address: str | None) -> str:
     return str(to_checksum_address(address)) if address else ""
 
 
+def _short(address: str | None) -> str:
+    text = _checksum(address)
+    return f"{text[:6]}…{text[-4:]}" if text else ""
+
+
+_ROLE_FIELDS = ("role", "previousAdminRole", "newAdminRole")
+
+
+def _details(entry: Any) -> str:
+    """The fields of an audit entry not already in its columns, readable: role names, short
+    addresses, bytes as text when they are printable (operator data such as a ticket id)."""
+    shown = {entry.wallet, entry.operator}
+    parts = []
+    for key, value in entry.args.items():
+        if key in _ROLE_FIELDS:
+            from sectoken.index.derive import role_name
+
+            value = role_name(str(value))
+        elif isinstance(value, str) and len(value) == 42 and value.startswith("0x"):
+            if value in shown:
+                continue
+            value = _short(value)
+        elif isinstance(value, str) and value.startswith("0x") and len(value) % 2 == 0:
+            try:
+                raw = bytes.fromhex(value[2:])
+            except ValueError:  # text that merely starts with 0x
+                raw = b""
+            if key == "name":  # a bytes32 document name: text padded with zeros
+                raw = raw.rstrip(b"\0")
+            elif len(value) == 66:  # a hash
+                raw = b""
+            text = raw.decode("utf-8", errors="replace")
+            if raw and text.isprintable():
+                value = repr(text)
+        parts.append(f"{key}={value}")
+    return ", ".join(parts)
+
+
 @click.group()
 def cli() -> None:
     """The event index: every event of the suite in SQLite or PostgreSQL, queried with SQL."""
@@ -106,12 +144,20 @@ def sync_cmd(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from sectoken.cli.common import open_suite_here
+    from sectoken.index.sync import unindexed_contracts
     from sectoken.jobs.indexed import open_suite_index, sync_suite_index
 
     suite = open_suite_here(deployments_dir)
     index = open_suite_index(suite, db_url)
+    skipped = unindexed_contracts(suite.deployment)
+    if skipped:
+        console.print(
+            f"[yellow]not indexed: {', '.join(skipped)} (this sectoken ships no ABI for "
+            "them)[/yellow]"
+        )
     try:
-        start = (index.last_block() or suite.deployment.first_block() - 1) + 1
+        last = index.last_block()
+        start = suite.deployment.first_block() if last is None else last + 1
         with Progress(
             TextColumn("syncing blocks"),
             BarColumn(),
@@ -379,8 +425,6 @@ def audit_cmd(
 ) -> None:
     """The audit trail: role grants, rule changes, freezes, forced transfers, recoveries (with
     their operator data), documents."""
-    import json
-
     from rich.table import Table
 
     from sectoken.index.queries import DEFAULT_AUDIT_KINDS, audit_trail, write_audit_csv
@@ -401,14 +445,14 @@ def audit_cmd(
     if csv_out == "-":
         write_audit_csv(entries, sys.stdout)
         return
-    grid = Table(title=f"audit trail: {len(entries)} entries")
-    for column in ("block", "time", "event", "wallet", "operator", "details"):
+    grid = Table(title=f"audit trail: {len(entries)} entries (full addresses and fields: --csv)")
+    for column in ("block", "time (UTC)", "event", "wallet", "operator", "details"):
         grid.add_column(column, overflow="fold")
     for e in entries[-limit:]:
-        details = {k: v for k, v in e.args.items() if k not in ("operator", "sender")}
-        grid.add_row(str(e.block_number), format_timestamp(e.timestamp) if e.timestamp else "",
-                     f"{e.contract}.{e.event}", _checksum(e.wallet), _checksum(e.operator),
-                     json.dumps(details))  # fmt: skip
+        when = format_timestamp(e.timestamp) if e.timestamp else ""
+        grid.add_row(str(e.block_number), when.replace("T", " ").removesuffix("Z"),
+                     f"{e.contract}.{e.event}", _short(e.wallet), _short(e.operator),
+                     _details(e))  # fmt: skip
     console.print(grid)
     if csv_out is not None:
         count = write_audit_csv(entries, Path(csv_out))

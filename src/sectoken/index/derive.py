@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, insert, select, tuple_, update
+from sqlalchemy import Connection, and_, bindparam, delete, insert, select, update
 
 from sectoken.abi import DEFAULT_ADMIN_ROLE, role_names
 from sectoken.errors import SectokenError
@@ -36,7 +36,7 @@ __all__ = [
 Key = tuple[Any, ...]
 Row = dict[str, Any]
 ZERO_ADDRESS = "0x" + "0" * 40
-_PREFETCH_CHUNK = 400
+_PREFETCH_CHUNK = 900
 
 
 class IndexCorrupted(SectokenError):
@@ -318,21 +318,28 @@ class DerivedChanges:
     _saved: set[tuple[int, str, Key]] = field(default_factory=set)
 
     def prefetch(self, conn: Connection, wanted: Mapping[str, set[Key]]) -> None:
+        """Read the rows of ``wanted`` that exist. Keys are grouped by all but their last
+        column, and each group is read with ``last IN (...)`` under equalities on the others:
+        a primary-key range lookup on both back ends (a row-value ``IN`` is a scan on SQLite)."""
         for name, keys in wanted.items():
             table, key_columns = schema.DERIVED_KEYS[name]
-            columns = [table.c[c] for c in key_columns]
             pending = [k for k in keys if (name, k) not in self.rows]
-            for start in range(0, len(pending), _PREFETCH_CHUNK):
-                chunk = pending[start : start + _PREFETCH_CHUNK]
-                where = (
-                    columns[0].in_([k[0] for k in chunk])
-                    if len(columns) == 1
-                    else tuple_(*columns).in_(chunk)
-                )
-                for found in conn.execute(select(table).where(where)).mappings():
-                    key = tuple(found[c] for c in key_columns)
-                    self.rows[(name, key)] = {c: found[c] for c in found if c not in key_columns}
-                    self.existing.add((name, key))
+            groups: dict[Key, list[Any]] = {}
+            for key in pending:
+                groups.setdefault(key[:-1], []).append(key[-1])
+            head_columns = [table.c[c] for c in key_columns[:-1]]
+            last = table.c[key_columns[-1]]
+            for head, lasts in groups.items():
+                fixed = [column == value for column, value in zip(head_columns, head, strict=True)]
+                for start in range(0, len(lasts), _PREFETCH_CHUNK):
+                    chunk = lasts[start : start + _PREFETCH_CHUNK]
+                    query = select(table).where(*fixed, last.in_(chunk))
+                    for found in conn.execute(query).mappings():
+                        key = tuple(found[c] for c in key_columns)
+                        self.rows[(name, key)] = {
+                            c: found[c] for c in found if c not in key_columns
+                        }
+                        self.existing.add((name, key))
             for key in pending:
                 self.rows.setdefault((name, key), None)
 

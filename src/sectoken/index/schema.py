@@ -130,8 +130,10 @@ balances = Table(
     _address("token", primary_key=True),
     _address("holder", primary_key=True),
     Column("balance", Uint256, nullable=False),
-    Index("ix_index_balances_token_balance", "token", "balance"),
 )
+# No index on the balance: the cap table sorts in Python (100,000 rows in a fraction of a
+# second), and a covering index would lure SQLite's planner away from the primary key when the
+# sync reads rows by key.
 
 investors = Table(
     "index_investors",

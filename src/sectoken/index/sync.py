@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, delete, event, insert, select, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 
 from sectoken.abi import SUITE_CONTRACTS, AbiEvent, contract_abi
 from sectoken.abi import event as abi_event
@@ -45,14 +45,18 @@ from sectoken.index.derive import (
 __all__ = [
     "DEFAULT_BATCH_BLOCKS",
     "DEFAULT_CONFIRMATIONS",
+    "LATER_CONTRACTS",
     "EventIndex",
     "IndexMismatch",
     "Source",
     "SyncReport",
+    "args_json",
+    "contract_type_of",
     "default_index_url",
     "open_index",
     "sources_of",
     "sync_index",
+    "unindexed_contracts",
 ]
 
 DEFAULT_CONFIRMATIONS = 12
@@ -90,18 +94,44 @@ class Source:
     start_block: int
 
 
+#: Contracts a deployment file may list beyond the suite's four (the markets of issue 14), by
+#: their key in the file; indexed once the package ships their ABI.
+LATER_CONTRACTS: Mapping[str, str] = {
+    "offerings": "PrimaryOffering",
+    "settlement": "TradeSettlement",
+    "buybacks": "BuybackOffers",
+}
+
+
+def contract_type_of(label: str) -> str | None:
+    """The packaged contract type of a deployment file's key, or None when the package does not
+    ship its ABI (so its events cannot be decoded)."""
+    name = SUITE_CONTRACTS.get(label) or LATER_CONTRACTS.get(label)
+    if name is None:
+        return None
+    try:
+        contract_abi(name)
+    except SectokenError:
+        return None
+    return name
+
+
 def sources_of(deployment: Deployment) -> list[Source]:
-    """Every contract of a deployment file whose ABI the package ships (the suite's four, and
-    any contract a later version adds to ``sectoken.abi.SUITE_CONTRACTS``)."""
+    """Every contract of a deployment file whose ABI the package ships (the suite's four, the
+    markets' once they are there); ``unindexed_contracts`` names the others."""
     found = []
     for label, record in deployment.contracts.items():
-        contract_type = SUITE_CONTRACTS.get(label)
-        if contract_type is None:
-            continue
-        found.append(Source(label, contract_type, record.address.lower(), record.block))
+        contract_type = contract_type_of(label)
+        if contract_type is not None:
+            found.append(Source(label, contract_type, record.address.lower(), record.block))
     if not found:
         raise SectokenError(f"{deployment.path} lists no contract to index")
     return found
+
+
+def unindexed_contracts(deployment: Deployment) -> list[str]:
+    """Keys of the deployment file whose events the index cannot decode (no packaged ABI)."""
+    return [label for label in deployment.contracts if contract_type_of(label) is None]
 
 
 def default_index_url(deployment_file: str | Path) -> str:
@@ -178,6 +208,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # a sync of 100,000 events touches several indexes at random places: a page cache of
+    # 64 MB (instead of 2 MB) keeps them in memory
+    cursor.execute("PRAGMA cache_size=-65536")
+    cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
 
 
@@ -275,12 +309,30 @@ def _event_row(ev: IndexedEvent) -> dict[str, Any]:
         "address": ev.address,
         "contract": ev.contract,
         "event": ev.name,
-        "args": json.dumps(jsonable(ev.args), separators=(",", ":")),
+        "args": args_json(ev.args),
         "wallet": _address_or_none(_first(ev.args, _WALLET_FIELDS)),
         "counterparty": _address_or_none(counterparty),
         "operator": _address_or_none(_first(ev.args, _OPERATOR_FIELDS)),
         "amount": amount if isinstance(amount, int) and not isinstance(amount, bool) else None,
     }
+
+
+def args_json(args: Mapping[str, Any]) -> str:
+    """An event's fields as compact JSON (``derive.jsonable``'s encoding). Flat events of
+    addresses, integers and booleans, nearly every log, are written directly: json.dumps
+    costs more than the rest of a Transfer's indexing."""
+    parts = []
+    for key, value in args.items():
+        kind = type(value)
+        if kind is int:
+            parts.append(f'"{key}":"{value}"')
+        elif kind is bool:
+            parts.append(f'"{key}":{"true" if value else "false"}')
+        elif kind is str and value.isascii() and value.isalnum():
+            parts.append(f'"{key}":"{value}"')
+        else:
+            return json.dumps(jsonable(args), separators=(",", ":"))
+    return "{" + ",".join(parts) + "}"
 
 
 def _address_or_none(value: Any) -> str | None:
@@ -377,7 +429,7 @@ class _Syncer:
             restored = rollback_from(conn, block)
             conn.execute(delete(schema.events).where(schema.events.c.block_number >= block))
             conn.execute(delete(schema.blocks).where(schema.blocks.c.number >= block))
-            _write_state(conn, last_block=block - 1)
+            _write_state(conn, last_block=block - 1, last_timestamp=None)
         return restored
 
     def _headers(self, numbers: Sequence[int]) -> dict[int, tuple[str, int]]:
@@ -417,7 +469,9 @@ class _Syncer:
             event_blocks = sorted({e.block_number for e in batch})
             young = list(range(max(start, final + 1), end + 1))
             wanted = sorted(set(event_blocks) | set(young))
-            headers = self._headers(wanted) if wanted else {}
+            headers = self._headers(sorted({*wanted, end}))
+            if end not in headers:
+                raise _ChainMoved(f"block {end} is gone: the chain is shorter than it was")
             for ev in batch:
                 header = headers.get(ev.block_number)
                 if header is None or header[0] != ev.block_hash:
@@ -433,17 +487,14 @@ class _Syncer:
                 for n in wanted
                 if n in headers
             ]
-            with self.index.engine.begin() as conn:
-                if batch:
-                    conn.execute(insert(schema.events), [_event_row(e) for e in batch])
-                changes = DerivedChanges(final_block=final)
-                changes.prefetch(conn, wanted_keys(batch))
-                changes.apply(batch)
-                report.derived_rows += changes.flush(conn)
-                if block_rows:
-                    conn.execute(insert(schema.blocks), block_rows)
-                _finalise(conn, final)
-                _write_state(conn, last_block=end)
+            try:
+                self._commit(batch, block_rows, final, end, headers[end][1], report)
+            except IntegrityError:
+                raise SectokenError(
+                    f"blocks {start}..{end} were written to the index by another sync meanwhile "
+                    "(the events are unique per block hash and log index)",
+                    hint="run one sync at a time; run it again to continue from where it is",
+                ) from None
             report.batches += 1
             report.events += len(batch)
             if self.progress is not None:
@@ -452,6 +503,28 @@ class _Syncer:
         if start > target:
             with self.index.engine.begin() as conn:
                 _finalise(conn, final)
+
+    def _commit(
+        self,
+        batch: Sequence[IndexedEvent],
+        block_rows: list[dict[str, Any]],
+        final: int,
+        end: int,
+        end_timestamp: int,
+        report: SyncReport,
+    ) -> None:
+        """One batch in one transaction: events, derived rows, blocks, the new last block."""
+        with self.index.engine.begin() as conn:
+            if batch:
+                conn.execute(insert(schema.events), [_event_row(e) for e in batch])
+            changes = DerivedChanges(final_block=final)
+            changes.prefetch(conn, wanted_keys(batch))
+            changes.apply(batch)
+            report.derived_rows += changes.flush(conn)
+            if block_rows:
+                conn.execute(insert(schema.blocks), block_rows)
+            _finalise(conn, final)
+            _write_state(conn, last_block=end, last_timestamp=end_timestamp)
 
 
 def _finalise(conn: Connection, final: int) -> None:
