@@ -46,7 +46,8 @@ def measure(ape: Any, holders: int, page_size: int) -> dict[str, float]:
     w3 = ape.networks.provider.web3
     project = ape.project
     registry = project.InvestorRegistry.deploy(admin, sender=admin)
-    token = project.SecurityToken.deploy("Scale", "SCALE", 0, registry, admin, sender=admin)
+    module = project.SecurityTokenAdmin.deploy(sender=admin)
+    token = project.SecurityToken.deploy("Scale", "SCALE", 0, registry, admin, module, sender=admin)
     start_block = int(w3.eth.block_number)
     token.grantRole(token.ISSUER_ROLE(), admin, sender=admin)
     wallets = [to_checksum_address(keccak(text=f"holder-{i}")[-20:]) for i in range(holders)]

@@ -58,8 +58,9 @@ class Suite:
         project = ape.project
         self.ape, self.admin = ape, admin
         self.registry = project.InvestorRegistry.deploy(admin, sender=admin)
+        module = project.SecurityTokenAdmin.deploy(sender=admin)
         self.token = project.SecurityToken.deploy(
-            "Acme", "ACME", 0, self.registry, admin, sender=admin
+            "Acme", "ACME", 0, self.registry, admin, module, sender=admin
         )
         for role in ("ISSUER_ROLE", "COMPLIANCE_ROLE", "CONTROLLER_ROLE"):
             self.token.grantRole(getattr(self.token, role)(), admin, sender=admin)

@@ -70,6 +70,7 @@ def measure(ape: Any) -> dict[str, Any]:
         data = yaml.safe_load(SPEC.read_text())
         data["token"].update(name="Acme Robotics Series B", symbol="ACMEB")
         data["registry"] = first.address("registry")
+        data["admin_module"] = first.address("module")
         data["corporate"] = {
             "dividends": first.address("dividends"),
             "voting": first.address("voting"),
@@ -84,11 +85,11 @@ def rows(figures: dict[str, Any]) -> list[tuple[str, int, str]]:
     """(operation, gas, note) in report order."""
     full: dict[str, int] = figures["gas"]["full"]
     second: dict[str, int] = figures["gas"]["second"]
-    one_time = sum(full.get(n, 0) for n in ("registry", "dividends", "voting"))
+    one_time = sum(full.get(n, 0) for n in ("registry", "module", "dividends", "voting"))
     trex = f"T-REX factory: {TREX_FACTORY_PER_TOKEN:,} per token"
     return [
         (FULL, sum(full.values()), ""),
-        ("  of which one-time: registry, distributor, voting", one_time, ""),
+        ("  of which one-time: registry, admin module, distributor, voting", one_time, ""),
         ("  of which the token", full.get("token", 0), ""),
         ("  of which wiring (roles, rules, countries, document, admissions)", full["wiring"], ""),
         (SECOND, sum(second.values()), trex),

@@ -58,7 +58,8 @@ def measure(ape: Any) -> dict[str, Any]:
     ).gas_used
 
     registry = project.InvestorRegistry.deploy(admin, sender=admin)
-    token = project.SecurityToken.deploy("Acme", "ACME", 0, registry, admin, sender=admin)
+    module = project.SecurityTokenAdmin.deploy(sender=admin)
+    token = project.SecurityToken.deploy("Acme", "ACME", 0, registry, admin, module, sender=admin)
     for role in ("ISSUER_ROLE", "COMPLIANCE_ROLE", "CONTROLLER_ROLE", "PAUSER_ROLE"):
         token.grantRole(getattr(token, role)(), admin, sender=admin)
 

@@ -26,7 +26,6 @@ import {IRecordDates, MAX_RECORD_SUPPLY} from "../interfaces/IRecordDates.sol";
 import {InvestorRecords} from "../compliance/InvestorRecords.sol";
 import {Restrictions} from "../compliance/Restrictions.sol";
 import {SecurityTokenBase, ITokenVotingUnits} from "./SecurityTokenBase.sol";
-import {SecurityTokenAdmin} from "./SecurityTokenAdmin.sol";
 import {HolderWords, CountryWords, ConfigWords, MinPosition} from "./TokenWords.sol";
 
 /// @title SecurityToken
@@ -40,8 +39,8 @@ import {HolderWords, CountryWords, ConfigWords, MinPosition} from "./TokenWords.
 ///      rule and count (one slot), one state slot per wallet (`HolderWords`), and one registry
 ///      call returning both parties' records. Rarely called administration (rules, countries,
 ///      freezes, operators, pause, issuance closing, record-date administration, controller
-///      operations, recovery, documents) runs in `SecurityTokenAdmin`, deployed by this
-///      constructor, by delegatecall on this token's storage (`SecurityTokenBase`); the entry
+///      operations, recovery, documents) runs in `SecurityTokenAdmin`, a module deployed once and
+///      shared by an issuer's tokens (its address is a constructor argument), by delegatecall on this token's storage (`SecurityTokenBase`); the entry
 ///      points stay in this contract's ABI as thin forwarders, the transfer path is untouched.
 contract SecurityToken is
     SecurityTokenBase,
@@ -69,14 +68,20 @@ contract SecurityToken is
     /// @param decimals_ ERC-20 decimals (0 for shares).
     /// @param registry_ The investor registry this token reads.
     /// @param admin Receives DEFAULT_ADMIN_ROLE; it grants the other roles.
-    constructor(string memory name_, string memory symbol_, uint8 decimals_, address registry_, address admin)
-        ERC20(name_, symbol_)
-        ERC20Permit(name_)
-    {
-        if (registry_ == address(0)) revert ZeroAddress();
+    /// @param adminModule_ The issuer's `SecurityTokenAdmin`: deployed once per chain or issuer and
+    ///        shared by its tokens (it holds no per-token state; it runs on each token's storage).
+    constructor(
+        string memory name_,
+        string memory symbol_,
+        uint8 decimals_,
+        address registry_,
+        address admin,
+        address adminModule_
+    ) ERC20(name_, symbol_) ERC20Permit(name_) {
+        if (registry_ == address(0) || adminModule_.code.length == 0) revert ZeroAddress();
         _registry = IInvestorRegistry(registry_);
         _decimals = decimals_;
-        _admin = address(new SecurityTokenAdmin());
+        _admin = adminModule_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         // Only the admin module writes these three (by delegatecall on this storage); the core
         // reads them. Slither analyses the core alone and reports a variable it never sees

@@ -122,7 +122,8 @@ def test_transfer_claim_and_vote_gas_stay_flat_with_5000_holders(node: Web3, pro
     c = Chain(node, project)
     admin = c.admin
     registry = c.deploy("InvestorRegistry", admin)
-    token = c.deploy("SecurityToken", "Acme", "ACME", 0, registry.address, admin)
+    module = c.deploy("SecurityTokenAdmin")
+    token = c.deploy("SecurityToken", "Acme", "ACME", 0, registry.address, admin, module.address)
     for role in ("ISSUER_ROLE", "COMPLIANCE_ROLE", "CONTROLLER_ROLE"):
         c.send(token.functions.grantRole(getattr(token.functions, role)().call(), admin), admin)
     distributor = c.deploy("DividendDistributor", registry.address, admin)

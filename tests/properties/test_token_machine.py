@@ -486,8 +486,9 @@ def env(
     the blocked country KP listed; no investor yet."""
     registry = project.InvestorRegistry.deploy(deployer, sender=deployer)
     registry.grantRole(registry.COMPLIANCE_ROLE(), compliance_officer, sender=deployer)
+    module = project.SecurityTokenAdmin.deploy(sender=deployer)
     token = project.SecurityToken.deploy(
-        "Acme Shares", "ACME", 0, registry, deployer, sender=deployer
+        "Acme Shares", "ACME", 0, registry, deployer, module, sender=deployer
     )
     token.grantRole(token.ISSUER_ROLE(), issuer, sender=deployer)
     token.grantRole(token.COMPLIANCE_ROLE(), compliance_officer, sender=deployer)

@@ -33,6 +33,7 @@ from sectoken.errors import SectokenError
 
 __all__ = [
     "DEFAULT_ADMIN_ROLE",
+    "SHARED_CODE",
     "SUITE_CONTRACTS",
     "AbiEvent",
     "AbiFunction",
@@ -63,6 +64,12 @@ SUITE_CONTRACTS: Mapping[str, str] = {
     "token": "SecurityToken",
     "dividends": "DividendDistributor",
     "voting": "ShareholderVoting",
+}
+
+#: Code an issuer's tokens share without holding state of their own (deployed once, reused by
+#: every token of the chain or issuer), by their key in the deployment file.
+SHARED_CODE: Mapping[str, str] = {
+    "module": "SecurityTokenAdmin",
 }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sectoken.abi import SUITE_CONTRACTS, contract_type_json
+from sectoken.abi import SHARED_CODE, SUITE_CONTRACTS, contract_type_json
 from sectoken.errors import SectokenError
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ class UnknownContract(SectokenError, AttributeError):
 class PackagedContracts:
     """Attribute access by contract name, like an Ape project: ``.SecurityToken``."""
 
-    names = tuple(SUITE_CONTRACTS.values())
+    names = (*SUITE_CONTRACTS.values(), *SHARED_CODE.values())
 
     def __getattr__(self, name: str) -> ContractContainer:
         if name not in self.names:

@@ -14,13 +14,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sectoken.abi import SUITE_CONTRACTS
+from sectoken.abi import SHARED_CODE, SUITE_CONTRACTS
 
 __all__ = ["DATA_DIR", "main", "packaged_form", "stale_contracts"]
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "abi" / "data"
-#: Contract types packaged besides the suite (none today; mocks stay out of the package).
-EXTRA_CONTRACTS: tuple[str, ...] = ()
+#: Contract types packaged besides the suite: the shared code its tokens use (the admin module);
+#: mocks stay out of the package.
+EXTRA_CONTRACTS: tuple[str, ...] = tuple(SHARED_CODE.values())
 
 
 def packaged_form(contract_type: Any) -> dict[str, Any]:

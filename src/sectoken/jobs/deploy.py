@@ -11,6 +11,9 @@ An issuer's further tokens share its registry, distributor and voting contract: 
 names their addresses (``registry:``, ``corporate.dividends:``, ``corporate.voting:``), the plan
 checks them (code, same registry, the deploying account may admit tokens), records them in the
 deployment file as reused, deploys only the token and admits it on both (``setTokenServed``).
+The token's administration module (``SecurityTokenAdmin``, code without state that every token of
+the chain may share) is deployed first unless the spec names one (``admin_module:``), which is
+then recorded as reused.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from web3 import Web3
 from web3.types import Nonce
 from web3.utils.address import get_create_address
 
-from sectoken.abi import function, snake_case
+from sectoken.abi import SHARED_CODE, function, snake_case
 from sectoken.chain.batching import wait_for_pending
 from sectoken.chain.client import ChainClient
 from sectoken.chain.contracts import container
@@ -54,6 +57,10 @@ __all__ = [
 LOCAL_NETWORKS = frozenset({"local"})
 SHARED_CORPORATE = ("dividends", "voting")
 _LABELS = {"dividends": "dividend distributor", "voting": "voting contract"}
+#: Every contract a deployment file may list, by key; deployed in this order (the token's
+#: constructor takes the registry and the admin module, the corporate contracts the registry).
+_TYPES: dict[str, str] = {**CONTRACT_TYPES, **SHARED_CODE}
+_ORDER = ("registry", "module", "token", "dividends", "voting")
 
 
 @dataclass(slots=True)
@@ -165,6 +172,9 @@ def plan_deploy(
     plan = DeployPlan(spec=spec, deployment=deployment, notes=notes)
     if spec.registry is not None and "registry" not in deployment.contracts:
         plan.notes.append(f"reusing the investor registry at {spec.registry}")
+    if spec.admin_module is not None and "module" not in deployment.contracts:
+        _check_module(project, spec.admin_module, w3)
+        plan.notes.append(f"reusing the token administration module at {spec.admin_module}")
     for name in SHARED_CORPORATE:
         address = _reused(spec, name)
         if address is not None and name not in deployment.contracts:
@@ -173,7 +183,7 @@ def plan_deploy(
                 f"reusing the issuer's {_LABELS[name]} at {address} (shared by its tokens)"
             )
             plan.adopted.append(name)
-    for name in CONTRACT_TYPES:
+    for name in _ORDER:
         if name in deployment.contracts:
             continue
         if _reused(spec, name) is not None:
@@ -209,6 +219,15 @@ def apply_deploy(
     deployment.configured = False
     if spec.registry is not None and "registry" not in deployment.contracts:
         _adopt_existing_registry(project, deployment, spec.registry, w3)
+    if spec.admin_module is not None and "module" not in deployment.contracts:
+        _check_module(project, spec.admin_module, w3)
+        number, block_hash = _block_record(w3, int(w3.eth.block_number))
+        deployment.contracts["module"] = ContractRecord(
+            address=to_checksum_address(spec.admin_module),
+            block=number,
+            block_hash=block_hash,
+            reused=True,
+        )
     for name in SHARED_CORPORATE:
         address = _reused(spec, name)
         if address is not None and name not in deployment.contracts:
@@ -270,10 +289,30 @@ def _adopt_existing_registry(project: Any, deployment: Deployment, address: str,
     )
 
 
+def _check_module(project: Any, address: str, w3: Web3) -> None:
+    """The spec's admin module: code of the packaged SecurityTokenAdmin's size at the address."""
+    code = bytes(w3.eth.get_code(to_checksum_address(address)))
+    expected = _runtime_size(project, "module")
+    if not code or (expected and len(code) != expected):
+        raise SectokenError(
+            f"the spec's admin_module {address} holds no SecurityTokenAdmin on this chain "
+            f"({len(code)} bytes of code, {expected} expected)",
+            hint="give the admin_module address of the issuer's first token's deployment file, "
+            "or write 'admin_module: new'",
+        )
+
+
+def _runtime_size(project: Any, name: str) -> int:
+    expected = container(project, _TYPES[name]).contract_type.runtime_bytecode
+    return len(bytes.fromhex(str(expected.bytecode or "0x")[2:])) if expected else 0
+
+
 def _reused(spec: Spec, name: str) -> str | None:
     """The address the spec gives for an existing contract to share, or None."""
     if name == "registry":
         return spec.registry
+    if name == "module":
+        return spec.admin_module
     value = getattr(spec, name, None) if name in SHARED_CORPORATE else None
     return value if isinstance(value, str) else None
 
@@ -308,8 +347,17 @@ def _check_reusable(project: Any, spec: Spec, name: str, address: str, w3: Web3)
 def _constructor_args(name: str, deployment: Deployment, spec: Spec, deployer: str) -> list[Any]:
     if name == "registry":
         return [deployer]
+    if name == "module":
+        return []
     if name == "token":
-        return [spec.name, spec.symbol, spec.decimals, deployment.address("registry"), deployer]
+        return [
+            spec.name,
+            spec.symbol,
+            spec.decimals,
+            deployment.address("registry"),
+            deployer,
+            deployment.address("module"),
+        ]
     # The shared corporate contracts: the issuer's registry, the deployer as admin.
     return [deployment.address("registry"), deployer]
 
@@ -326,7 +374,7 @@ def _deploy_one(
         "block": before,
     }
     deployment.save()
-    contract = container(project, CONTRACT_TYPES[name])
+    contract = container(project, _TYPES[name])
     args = _constructor_args(name, deployment, spec, deployer)
     instance = account.deploy(contract, *args, nonce=nonce)
     receipt = w3.eth.get_transaction_receipt(instance.txn_hash)
@@ -349,12 +397,11 @@ def _adopt_pending(deployment: Deployment, name: str, w3: Web3, project: Any) ->
         return False
     address = to_checksum_address(str(pending["address"]))
     code = bytes(w3.eth.get_code(address))
-    expected = container(project, CONTRACT_TYPES[name]).contract_type.runtime_bytecode
-    expected_code = bytes.fromhex(str(expected.bytecode or "0x")[2:]) if expected else b""
+    expected_size = _runtime_size(project, name)
     deployment.pending.pop(name, None)
     if not code:
         return False
-    if expected_code and len(code) != len(expected_code):
+    if expected_size and len(code) != expected_size:
         raise SectokenError(
             f"{address}, where the interrupted run deployed the {name}, holds other code",
             hint="inspect the address, then deploy again with --fresh",
@@ -602,7 +649,7 @@ def _instance(project: Any, deployment: Deployment, name: str) -> Any:
     record = deployment.contracts.get(name)
     if record is None:
         return None
-    return container(project, CONTRACT_TYPES[name]).at(record.address)
+    return container(project, _TYPES[name]).at(record.address)
 
 
 _SET_RULES = function("SecurityToken", "setRules")

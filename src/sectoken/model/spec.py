@@ -7,6 +7,7 @@ Example::
       symbol: ACMEP
       decimals: 0
     registry: new                 # or the address of an existing InvestorRegistry to reuse
+    admin_module: new             # or the address of the issuer's SecurityTokenAdmin to reuse
     corporate:
       dividends: true             # false: none; or the address of the issuer's distributor
       voting: true                # false: none; or the address of the issuer's voting contract
@@ -34,7 +35,9 @@ An issuer's second token reuses the first one's shared contracts: ``registry:`` 
 ``corporate:`` keys give their addresses (the deployment file of the first token lists them), and
 deploy then deploys only the token and admits it on the distributor and the voting contract. A
 reused distributor or voting contract serves the tokens of one registry, so reusing either needs
-``registry:`` to be an address too.
+``registry:`` to be an address too. ``admin_module:`` names the token administration module
+(``SecurityTokenAdmin``, code without state of its own that every token runs by delegatecall)
+already on the chain; ``new`` (the default) deploys one first.
 
 What can change after deployment (and is applied by re-running deploy): rules, countries, roles,
 documents. What cannot (``IMMUTABLE_KEYS``): the token's name, symbol, decimals, the registry
@@ -219,13 +222,15 @@ class Spec:
     registry: str | None  # None: deploy a new one
     dividends: bool | str = True  # an address: reuse the issuer's distributor
     voting: bool | str = True  # an address: reuse the issuer's voting contract
+    admin_module: str | None = None  # an address: reuse that SecurityTokenAdmin; None: deploy one
     rules: Rules = field(default_factory=Rules)
     countries: dict[int, CountryRule] = field(default_factory=dict)
     roles: dict[str, list[str]] = field(default_factory=dict)
     documents: dict[str, Document] = field(default_factory=dict)
 
     def canonical(self) -> dict[str, Any]:
-        return {
+        shared = {} if self.admin_module is None else {"admin_module": self.admin_module}
+        return shared | {
             "name": self.name,
             "symbol": self.symbol,
             "decimals": self.decimals,
@@ -507,6 +512,7 @@ class _Roles(_Section):
 class _SpecFile(_Section):
     token: _Token
     registry: Annotated[str | None, PlainValidator(_registry)] = None
+    admin_module: Annotated[str | None, PlainValidator(_registry)] = None
     corporate: _Corporate
     rules: _Rules
     countries: dict[Annotated[str, PlainValidator(_country_key)], _Country] = {}
@@ -541,6 +547,7 @@ class _SpecFile(_Section):
             symbol=self.token.symbol,
             decimals=self.token.decimals,
             registry=self.registry,
+            admin_module=self.admin_module,
             dividends=self.corporate.dividends,
             voting=self.corporate.voting,
             rules=Rules(
