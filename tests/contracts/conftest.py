@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from sectoken.chain.contracts import container
 from sectoken.model.records import InvestorRecord
 
 FAR_FUTURE = 4_102_444_800  # 2100-01-01
@@ -95,7 +96,7 @@ def token(
     compliance_officer: Any,
     controller: Any,
 ) -> Any:
-    tok = project.SecurityToken.deploy(
+    tok = container(project, "SecurityToken").deploy(
         "Acme Shares", "ACME", 0, registry, deployer, admin_module, sender=deployer
     )
     tok.grantRole(tok.ISSUER_ROLE(), issuer, sender=deployer)

@@ -17,6 +17,8 @@ import ape
 import pytest
 from eth_utils import function_abi_to_4byte_selector
 
+from sectoken.chain.contracts import container
+
 from .corporate_fixtures import *  # noqa: F403
 from .corporate_fixtures import DAY, ballot_params, eth_params, pass_record_date
 
@@ -48,7 +50,7 @@ def token_b(
     voting: Any,
     holders: Any,
 ) -> Any:
-    tok = project.SecurityToken.deploy(
+    tok = container(project, "SecurityToken").deploy(
         "Beta Shares", "BETA", 0, registry, deployer, holders.adminModule(), sender=deployer
     )
     tok.grantRole(tok.ISSUER_ROLE(), dave, sender=deployer)
@@ -173,7 +175,7 @@ def test_only_admitted_tokens_on_the_same_registry(
     alice: Any,
 ) -> None:
     other_registry = project.InvestorRegistry.deploy(deployer, sender=deployer)
-    foreign = project.SecurityToken.deploy(
+    foreign = container(project, "SecurityToken").deploy(
         "X", "X", 0, other_registry, deployer, holders.adminModule(), sender=deployer
     )
     for contract in (distributor, voting):

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sectoken.abi import SHARED_CODE, SUITE_CONTRACTS
+from sectoken.abi import DELEGATES_TO, SHARED_CODE, SUITE_CONTRACTS, merged_abi
 
 __all__ = ["DATA_DIR", "main", "packaged_form", "stale_contracts"]
 
@@ -39,9 +39,20 @@ def _render(form: dict[str, Any]) -> str:
     return json.dumps(form, indent=1, sort_keys=True) + "\n"
 
 
+def _form(project: Any, name: str) -> dict[str, Any]:
+    """The packaged form of ``name``; a contract delegating to a module ships the merged ABI."""
+    form = packaged_form(getattr(project, name).contract_type)
+    module = DELEGATES_TO.get(name)
+    if module is not None:
+        form["abi"] = merged_abi(
+            form["abi"], packaged_form(getattr(project, module).contract_type)["abi"]
+        )
+    return form
+
+
 def _compiled(project: Any) -> dict[str, str]:
     names = [*SUITE_CONTRACTS.values(), *EXTRA_CONTRACTS]
-    return {name: _render(packaged_form(getattr(project, name).contract_type)) for name in names}
+    return {name: _render(_form(project, name)) for name in names}
 
 
 def stale_contracts(project: Any, data_dir: Path = DATA_DIR) -> list[str]:
