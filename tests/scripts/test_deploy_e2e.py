@@ -397,7 +397,7 @@ def test_deploy_and_open_with_the_packaged_contracts(deployer: Any, deployments:
     spec = load_spec(SPEC)
     user = _UserProject()
     plan = plan_deploy(user, spec, deployer, w3=w3, network="local", directory=deployments)
-    assert apply_deploy(user, plan, deployer, w3=w3) == 13
+    assert apply_deploy(user, plan, deployer, w3=w3) == 14
     suite = open_suite(None, deployments, network="local")
     packaged = packaged_contracts()
     assert suite.token.contract_type == packaged.SecurityToken.contract_type
