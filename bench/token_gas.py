@@ -136,7 +136,14 @@ def measure(ape: Any) -> dict[str, Any]:
 
     sizes = {
         name: len(bytes(getattr(project, name).contract_type.get_runtime_bytecode() or b""))
-        for name in ("SecurityToken", "SecurityTokenAdmin", "InvestorRegistry", "PlainERC20")
+        for name in (
+            "SecurityToken",
+            "SecurityTokenAdmin",
+            "SecurityTokenClone",
+            "SecurityTokenFactory",
+            "InvestorRegistry",
+            "PlainERC20",
+        )
     }
     return {"gas": rows, "sizes": sizes}
 

@@ -431,14 +431,13 @@ def _init_code(project: Any, name: str, args: list[Any]) -> bytes:
     """Creation code of ``name`` with its constructor arguments (what CREATE2 hashes)."""
     contract_type = container(project, _TYPES[name]).contract_type
     code = bytes.fromhex(str(contract_type.deployment_bytecode.bytecode)[2:])
-    constructor = next(
-        (e for e in contract_abi_of(contract_type) if e["type"] == "constructor"), None
-    )
+    constructor = next((e for e in _abi_entries(contract_type) if e["type"] == "constructor"), None)
     types = [canonical_type(p) for p in constructor["inputs"]] if constructor else []
     return code + encode(types, args)
 
 
-def contract_abi_of(contract_type: Any) -> list[dict[str, Any]]:
+def _abi_entries(contract_type: Any) -> list[dict[str, Any]]:
+    """An Ape contract type's ABI as plain dictionaries."""
     return [e.model_dump(mode="json", by_alias=True) for e in contract_type.abi]
 
 
