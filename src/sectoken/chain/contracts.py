@@ -62,11 +62,11 @@ def container(project: Any, name: str) -> ContractContainer:
     if project is not None:
         try:
             found: ContractContainer = getattr(project, name)
-            module = DELEGATES_TO.get(name)
-            extra: ContractContainer | None = getattr(project, module) if module else None
         except AttributeError:  # Ape's "no such contract" is an AttributeError too
             pass
         else:
+            module = DELEGATES_TO.get(name)
+            extra = getattr(project, module, None) if module else None
             return found if extra is None else _merged(found, extra)
     return _packaged(name)
 

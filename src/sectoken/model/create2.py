@@ -8,7 +8,6 @@ checks them against the factory's own ``predictDeployment`` and ``predictClone``
 
 from __future__ import annotations
 
-from eth_abi.abi import encode
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
@@ -24,8 +23,8 @@ __all__ = [
 
 #: The salt of an issuer's clone implementation, and of its tokens (each token's effective salt
 #: also binds its name, symbol and admin, so one salt serves every token).
-IMPLEMENTATION_SALT = keccak(text="sectoken.clone-implementation.v1")
-CLONE_SALT = keccak(text="sectoken.token.v1")
+IMPLEMENTATION_SALT = keccak(b"sectoken.clone-implementation.v1")
+CLONE_SALT = keccak(b"sectoken.token.v1")
 
 _PROXY_HEAD = bytes.fromhex("3d81600a3d39f3363d3d373d3d3d363d73")
 _PROXY_TAIL = bytes.fromhex("5af43d82803e903d91602b57fd5bf3")
@@ -36,6 +35,11 @@ def _raw(address: str) -> bytes:
     return bytes.fromhex(to_checksum_address(address)[2:])
 
 
+def _word(address: str) -> bytes:
+    """An address as Solidity's abi.encode writes it: one 32-byte word, left-padded."""
+    return bytes(12) + _raw(address)
+
+
 def create2_address(factory: str, salt: bytes, init_code_hash: bytes) -> str:
     """EIP-1014: the address ``factory`` creates with ``salt`` and code of that hash."""
     digest = keccak(b"\xff" + _raw(factory) + salt + init_code_hash)
@@ -44,7 +48,7 @@ def create2_address(factory: str, salt: bytes, init_code_hash: bytes) -> str:
 
 def deployment_address(factory: str, deployer: str, salt: bytes, init_code: bytes) -> str:
     """The address ``SecurityTokenFactory.deploy(salt, init_code)`` sent by ``deployer`` creates."""
-    bound = keccak(encode(["address", "bytes32"], [to_checksum_address(deployer), salt]))
+    bound = keccak(_word(deployer) + salt)  # the factory's keccak256(abi.encode(deployer, salt))
     return create2_address(factory, bound, keccak(init_code))
 
 
@@ -72,17 +76,10 @@ def clone_address(
     salt: bytes = CLONE_SALT,
 ) -> str:
     """The address ``SecurityTokenFactory.cloneToken`` sent by ``deployer`` creates."""
+    # The factory's keccak256(abi.encode(deployer, salt, keccak256(name), keccak256(symbol),
+    # admin)): five static 32-byte words.
     bound = keccak(
-        encode(
-            ["address", "bytes32", "bytes32", "bytes32", "address"],
-            [
-                to_checksum_address(deployer),
-                salt,
-                keccak(text=name),
-                keccak(text=symbol),
-                to_checksum_address(admin),
-            ],
-        )
+        _word(deployer) + salt + keccak(name.encode()) + keccak(symbol.encode()) + _word(admin)
     )
     code = clone_init_code(implementation, clone_args(registry, decimals))
     return create2_address(factory, bound, keccak(code))
