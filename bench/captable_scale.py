@@ -33,6 +33,7 @@ from eth_utils.crypto import keccak  # noqa: E402
 from sectoken.abi import function  # noqa: E402
 from sectoken.chain.batching import quiet_ape  # noqa: E402
 from sectoken.chain.client import ChainClient  # noqa: E402
+from sectoken.chain.contracts import container  # noqa: E402
 from sectoken.chain.registry import RegistryReader  # noqa: E402
 from sectoken.jobs.captable import build_cap_table  # noqa: E402
 from sectoken.model.records import InvestorRecord  # noqa: E402
@@ -46,7 +47,10 @@ def measure(ape: Any, holders: int, page_size: int) -> dict[str, float]:
     w3 = ape.networks.provider.web3
     project = ape.project
     registry = project.InvestorRegistry.deploy(admin, sender=admin)
-    token = project.SecurityToken.deploy("Scale", "SCALE", 0, registry, admin, sender=admin)
+    module = project.SecurityTokenAdmin.deploy(sender=admin)
+    token = container(project, "SecurityToken").deploy(
+        "Scale", "SCALE", 0, registry, admin, module, sender=admin
+    )
     start_block = int(w3.eth.block_number)
     token.grantRole(token.ISSUER_ROLE(), admin, sender=admin)
     wallets = [to_checksum_address(keccak(text=f"holder-{i}")[-20:]) for i in range(holders)]

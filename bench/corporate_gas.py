@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from sectoken.abi import function  # noqa: E402
 from sectoken.chain.client import ChainClient  # noqa: E402
+from sectoken.chain.contracts import container  # noqa: E402
 from sectoken.model.records import InvestorRecord  # noqa: E402
 
 FAR_FUTURE = 4_102_444_800
@@ -58,8 +59,9 @@ class Suite:
         project = ape.project
         self.ape, self.admin = ape, admin
         self.registry = project.InvestorRegistry.deploy(admin, sender=admin)
-        self.token = project.SecurityToken.deploy(
-            "Acme", "ACME", 0, self.registry, admin, sender=admin
+        module = project.SecurityTokenAdmin.deploy(sender=admin)
+        self.token = container(project, "SecurityToken").deploy(
+            "Acme", "ACME", 0, self.registry, admin, module, sender=admin
         )
         for role in ("ISSUER_ROLE", "COMPLIANCE_ROLE", "CONTROLLER_ROLE"):
             self.token.grantRole(getattr(self.token, role)(), admin, sender=admin)

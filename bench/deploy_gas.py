@@ -8,8 +8,17 @@ suite's registry, distributor and voting contract in its spec, so only the token
 wired. Every figure is the sum of ``gas_used`` of the mined receipts of the transactions the job
 sent: nothing is estimated.
 
-For comparison (text, not a target yet): T-REX 4.1.6 deploys a token through its factory for
-4,090,749 gas per token, after about 28.5M gas of one-time infrastructure (issue 17).
+Clone mode (``deployment: clone``): the issuer's first clone token also deploys the one-time
+``SecurityTokenFactory`` and ``SecurityTokenClone`` implementation; a further clone token deploys
+only its EIP-1167 proxy (through the factory, CREATE2) and wires it. The compliant transfer
+between two existing holders is measured on the full second token and on that clone token, after
+the same issuances and one warm-up transfer (the country verdict cached), with the same amount;
+the break-even number of transfers is (full deploy - clone deploy) / (clone transfer - full
+transfer), the token alone and the token with its wiring.
+
+Targets (issue 17): a new token for an existing issuer, full mode <= 4,090,000 gas (T-REX 4.1.6's
+factory per token: 4,090,749, after about 28.5M gas of one-time infrastructure), clone mode
+<= 1,000,000 gas.
 
 Run: ``make bench`` (or ``.venv/bin/python bench/deploy_gas.py`` from the project root after
 ``make install``). Prints a table; with ``--json FILE`` also writes the figures.
@@ -35,8 +44,14 @@ from sectoken.model.spec import load_spec  # noqa: E402
 
 SPEC = ROOT / "examples" / "spec.yaml"
 TREX_FACTORY_PER_TOKEN = 4_090_749
+FULL_TARGET = 4_090_000
+CLONE_TARGET = 1_000_000
+FAR_FUTURE = 4_102_444_800
+SENT = 10  # what the measured transfers move (as bench/token_gas.py)
 FULL = "first suite of a new issuer: registry, distributor, voting, token, wiring"
 SECOND = "new token for an existing issuer: token + wiring"
+CLONE_FIRST = "first clone-mode token of an issuer: factory, implementation, clone, wiring"
+CLONE = "new token for an existing issuer, clone mode: clone + wiring"
 
 
 def _deploy(ape: Any, spec_path: Path, directory: Path) -> tuple[Deployment, dict[str, int]]:
@@ -50,6 +65,12 @@ def _deploy(ape: Any, spec_path: Path, directory: Path) -> tuple[Deployment, dic
     apply_deploy(ape.project, plan, account, w3=w3)
     deployment = plan.deployment
     created = {r.address.lower(): name for name, r in deployment.contracts.items() if not r.reused}
+    # Contracts created through the factory (CREATE2) are found by the transaction that made them.
+    by_tx = {
+        str(r.tx_hash).lower(): name
+        for name, r in deployment.contracts.items()
+        if r.tx_hash and not r.reused
+    }
     gas: dict[str, int] = {}
     for number in range(first, int(w3.eth.block_number) + 1):
         block = w3.eth.get_block(number, full_transactions=True)
@@ -59,6 +80,7 @@ def _deploy(ape: Any, spec_path: Path, directory: Path) -> tuple[Deployment, dic
             receipt = w3.eth.get_transaction_receipt(tx["hash"])
             address = receipt.get("contractAddress")
             what = created.get(str(address).lower(), "wiring") if address else "wiring"
+            what = by_tx.get("0x" + bytes(tx["hash"]).hex(), what)
             gas[what] = gas.get(what, 0) + int(receipt["gasUsed"])
     return deployment, gas
 
@@ -70,30 +92,119 @@ def measure(ape: Any) -> dict[str, Any]:
         data = yaml.safe_load(SPEC.read_text())
         data["token"].update(name="Acme Robotics Series B", symbol="ACMEB")
         data["registry"] = first.address("registry")
+        data["admin_module"] = first.address("module")
         data["corporate"] = {
             "dividends": first.address("dividends"),
             "voting": first.address("voting"),
         }
         second_spec = folder / "second.yaml"
         second_spec.write_text(yaml.safe_dump(data))
-        _, second = _deploy(ape, second_spec, folder / "second")
-    return {"gas": {"full": full, "second": second}, "sizes": {}}
+        second_deployment, second = _deploy(ape, second_spec, folder / "second")
+        # Clone mode for the same issuer: the first clone token brings the factory and the
+        # implementation (one-time), the next one names that factory and deploys only its proxy.
+        data["token"].update(name="Acme Robotics Series C", symbol="ACMEC")
+        data["deployment"] = "clone"
+        third_spec = folder / "third.yaml"
+        third_spec.write_text(yaml.safe_dump(data))
+        third_deployment, clone_first = _deploy(ape, third_spec, folder / "third")
+        data["token"].update(name="Acme Robotics Series D", symbol="ACMED")
+        data["factory"] = third_deployment.address("factory")
+        fourth_spec = folder / "fourth.yaml"
+        fourth_spec.write_text(yaml.safe_dump(data))
+        fourth_deployment, clone = _deploy(ape, fourth_spec, folder / "fourth")
+        transfers = _transfers(
+            ape,
+            first.address("registry"),
+            {
+                "full": second_deployment.address("token"),
+                "clone": fourth_deployment.address("token"),
+            },
+        )
+    return {
+        "gas": {"full": full, "second": second, "clone_first": clone_first, "clone": clone},
+        "transfers": transfers,
+        "sizes": {},
+    }
+
+
+def _transfers(ape: Any, registry_address: str, tokens: dict[str, str]) -> dict[str, int]:
+    """Gas of a compliant transfer between two existing holders, per token."""
+    from sectoken.chain.contracts import container
+    from sectoken.model.records import InvestorRecord
+
+    project = ape.project
+    admin, alice, bob = (ape.accounts.test_accounts[i] for i in range(3))
+    registry = container(project, "InvestorRegistry").at(registry_address)
+    registry.grantRole(registry.COMPLIANCE_ROLE(), admin, sender=admin)
+    word = InvestorRecord(kyc_expiry=FAR_FUTURE, country=840, accredited=True).pack()
+    registry.setInvestors([alice, bob], [word, word], sender=admin)
+    figures: dict[str, int] = {}
+    for mode, address in tokens.items():
+        token = container(project, "SecurityToken").at(address)
+        token.issue(alice, 10**6, b"", sender=admin)
+        token.issue(bob, 10**6, b"", sender=admin)
+        token.transfer(bob, SENT, sender=alice)  # caches bob's country verdict
+        figures[mode] = int(token.transfer(bob, SENT, sender=alice).gas_used)
+    return figures
+
+
+def _verdict(gas: int, target: int) -> str:
+    return f"target <= {target:,}: {'pass' if gas <= target else 'FAIL'}"
 
 
 def rows(figures: dict[str, Any]) -> list[tuple[str, int, str]]:
     """(operation, gas, note) in report order."""
     full: dict[str, int] = figures["gas"]["full"]
     second: dict[str, int] = figures["gas"]["second"]
-    one_time = sum(full.get(n, 0) for n in ("registry", "dividends", "voting"))
+    clone_first: dict[str, int] = figures["gas"]["clone_first"]
+    clone: dict[str, int] = figures["gas"]["clone"]
+    transfers: dict[str, int] = figures["transfers"]
+    extra = transfers["clone"] - transfers["full"]
+    saved_token = second.get("token", 0) - clone.get("token", 0)
+    saved_all = sum(second.values()) - sum(clone.values())
+    one_time = sum(full.get(n, 0) for n in ("registry", "module", "dividends", "voting"))
     trex = f"T-REX factory: {TREX_FACTORY_PER_TOKEN:,} per token"
     return [
         (FULL, sum(full.values()), ""),
-        ("  of which one-time: registry, distributor, voting", one_time, ""),
+        ("  of which one-time: registry, admin module, distributor, voting", one_time, ""),
         ("  of which the token", full.get("token", 0), ""),
         ("  of which wiring (roles, rules, countries, document, admissions)", full["wiring"], ""),
         (SECOND, sum(second.values()), trex),
-        ("  of which the token", second.get("token", 0), ""),
+        (
+            "  of which the token",
+            second.get("token", 0),
+            _verdict(second.get("token", 0), FULL_TARGET),
+        ),
         ("  of which wiring (roles, rules, countries, document, admissions)", second["wiring"], ""),
+        (CLONE_FIRST, sum(clone_first.values()), ""),
+        (
+            "  of which one-time: factory, clone implementation",
+            clone_first.get("factory", 0) + clone_first.get("implementation", 0),
+            "",
+        ),
+        (CLONE, sum(clone.values()), ""),
+        (
+            "  of which the clone token (factory call)",
+            clone.get("token", 0),
+            _verdict(clone.get("token", 0), CLONE_TARGET),
+        ),
+        ("  of which wiring (roles, rules, countries, document, admissions)", clone["wiring"], ""),
+        ("compliant transfer, existing holder: full token", transfers["full"], ""),
+        (
+            "compliant transfer, existing holder: clone token",
+            transfers["clone"],
+            f"+{extra:,} per transfer",
+        ),
+        (
+            "break-even transfers (token alone): full deploy saving / clone extra",
+            saved_token // extra if extra > 0 else 0,
+            "a clone is cheaper until this many transfers",
+        ),
+        (
+            "break-even transfers (token + wiring)",
+            saved_all // extra if extra > 0 else 0,
+            "",
+        ),
     ]
 
 

@@ -17,6 +17,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from sectoken.chain.contracts import container  # noqa: E402
 from sectoken.model.records import InvestorRecord  # noqa: E402
 
 FAR_FUTURE = 4_102_444_800
@@ -58,7 +59,10 @@ def measure(ape: Any) -> dict[str, Any]:
     ).gas_used
 
     registry = project.InvestorRegistry.deploy(admin, sender=admin)
-    token = project.SecurityToken.deploy("Acme", "ACME", 0, registry, admin, sender=admin)
+    module = project.SecurityTokenAdmin.deploy(sender=admin)
+    token = container(project, "SecurityToken").deploy(
+        "Acme", "ACME", 0, registry, admin, module, sender=admin
+    )
     for role in ("ISSUER_ROLE", "COMPLIANCE_ROLE", "CONTROLLER_ROLE", "PAUSER_ROLE"):
         token.grantRole(getattr(token, role)(), admin, sender=admin)
 
@@ -132,7 +136,14 @@ def measure(ape: Any) -> dict[str, Any]:
 
     sizes = {
         name: len(bytes(getattr(project, name).contract_type.get_runtime_bytecode() or b""))
-        for name in ("SecurityToken", "SecurityTokenAdmin", "InvestorRegistry", "PlainERC20")
+        for name in (
+            "SecurityToken",
+            "SecurityTokenAdmin",
+            "SecurityTokenClone",
+            "SecurityTokenFactory",
+            "InvestorRegistry",
+            "PlainERC20",
+        )
     }
     return {"gas": rows, "sizes": sizes}
 

@@ -13,7 +13,6 @@ import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {IERC6372} from "@openzeppelin/contracts/interfaces/IERC6372.sol";
 import {IVotes} from "@openzeppelin/contracts/governance/utils/IVotes.sol";
 import {IERC5267} from "@openzeppelin/contracts/interfaces/IERC5267.sol";
-import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {IERC1594} from "../interfaces/IERC1594.sol";
 import {IERC1644} from "../interfaces/IERC1644.sol";
 import {IERC1404} from "../interfaces/IERC1404.sol";
@@ -26,8 +25,7 @@ import {IRecordDates, MAX_RECORD_SUPPLY} from "../interfaces/IRecordDates.sol";
 import {InvestorRecords} from "../compliance/InvestorRecords.sol";
 import {Restrictions} from "../compliance/Restrictions.sol";
 import {SecurityTokenBase, ITokenVotingUnits} from "./SecurityTokenBase.sol";
-import {SecurityTokenAdmin} from "./SecurityTokenAdmin.sol";
-import {HolderWords, CountryWords, ConfigWords, MinPosition} from "./TokenWords.sol";
+import {HolderWords, CountryWords, ConfigWords} from "./TokenWords.sol";
 
 /// @title SecurityToken
 /// @notice An ERC-20 security token of the ERC-1400 family: issuance and redemption (ERC-1594),
@@ -40,20 +38,13 @@ import {HolderWords, CountryWords, ConfigWords, MinPosition} from "./TokenWords.
 ///      rule and count (one slot), one state slot per wallet (`HolderWords`), and one registry
 ///      call returning both parties' records. Rarely called administration (rules, countries,
 ///      freezes, operators, pause, issuance closing, record-date administration, controller
-///      operations, recovery, documents) runs in `SecurityTokenAdmin`, deployed by this
-///      constructor, by delegatecall on this token's storage (`SecurityTokenBase`); the entry
-///      points stay in this contract's ABI as thin forwarders, the transfer path is untouched.
-contract SecurityToken is
-    SecurityTokenBase,
-    ERC20Permit,
-    ERC20Votes,
-    ITokenVotingUnits,
-    IERC1594,
-    IERC1644,
-    IERC1404,
-    IRecordDates,
-    IERC7943Fungible
-{
+///      operations, recovery, documents) and the rarely called views (the rules, wallet states,
+///      the ERC-1404, ERC-1594 and ERC-7943 queries) run in `SecurityTokenAdmin`, a module
+///      deployed once and shared by an issuer's tokens (its address is a constructor argument),
+///      by delegatecall on this token's storage (`SecurityTokenBase`): the `fallback` forwards
+///      every selector this contract does not implement. The token's ABI is the union of this
+///      contract's and the module's (what the package ships); the transfer path is untouched.
+contract SecurityToken is SecurityTokenBase, ERC20Permit, ERC20Votes, ITokenVotingUnits, IRecordDates {
     using InvestorRecords for uint256;
     using HolderWords for uint256;
     using CountryWords for uint256;
@@ -69,14 +60,20 @@ contract SecurityToken is
     /// @param decimals_ ERC-20 decimals (0 for shares).
     /// @param registry_ The investor registry this token reads.
     /// @param admin Receives DEFAULT_ADMIN_ROLE; it grants the other roles.
-    constructor(string memory name_, string memory symbol_, uint8 decimals_, address registry_, address admin)
-        ERC20(name_, symbol_)
-        ERC20Permit(name_)
-    {
-        if (registry_ == address(0)) revert ZeroAddress();
+    /// @param adminModule_ The issuer's `SecurityTokenAdmin`: deployed once per chain or issuer and
+    ///        shared by its tokens (it holds no per-token state; it runs on each token's storage).
+    constructor(
+        string memory name_,
+        string memory symbol_,
+        uint8 decimals_,
+        address registry_,
+        address admin,
+        address adminModule_
+    ) ERC20(name_, symbol_) ERC20Permit(name_) {
+        if (registry_ == address(0) || adminModule_.code.length == 0) revert ZeroAddress();
         _registry = IInvestorRegistry(registry_);
         _decimals = decimals_;
-        _admin = address(new SecurityTokenAdmin());
+        _admin = adminModule_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         // Only the admin module writes these three (by delegatecall on this storage); the core
         // reads them. Slither analyses the core alone and reports a variable it never sees
@@ -94,96 +91,31 @@ contract SecurityToken is
     // ================================================================== views
 
     /// @notice ERC-20 decimals chosen at deployment.
-    function decimals() public view override returns (uint8) {
+    function decimals() public view virtual override returns (uint8) {
         return _decimals;
     }
 
     /// @inheritdoc IRecordDates
     function registry() external view returns (address) {
-        return address(_registry);
+        return _registryAddress();
     }
 
-    /// @notice Number of wallets holding a non-zero balance.
-    function holderCount() external view returns (uint256) {
-        return _config.holderCount();
-    }
 
-    /// @notice Number of holding wallets counted under `country`, its rule and limit.
-    function countryRule(uint16 country) external view returns (bool listed, uint32 maxHolders, uint32 holders) {
-        uint256 r = _countries[country];
-        return (r.listed(), uint32(r.holderLimit()), uint32(r.holdersCounted()));
-    }
 
-    /// @notice The transfer rules in force.
-    function rules() external view returns (Rules memory r) {
-        uint256 c = _config;
-        r.requireAccreditation = c.hasFlag(_REQUIRE_ACCREDITATION);
-        r.countryAllowList = c.hasFlag(_ALLOW_LIST);
-        r.maxHolders = uint24(c.maxHolders());
-        r.holdingPeriod = uint32(c.holdingPeriod());
-        r.maxBalance = _maxBalance;
-        r.maxBalanceBps = uint16(c.maxBalanceBps());
-        r.minPosition = c.minPosition();
-    }
 
-    /// @notice Whether every non-controller movement is paused.
-    function paused() external view returns (bool) {
-        return _config.hasFlag(_PAUSED);
-    }
 
-    /// @notice Token-level freeze state of `wallet`: full freeze, frozen amount, last issuance time.
-    function walletState(address wallet) external view returns (bool frozen, uint256 frozenAmount, uint256 acquiredAt) {
-        uint256 h = _holders[wallet];
-        return (h.isWalletFrozen(), h.frozenAmount(), h.acquiredAt());
-    }
 
     // ------------------------------------------------------------------ ERC-7943 and ERC-165
 
-    /// @inheritdoc IERC7943Fungible
-    /// @dev Not frozen on this token (a recovered wallet stays frozen) nor in the registry. A
-    ///      holder whose KYC lapsed may still send in the ERC's sense: it may redeem (the token's
-    ///      redemption policy); a transfer also needs a valid KYC, which `canTransfer` checks.
-    function canSend(address account) external view returns (bool) {
-        if (account == address(0)) return false;
-        (Move memory m,) = _load(_config, account, address(0), address(0));
-        return !_eitherFrozen(m.sender, m.fromRecord);
-    }
 
-    /// @inheritdoc IERC7943Fungible
-    /// @dev A registry record with a valid KYC, not frozen (token or registry), accredited when
-    ///      the rules require it, its country allowed: the receiver-side eligibility of the one
-    ///      decision. Quantities (holder counts, balance caps, minimum position) are `canTransfer`'s.
-    function canReceive(address account) external view returns (bool) {
-        if (account == address(0)) return false;
-        uint256 c = _config;
-        (Move memory m,) = _load(c, address(0), account, address(0));
-        return _receivable(c, m);
-    }
 
-    /// @inheritdoc IERC7943Fungible
-    /// @dev The one compliance decision (that of `transfer` and `detectTransferRestriction`)
-    ///      evaluated as if `from` held at least `amount`: every rule counts (pause, freezes and
-    ///      the frozen amount, KYC, lockup, holding period, country, accreditation, holder limits,
-    ///      balance cap, minimum position) except the plain balance shortfall. Minting and burning
-    ///      are not transfers here: a zero `from` or `to` answers false.
-    function canTransfer(address from, address to, uint256 amount) external view returns (bool) {
-        if (from == address(0) || to == address(0)) return false;
-        uint256 c = _config;
-        (Move memory m,) = _load(c, from, to, address(0));
-        if (m.fromBalance < amount) m.fromBalance = amount;
-        return _restriction(c, m, from, to, amount) == Restrictions.SUCCESS;
-    }
 
-    /// @inheritdoc IERC7943Fungible
-    function getFrozenTokens(address account) external view returns (uint256) {
-        return _holders[account].frozenAmount();
-    }
 
     /// @notice ERC-165: true for IERC7943Fungible (0x3edbb4c4), IERC20, IERC20Metadata,
     ///         IERC20Permit, IVotes and IERC6372 (ERC-5805 has no id of its own: 0x00000000 is not
     ///         claimed), IERC5267, IAccessControl, IERC165 and the token's own IERC1594, IERC1643,
     ///         IERC1644, IERC1404 and IRecordDates.
-    function supportsInterface(bytes4 interfaceId) public view override(AccessControl, IERC165) returns (bool) {
+    function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
         return interfaceId == type(IERC7943Fungible).interfaceId || interfaceId == type(IERC20).interfaceId
             || interfaceId == type(IERC20Metadata).interfaceId || interfaceId == type(IERC1594).interfaceId
             || interfaceId == type(IERC1643).interfaceId || interfaceId == type(IERC1644).interfaceId
@@ -194,54 +126,12 @@ contract SecurityToken is
             || super.supportsInterface(interfaceId);
     }
 
-    /// @inheritdoc IERC1594
-    function isIssuable() external view returns (bool) {
-        return !_config.hasFlag(_ISSUANCE_CLOSED);
-    }
 
-    /// @inheritdoc IERC1644
-    /// @dev Always true: holders of CONTROLLER_ROLE may force transfers; the admin controls that role.
-    function isControllable() external pure returns (bool) {
-        return true;
-    }
 
-    /// @inheritdoc IERC1594
-    function canTransfer(address to, uint256 value, bytes calldata) external view returns (bool, bytes1, bytes32) {
-        return _verdict(_detect(msg.sender, to, value));
-    }
 
-    /// @inheritdoc IERC1594
-    /// @dev Asked by the spender (`msg.sender`): unless it is `from` itself, the spender is checked
-    ///      first (SPENDER_FROZEN, SPENDER_NOT_ALLOWED), then the allowance, then the decision.
-    function canTransferFrom(address from, address to, uint256 value, bytes calldata)
-        external
-        view
-        returns (bool, bytes1, bytes32)
-    {
-        if (from == address(0)) return _verdict(Restrictions.INVALID_SENDER);
-        uint256 c = _config;
-        (Move memory m, uint8 code) = _load(c, from, to, msg.sender == from ? address(0) : msg.sender);
-        if (code != Restrictions.SUCCESS) return _verdict(code);
-        if (allowance(from, msg.sender) < value) return _verdict(Restrictions.INSUFFICIENT_ALLOWANCE);
-        if (to == address(0)) return _verdict(Restrictions.INVALID_RECEIVER);
-        return _verdict(_restriction(c, m, from, to, value));
-    }
 
-    /// @inheritdoc IERC1404
-    /// @dev `from == address(0)` asks whether `value` may be issued to `to`.
-    function detectTransferRestriction(address from, address to, uint256 value) external view returns (uint8) {
-        return _detect(from, to, value);
-    }
 
-    /// @inheritdoc IERC1404
-    function messageForTransferRestriction(uint8 restrictionCode) external pure returns (string memory) {
-        return Restrictions.message(restrictionCode);
-    }
 
-    /// @notice ERC-1066 status byte of a restriction code.
-    function statusForTransferRestriction(uint8 restrictionCode) external pure returns (bytes1) {
-        return Restrictions.status(restrictionCode);
-    }
 
     // ------------------------------------------------------------------ record dates
 
@@ -294,7 +184,7 @@ contract SecurityToken is
 
     // ================================================================== ERC-1594
 
-    /// @inheritdoc IERC1594
+    /// @notice ERC-1594: `transfer` with data attached (the data is not interpreted).
     function transferWithData(address to, uint256 value, bytes calldata) external {
         _transfer(msg.sender, to, value);
     }
@@ -308,13 +198,13 @@ contract SecurityToken is
         return true;
     }
 
-    /// @inheritdoc IERC1594
+    /// @notice ERC-1594: `transferFrom` with data attached (the data is not interpreted).
     /// @dev The spender check of `transferFrom` applies.
     function transferFromWithData(address from, address to, uint256 value, bytes calldata) external {
         _spendAndMove(from, to, value, false);
     }
 
-    /// @inheritdoc IERC1594
+    /// @notice ERC-1594: issue `value` new tokens to `to` (ISSUER_ROLE).
     /// @dev Issuance closed, a zero amount and the supply limit are also answered by the compliance
     ///      decision (codes 18, 20, 19), so `detectTransferRestriction(address(0), to, value)`
     ///      predicts this call.
@@ -322,184 +212,35 @@ contract SecurityToken is
         if (to == address(0)) revert ZeroAddress();
         if (value == 0) revert ZeroAmount();
         _mint(to, value);
-        emit Issued(msg.sender, to, value, data);
+        emit IERC1594.Issued(msg.sender, to, value, data);
     }
 
-    /// @inheritdoc IERC1594
+    /// @notice ERC-1594: redeem (burn) `value` of the caller's tokens.
     function redeem(uint256 value, bytes calldata data) external {
         if (value == 0) revert ZeroAmount();
         _burn(msg.sender, value);
-        emit Redeemed(msg.sender, msg.sender, value, data);
+        emit IERC1594.Redeemed(msg.sender, msg.sender, value, data);
     }
 
-    /// @inheritdoc IERC1594
+    /// @notice ERC-1594: redeem `value` of `from`'s tokens, spending the caller's allowance.
     /// @dev The spender check of `transferFrom` applies.
     function redeemFrom(address from, uint256 value, bytes calldata data) external {
         if (value == 0) revert ZeroAmount();
         _spendAndMove(from, address(0), value, true);
-        emit Redeemed(msg.sender, from, value, data);
-    }
-
-    // ================================================================== ERC-1644 and recovery
-
-    // ================================================================== compliance administration
-
-    /// @notice Whether `operator` is approved to spend allowances without a registry record.
-    function isApprovedOperator(address operator) external view returns (bool) {
-        return _holders[operator].isApprovedOperator();
+        emit IERC1594.Redeemed(msg.sender, from, value, data);
     }
 
     // ================================================================== administration (module)
 
-    /// @notice Close issuance for good; `isIssuable` is false afterwards.
-    /// @dev Runs in the admin module (`SecurityTokenAdmin`, by delegatecall).
-    function closeIssuance() external {
-        _delegateToAdmin();
-    }
-
-    /// @inheritdoc IERC1644
-    /// @dev Overrides pause, freezes (tokens frozen are released first: Frozen before Transfer),
-    ///      lockups, holding periods and caps, but not the receiver's eligibility: a receiver that
-    ///      `canReceive` refuses (no record, KYC expired, frozen, not accredited when required,
-    ///      country not allowed) reverts with ERC7943CannotReceive. Emits ForcedTransfer too.
-    /// @dev Runs in the admin module (`SecurityTokenAdmin`, by delegatecall).
-    function controllerTransfer(
-        address from,
-        address to,
-        uint256 value,
-        bytes calldata data,
-        bytes calldata operatorData
-    ) external {
-        _delegateToAdmin();
-    }
-
-    /// @inheritdoc IERC7943Fungible
-    /// @dev The controller's movement of `controllerTransfer` (same checks, same bookkeeping,
-    ///      events Frozen when frozen tokens are taken, Transfer, ForcedTransfer), without the
-    ///      ERC-1644 event and its data.
-    /// @dev Runs in the admin module (`SecurityTokenAdmin`, by delegatecall).
-    function forcedTransfer(address from, address to, uint256 amount)
-        external
-        returns (bool)
-    {
-        _delegateToAdmin();
-    }
-
-    /// @inheritdoc IERC1644
-    /// @dev Runs in the admin module (`SecurityTokenAdmin`, by delegatecall).
-    function controllerRedeem(address tokenHolder, uint256 value, bytes calldata data, bytes calldata operatorData)
-        external
-    {
-        _delegateToAdmin();
-    }
-
-    /// @notice Move the whole balance of a lost wallet, with its frozen part and holding-period
-    ///         clock, to a new verified wallet of the same investor. The lost wallet is frozen on
-    ///         this token and `successorOf(lost)` points to the new wallet from then on, so that
-    ///         corporate actions fixed before the recovery pay and count the new wallet.
-    /// @param operatorData The court order or ticket reference, recorded in the event.
-    /// @dev Runs in the admin module (`SecurityTokenAdmin`, by delegatecall).
-    function recoverWallet(address lost, address newWallet, bytes calldata operatorData)
-        external
-    {
-        _delegateToAdmin();
-    }
-
-    /// @notice Replace the transfer rules of this token.
-    /// @dev Runs in the admin module (`SecurityTokenAdmin`, by delegatecall).
-    function setRules(Rules calldata r) external {
-        MinPosition.encode(r.minPosition); // MinPositionNotRepresentable here, before the module runs
-        _delegateToAdmin();
-    }
-
-    /// @notice Set the rule for one country: `listed` means blocked (block-list mode) or allowed
-    ///         (allow-list mode); `maxHolders` limits holders counted under it (0 = no limit).
-    /// @dev Runs in the admin module (`SecurityTokenAdmin`, by delegatecall).
-    function setCountryRule(uint16 country, bool listed, uint32 maxHolders) external {
-        _delegateToAdmin();
-    }
-
-    /// @notice Set the rules of many countries at once.
-    /// @dev Runs in the admin module (`SecurityTokenAdmin`, by delegatecall).
-    function setCountryRules(uint16[] calldata countries, bool[] calldata listed, uint32[] calldata maxHolders)
-        external
-    {
-        _delegateToAdmin();
-    }
-
-    /// @notice Approve `operator` (or withdraw the approval) to spend allowances on this token
-    ///         without a registry record: an exchange pair, a settlement or offering contract.
-    ///         A full freeze of the operator on this token still stops it.
-    /// @dev Runs in the admin module (`SecurityTokenAdmin`, by delegatecall).
-    function setApprovedOperator(address operator, bool approved) external {
-        _delegateToAdmin();
-    }
-
-    /// @notice Freeze (or unfreeze) `wallet` fully on this token; only the controller can move it then.
-    /// @dev Runs in the admin module (`SecurityTokenAdmin`, by delegatecall).
-    function setWalletFrozen(address wallet, bool frozen) external {
-        _delegateToAdmin();
-    }
-
-    /// @inheritdoc IERC7943Fungible
-    /// @dev The one frozen amount of the wallet (the same one `freezePartial`/`unfreezePartial`
-    ///      move by a delta and `walletState` reports). Above the balance it withholds future
-    ///      receipts: nothing leaves the wallet while the balance does not exceed it. At most
-    ///      2^128 - 1 (PackedFieldOverflow above). Emits Frozen and FrozenAmountChanged.
-    /// @dev Runs in the admin module (`SecurityTokenAdmin`, by delegatecall).
-    function setFrozenTokens(address account, uint256 amount) external returns (bool) {
-        _delegateToAdmin();
-    }
-
-    /// @notice Freeze `amount` more of `wallet`'s balance; the frozen amount may not exceed the
-    ///         balance this way (`setFrozenTokens` may set any amount).
-    /// @dev Runs in the admin module (`SecurityTokenAdmin`, by delegatecall).
-    function freezePartial(address wallet, uint256 amount) external {
-        _delegateToAdmin();
-    }
-
-    /// @notice Release `amount` of `wallet`'s frozen amount.
-    /// @dev Runs in the admin module (`SecurityTokenAdmin`, by delegatecall).
-    function unfreezePartial(address wallet, uint256 amount) external {
-        _delegateToAdmin();
-    }
-
-    /// @notice Pause every movement except controller operations.
-    function pause() external onlyRole(PAUSER_ROLE) {
-        if (_config.hasFlag(_PAUSED)) revert PauseUnchanged(true);
-        _config |= _PAUSED;
-        emit Pausable.Paused(msg.sender);
-    }
-
-    /// @notice Lift the pause.
-    function unpause() external onlyRole(PAUSER_ROLE) {
-        if (!_config.hasFlag(_PAUSED)) revert PauseUnchanged(false);
-        _config &= ~_PAUSED;
-        emit Pausable.Unpaused(msg.sender);
-    }
-
-    /// @notice Fix a record date at `timestamp` (strictly in the future). Balances at it are those
-    ///         before the first block whose timestamp reaches it. One record date may be pending at a time.
-    /// @return id The new record date's id.
-    /// @dev Runs in the admin module (`SecurityTokenAdmin`, by delegatecall).
-    function scheduleRecordDate(uint64 timestamp) external returns (uint256 id) {
-        // _delegateToAdmin inlined: a function with return values that calls an internal function
-        // ending in an assembly `return` is what Slither's incorrect-return (High) flags.
-        address module = _admin;
-        assembly ("memory-safe") {
-            calldatacopy(0, 0, calldatasize())
-            let ok := delegatecall(gas(), module, 0, calldatasize(), 0, 0)
-            returndatacopy(0, 0, returndatasize())
-            if iszero(ok) { revert(0, returndatasize()) }
-            return(0, returndatasize())
-        }
-    }
-
-    /// @notice Cancel the pending record date `id` (the latest one, not yet reached). Nothing was
-    ///         saved for it: balances are saved only for passed record dates. The next record date
-    ///         scheduled takes the same id.
-    /// @dev Runs in the admin module (`SecurityTokenAdmin`, by delegatecall).
-    function cancelRecordDate(uint256 id) external {
+    /// @notice Every other entry point of the token (see `SecurityTokenAdmin`: rules, countries,
+    ///         freezes, operators, pause, issuance closing, record dates, controller operations,
+    ///         recovery, documents, and the ERC-1404, ERC-1594 and ERC-7943 queries) runs in the
+    ///         admin module, by delegatecall on this token's storage; what it returns or reverts
+    ///         with is passed on. A selector the module does not know reverts there (no fallback).
+    /// @dev The target is an immutable fixed at construction (the issuer's module, which holds no
+    ///      state and has no way to change code): no caller can redirect the delegatecall, and
+    ///      the module's functions check roles in this token's AccessControl storage. Not payable.
+    fallback() external {
         _delegateToAdmin();
     }
 
@@ -517,7 +258,9 @@ contract SecurityToken is
 
     // ================================================================== internals
 
-    function _registryAddress() internal view override returns (address) {
+    /// @dev Virtual for the clone-mode implementation (`SecurityTokenClone`), which reads its
+    ///      clone's immutable arguments instead; resolved at compile time (no cost on a transfer).
+    function _registryAddress() internal view virtual override returns (address) {
         return address(_registry);
     }
 
@@ -543,7 +286,7 @@ contract SecurityToken is
         uint256 c = _config;
         (Move memory m,) = _load(c, from, to, address(0));
         uint8 code = _restriction(c, m, from, to, value);
-        if (code != Restrictions.SUCCESS) revert TransferRestricted(code, Restrictions.message(code));
+        if (code != Restrictions.SUCCESS) _revertRestricted(code);
         _apply(c, m, from, to, value);
     }
 
@@ -571,6 +314,13 @@ contract SecurityToken is
         }
     }
 
+    /// @dev Revert with the decision's code and its message. The message table lives in the admin
+    ///      module (`messageForTransferRestriction`, a pure function: one static call on the
+    ///      failure path only), which keeps about 1.5 KB of strings out of this contract's code.
+    function _revertRestricted(uint8 code) private view {
+        revert TransferRestricted(code, IERC1404(_admin).messageForTransferRestriction(code));
+    }
+
     /// @dev transferFrom, transferFromWithData and redeemFrom (`redemption`, `to` is zero): the
     ///      spender check (skipped when the owner spends its own allowance) with the parties'
     ///      records in the same registry call, the allowance, then the decision and bookkeeping.
@@ -578,18 +328,15 @@ contract SecurityToken is
         address spender = msg.sender;
         uint256 c = _config;
         (Move memory m, uint8 code) = _load(c, from, to, spender == from ? address(0) : spender);
-        if (code != Restrictions.SUCCESS) revert TransferRestricted(code, Restrictions.message(code));
+        if (code != Restrictions.SUCCESS) _revertRestricted(code);
         _spendAllowance(from, spender, value);
         if (from == address(0)) revert ERC20InvalidSender(address(0));
         if (to == address(0) && !redemption) revert ERC20InvalidReceiver(address(0));
         code = _restriction(c, m, from, to, value);
-        if (code != Restrictions.SUCCESS) revert TransferRestricted(code, Restrictions.message(code));
+        if (code != Restrictions.SUCCESS) _revertRestricted(code);
         _apply(c, m, from, to, value);
     }
 
-    function _verdict(uint8 code) internal pure returns (bool, bytes1, bytes32) {
-        return (code == Restrictions.SUCCESS, Restrictions.status(code), bytes32(uint256(code)));
-    }
 
     /// @inheritdoc IRecordDates
     function hasRole(bytes32 role, address account)

@@ -4,10 +4,14 @@ pragma solidity ^0.8.30;
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 
 import {IInvestorRegistry} from "../interfaces/IInvestorRegistry.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+
+import {IERC1404} from "../interfaces/IERC1404.sol";
 import {IERC1644} from "../interfaces/IERC1644.sol";
 import {IERC7943Fungible} from "../interfaces/IERC7943Fungible.sol";
 import {IRecordDates} from "../interfaces/IRecordDates.sol";
 import {InvestorRecords} from "../compliance/InvestorRecords.sol";
+import {Restrictions} from "../compliance/Restrictions.sol";
 import {SecurityTokenBase, ITokenVotingUnits} from "./SecurityTokenBase.sol";
 import {HolderWords, CountryWords, ConfigWords} from "./TokenWords.sol";
 
@@ -16,10 +20,13 @@ import {HolderWords, CountryWords, ConfigWords} from "./TokenWords.sol";
 ///         (`SecurityToken` forwards these entry points here) on the token's storage: transfer
 ///         rules and country rules, freezes and the frozen amount, approved operators, pause,
 ///         closing issuance, record-date administration, controller operations, wallet recovery
-///         and documents. Roles are checked against the token's AccessControl storage.
+///         and documents, and the rarely called views (rules, country rules, wallet states, the
+///         ERC-1404, ERC-1594 and ERC-7943 queries). The token's `fallback` forwards every
+///         selector it does not implement here. Roles are checked against the token's
+///         AccessControl storage.
 /// @dev Holds no per-token data (no immutables): one module can serve many tokens. Called
 ///      directly, it runs on its own empty storage, where nobody holds a role.
-contract SecurityTokenAdmin is SecurityTokenBase {
+contract SecurityTokenAdmin is SecurityTokenBase, IERC1644, IERC1404, IERC7943Fungible {
     using InvestorRecords for uint256;
     using HolderWords for uint256;
     using CountryWords for uint256;
@@ -34,7 +41,7 @@ contract SecurityTokenAdmin is SecurityTokenBase {
         emit IssuanceFinalized(msg.sender);
     }
 
-    /// @notice ERC-1644 controller operation.
+    /// @inheritdoc IERC1644
     /// @dev Overrides pause, freezes (tokens frozen are released first: Frozen before Transfer),
     ///      lockups, holding periods and caps, but not the receiver's eligibility: a receiver that
     ///      `canReceive` refuses (no record, KYC expired, frozen, not accredited when required,
@@ -241,6 +248,137 @@ contract SecurityTokenAdmin is SecurityTokenBase {
     /// @notice ERC-1643: remove document `name` (ISSUER_ROLE).
     function removeDocument(bytes32 name) external onlyRole(ISSUER_ROLE) {
         _removeDocument(name);
+    }
+
+    // ================================================================== rarely called views
+
+    /// @notice Number of wallets holding a non-zero balance.
+    function holderCount() external view returns (uint256) {
+        return _config.holderCount();
+    }
+    /// @notice Number of holding wallets counted under `country`, its rule and limit.
+    function countryRule(uint16 country) external view returns (bool listed, uint32 maxHolders, uint32 holders) {
+        uint256 r = _countries[country];
+        return (r.listed(), uint32(r.holderLimit()), uint32(r.holdersCounted()));
+    }
+    /// @notice The transfer rules in force.
+    function rules() external view returns (Rules memory r) {
+        uint256 c = _config;
+        r.requireAccreditation = c.hasFlag(_REQUIRE_ACCREDITATION);
+        r.countryAllowList = c.hasFlag(_ALLOW_LIST);
+        r.maxHolders = uint24(c.maxHolders());
+        r.holdingPeriod = uint32(c.holdingPeriod());
+        r.maxBalance = _maxBalance;
+        r.maxBalanceBps = uint16(c.maxBalanceBps());
+        r.minPosition = c.minPosition();
+    }
+    /// @notice Whether every non-controller movement is paused.
+    function paused() external view returns (bool) {
+        return _config.hasFlag(_PAUSED);
+    }
+    /// @notice Token-level freeze state of `wallet`: full freeze, frozen amount, last issuance time.
+    function walletState(address wallet) external view returns (bool frozen, uint256 frozenAmount, uint256 acquiredAt) {
+        uint256 h = _holders[wallet];
+        return (h.isWalletFrozen(), h.frozenAmount(), h.acquiredAt());
+    }
+    /// @notice Whether `operator` is approved to spend allowances without a registry record.
+    function isApprovedOperator(address operator) external view returns (bool) {
+        return _holders[operator].isApprovedOperator();
+    }
+    /// @inheritdoc IERC7943Fungible
+    function getFrozenTokens(address account) external view returns (uint256) {
+        return _holders[account].frozenAmount();
+    }
+    /// @inheritdoc IERC7943Fungible
+    /// @dev Not frozen on this token (a recovered wallet stays frozen) nor in the registry. A
+    ///      holder whose KYC lapsed may still send in the ERC's sense: it may redeem (the token's
+    ///      redemption policy); a transfer also needs a valid KYC, which `canTransfer` checks.
+    function canSend(address account) external view returns (bool) {
+        if (account == address(0)) return false;
+        (Move memory m,) = _load(_config, account, address(0), address(0));
+        return !_eitherFrozen(m.sender, m.fromRecord);
+    }
+    /// @inheritdoc IERC7943Fungible
+    /// @dev A registry record with a valid KYC, not frozen (token or registry), accredited when
+    ///      the rules require it, its country allowed: the receiver-side eligibility of the one
+    ///      decision. Quantities (holder counts, balance caps, minimum position) are `canTransfer`'s.
+    function canReceive(address account) external view returns (bool) {
+        if (account == address(0)) return false;
+        uint256 c = _config;
+        (Move memory m,) = _load(c, address(0), account, address(0));
+        return _receivable(c, m);
+    }
+    /// @inheritdoc IERC7943Fungible
+    /// @dev The one compliance decision (that of `transfer` and `detectTransferRestriction`)
+    ///      evaluated as if `from` held at least `amount`: every rule counts (pause, freezes and
+    ///      the frozen amount, KYC, lockup, holding period, country, accreditation, holder limits,
+    ///      balance cap, minimum position) except the plain balance shortfall. Minting and burning
+    ///      are not transfers here: a zero `from` or `to` answers false.
+    function canTransfer(address from, address to, uint256 amount) external view returns (bool) {
+        if (from == address(0) || to == address(0)) return false;
+        uint256 c = _config;
+        (Move memory m,) = _load(c, from, to, address(0));
+        if (m.fromBalance < amount) m.fromBalance = amount;
+        return _restriction(c, m, from, to, amount) == Restrictions.SUCCESS;
+    }
+    /// @notice ERC-1594: whether the issuer may still issue (false once issuance is closed).
+    function isIssuable() external view returns (bool) {
+        return !_config.hasFlag(_ISSUANCE_CLOSED);
+    }
+    /// @inheritdoc IERC1644
+    /// @dev Always true: holders of CONTROLLER_ROLE may force transfers; the admin controls that role.
+    function isControllable() external pure returns (bool) {
+        return true;
+    }
+    /// @notice ERC-1594: whether the caller may transfer `value` to `to`, with the ERC-1066 status
+    ///         byte and the ERC-1404 code (as bytes32) of the answer.
+    function canTransfer(address to, uint256 value, bytes calldata) external view returns (bool, bytes1, bytes32) {
+        return _verdict(_detect(msg.sender, to, value));
+    }
+    /// @notice ERC-1594: whether the caller may transfer `value` from `from` to `to`, with the
+    ///         ERC-1066 status byte and the ERC-1404 code (as bytes32) of the answer.
+    /// @dev Asked by the spender (`msg.sender`): unless it is `from` itself, the spender is checked
+    ///      first (SPENDER_FROZEN, SPENDER_NOT_ALLOWED), then the allowance, then the decision.
+    function canTransferFrom(address from, address to, uint256 value, bytes calldata)
+        external
+        view
+        returns (bool, bytes1, bytes32)
+    {
+        if (from == address(0)) return _verdict(Restrictions.INVALID_SENDER);
+        uint256 c = _config;
+        (Move memory m, uint8 code) = _load(c, from, to, msg.sender == from ? address(0) : msg.sender);
+        if (code != Restrictions.SUCCESS) return _verdict(code);
+        if (allowance(from, msg.sender) < value) return _verdict(Restrictions.INSUFFICIENT_ALLOWANCE);
+        if (to == address(0)) return _verdict(Restrictions.INVALID_RECEIVER);
+        return _verdict(_restriction(c, m, from, to, value));
+    }
+    /// @inheritdoc IERC1404
+    /// @dev `from == address(0)` asks whether `value` may be issued to `to`.
+    function detectTransferRestriction(address from, address to, uint256 value) external view returns (uint8) {
+        return _detect(from, to, value);
+    }
+    /// @inheritdoc IERC1404
+    function messageForTransferRestriction(uint8 restrictionCode) external pure returns (string memory) {
+        return Restrictions.message(restrictionCode);
+    }
+    /// @notice ERC-1066 status byte of a restriction code.
+    function statusForTransferRestriction(uint8 restrictionCode) external pure returns (bytes1) {
+        return Restrictions.status(restrictionCode);
+    }
+    /// @notice Pause every movement except controller operations.
+    function pause() external onlyRole(PAUSER_ROLE) {
+        if (_config.hasFlag(_PAUSED)) revert PauseUnchanged(true);
+        _config |= _PAUSED;
+        emit Pausable.Paused(msg.sender);
+    }
+    /// @notice Lift the pause.
+    function unpause() external onlyRole(PAUSER_ROLE) {
+        if (!_config.hasFlag(_PAUSED)) revert PauseUnchanged(false);
+        _config &= ~_PAUSED;
+        emit Pausable.Unpaused(msg.sender);
+    }
+    function _verdict(uint8 code) internal pure returns (bool, bytes1, bytes32) {
+        return (code == Restrictions.SUCCESS, Restrictions.status(code), bytes32(uint256(code)));
     }
 
     /// @dev Votes live in the core (OpenZeppelin Votes): a forced move run here asks the token.

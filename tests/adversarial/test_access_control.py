@@ -18,6 +18,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sectoken.chain.contracts import container
+
 from ..contracts.corporate_fixtures import DAY, ballot_params, eth_params, pass_record_date
 from .abi_calls import Raw, state_changing, value_for
 
@@ -116,7 +118,7 @@ GUARDED_CASES = [(c, f) for c in CONTRACTS for f in sorted(GUARDED[c])]
 @pytest.mark.parametrize("name", CONTRACTS)
 def test_every_state_changing_function_is_classified(project: Any, name: str) -> None:
     """A new state-changing function must go to PUBLIC (with why) or GUARDED (with its role)."""
-    found = set(state_changing(getattr(project, name).contract_type))
+    found = set(state_changing(container(project, name).contract_type))
     public, guarded = set(PUBLIC[name]), set(GUARDED[name])
     assert not public & guarded
     assert found - public - guarded == set(), f"{name}: unclassified functions"

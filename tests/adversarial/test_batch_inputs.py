@@ -15,6 +15,7 @@ import pytest
 from eth_abi import encode
 
 from sectoken.chain.client import ChainClient
+from sectoken.chain.contracts import container
 
 from ..contracts.conftest import DE, US, record
 from .abi_calls import Raw, state_changing
@@ -30,7 +31,7 @@ PARALLEL = {
 
 @pytest.mark.parametrize("name", sorted(PARALLEL))
 def test_every_parallel_array_batch_is_listed(project: Any, name: str) -> None:
-    methods = state_changing(getattr(project, name).contract_type)
+    methods = state_changing(container(project, name).contract_type)
     found = {fn for fn, m in methods.items() if sum(i.type.endswith("]") for i in m.inputs) >= 2}
     assert found == PARALLEL[name]
 

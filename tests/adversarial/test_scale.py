@@ -28,6 +28,7 @@ from eth_utils import to_checksum_address
 from web3 import Web3
 
 from sectoken.chain.client import ChainClient
+from sectoken.chain.contracts import container
 
 from ..contracts.conftest import record
 from ..contracts.corporate_fixtures import DAY, ballot_params, eth_params
@@ -80,7 +81,7 @@ class Chain:
         self.client = ChainClient(w3)
 
     def deploy(self, name: str, *args: Any) -> Any:
-        contract_type = getattr(self.project, name).contract_type
+        contract_type = container(self.project, name).contract_type
         factory = self.w3.eth.contract(
             abi=[item.model_dump(mode="json", by_alias=True) for item in contract_type.abi],
             bytecode=contract_type.deployment_bytecode.bytecode,
@@ -122,7 +123,8 @@ def test_transfer_claim_and_vote_gas_stay_flat_with_5000_holders(node: Web3, pro
     c = Chain(node, project)
     admin = c.admin
     registry = c.deploy("InvestorRegistry", admin)
-    token = c.deploy("SecurityToken", "Acme", "ACME", 0, registry.address, admin)
+    module = c.deploy("SecurityTokenAdmin")
+    token = c.deploy("SecurityToken", "Acme", "ACME", 0, registry.address, admin, module.address)
     for role in ("ISSUER_ROLE", "COMPLIANCE_ROLE", "CONTROLLER_ROLE"):
         c.send(token.functions.grantRole(getattr(token.functions, role)().call(), admin), admin)
     distributor = c.deploy("DividendDistributor", registry.address, admin)

@@ -64,7 +64,7 @@ def test_deploy_attach_registry_issue_check_transfer_captable(
     suite: Suite, deployer: Any, alice: Any, bob: Any, carol: Any, tmp_path: Path
 ) -> None:
     deployments = tmp_path / "deployments"
-    assert set(suite.deployment.contracts) == {"registry", "token", "dividends", "voting"}
+    assert set(suite.deployment.contracts) == {"registry", "module", "token", "dividends", "voting"}
     # deploying again sends nothing; attach opens the same suite from the file
     assert sectoken.plan_deployment(SPEC, deployer, deployments=deployments).is_empty
     attached = sectoken.attach(deployments)

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from sectoken.chain.contracts import container
 from sectoken.model.records import InvestorRecord
 
 FAR_FUTURE = 4_102_444_800  # 2100-01-01
@@ -80,16 +81,23 @@ def verify(registry: Any, compliance_officer: Any) -> Callable[..., None]:
 
 
 @pytest.fixture
+def admin_module(project: Any, deployer: Any) -> Any:
+    """The token administration module (SecurityTokenAdmin), shared by every token deployed here."""
+    return project.SecurityTokenAdmin.deploy(sender=deployer)
+
+
+@pytest.fixture
 def token(
     project: Any,
     registry: Any,
+    admin_module: Any,
     deployer: Any,
     issuer: Any,
     compliance_officer: Any,
     controller: Any,
 ) -> Any:
-    tok = project.SecurityToken.deploy(
-        "Acme Shares", "ACME", 0, registry, deployer, sender=deployer
+    tok = container(project, "SecurityToken").deploy(
+        "Acme Shares", "ACME", 0, registry, deployer, admin_module, sender=deployer
     )
     tok.grantRole(tok.ISSUER_ROLE(), issuer, sender=deployer)
     tok.grantRole(tok.COMPLIANCE_ROLE(), compliance_officer, sender=deployer)

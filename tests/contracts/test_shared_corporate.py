@@ -17,6 +17,8 @@ import ape
 import pytest
 from eth_utils import function_abi_to_4byte_selector
 
+from sectoken.chain.contracts import container
+
 from .corporate_fixtures import *  # noqa: F403
 from .corporate_fixtures import DAY, ballot_params, eth_params, pass_record_date
 
@@ -40,10 +42,16 @@ class Pair:
 
 @pytest.fixture
 def token_b(
-    project: Any, registry: Any, deployer: Any, dave: Any, distributor: Any, voting: Any
+    project: Any,
+    registry: Any,
+    deployer: Any,
+    dave: Any,
+    distributor: Any,
+    voting: Any,
+    holders: Any,
 ) -> Any:
-    tok = project.SecurityToken.deploy(
-        "Beta Shares", "BETA", 0, registry, deployer, sender=deployer
+    tok = container(project, "SecurityToken").deploy(
+        "Beta Shares", "BETA", 0, registry, deployer, holders.adminModule(), sender=deployer
     )
     tok.grantRole(tok.ISSUER_ROLE(), dave, sender=deployer)
     distributor.setTokenServed(tok, True, sender=deployer)
@@ -167,7 +175,9 @@ def test_only_admitted_tokens_on_the_same_registry(
     alice: Any,
 ) -> None:
     other_registry = project.InvestorRegistry.deploy(deployer, sender=deployer)
-    foreign = project.SecurityToken.deploy("X", "X", 0, other_registry, deployer, sender=deployer)
+    foreign = container(project, "SecurityToken").deploy(
+        "X", "X", 0, other_registry, deployer, holders.adminModule(), sender=deployer
+    )
     for contract in (distributor, voting):
         assert contract.registry() == holders.registry()
         with ape.reverts(contract.RegistryMismatch):

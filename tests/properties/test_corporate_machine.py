@@ -56,6 +56,7 @@ from hypothesis.stateful import (
 )
 
 from sectoken.chain.client import ChainClient, Read, Receipt
+from sectoken.chain.contracts import container
 from sectoken.model.records import InvestorRecord
 
 FAR_FUTURE = 4_102_444_800
@@ -144,8 +145,9 @@ def env(
 ) -> Env:
     registry = project.InvestorRegistry.deploy(deployer, sender=deployer)
     registry.grantRole(registry.COMPLIANCE_ROLE(), compliance_officer, sender=deployer)
-    token = project.SecurityToken.deploy(
-        "Acme Shares", "ACME", 0, registry, deployer, sender=deployer
+    module = project.SecurityTokenAdmin.deploy(sender=deployer)
+    token = container(project, "SecurityToken").deploy(
+        "Acme Shares", "ACME", 0, registry, deployer, module, sender=deployer
     )
     token.grantRole(token.ISSUER_ROLE(), issuer, sender=deployer)
     token.grantRole(token.CONTROLLER_ROLE(), controller, sender=deployer)

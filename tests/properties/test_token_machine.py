@@ -79,6 +79,7 @@ from hypothesis.stateful import (
 
 from sectoken.abi import AbiFunction, function
 from sectoken.chain.client import ChainClient, Read
+from sectoken.chain.contracts import container
 from sectoken.model.records import InvestorRecord
 from sectoken.model.restrictions import RESTRICTIONS
 from sectoken.model.spec import Rules as SpecRules
@@ -486,8 +487,9 @@ def env(
     the blocked country KP listed; no investor yet."""
     registry = project.InvestorRegistry.deploy(deployer, sender=deployer)
     registry.grantRole(registry.COMPLIANCE_ROLE(), compliance_officer, sender=deployer)
-    token = project.SecurityToken.deploy(
-        "Acme Shares", "ACME", 0, registry, deployer, sender=deployer
+    module = project.SecurityTokenAdmin.deploy(sender=deployer)
+    token = container(project, "SecurityToken").deploy(
+        "Acme Shares", "ACME", 0, registry, deployer, module, sender=deployer
     )
     token.grantRole(token.ISSUER_ROLE(), issuer, sender=deployer)
     token.grantRole(token.COMPLIANCE_ROLE(), compliance_officer, sender=deployer)

@@ -42,11 +42,11 @@ def test_deploy_writes_the_file_and_configures_everything(
     run: Any, project: Any, deployer: Any, deployments: Path
 ) -> None:
     result = run("deploy", SPEC, "--deployments", deployments, "--account", "TEST::0")
-    # 4 contracts, 4 token roles, rules, countries, document, the token admitted on both
-    # shared corporate contracts
-    assert "Done: 13 transaction(s)" in result.output
+    # 5 contracts (the admin module included), 4 token roles, rules, countries, document, the
+    # token admitted on both shared corporate contracts
+    assert "Done: 14 transaction(s)" in result.output
     data = json.loads((deployments / "local.json").read_text())
-    assert set(data["contracts"]) == {"registry", "token", "dividends", "voting"}
+    assert set(data["contracts"]) == {"registry", "module", "token", "dividends", "voting"}
     assert data["spec_hash"] == load_spec(SPEC).spec_hash()
     assert data["configured"] is True and data["pending"] == {}
     for record in data["contracts"].values():
@@ -139,8 +139,8 @@ def test_deploy_resumes_after_a_crash(project: Any, deployer: Any, deployments: 
     with pytest.raises(ConnectionError):
         apply_deploy(project, plan, deployer, w3=w3, on_step=crash_before_dividends)
     saved = load_deployment(deployment_path(deployments, "local"))
-    assert set(saved.contracts) == {"registry", "token"} and not saved.configured
-    assert deployer.nonce == nonce + 2
+    assert set(saved.contracts) == {"registry", "module", "token"} and not saved.configured
+    assert deployer.nonce == nonce + 3
 
     resumed = plan_deploy(project, spec, deployer, w3=w3, network="local", directory=deployments)
     assert resumed.deploys == ["dividends", "voting"]
@@ -150,7 +150,7 @@ def test_deploy_resumes_after_a_crash(project: Any, deployer: Any, deployments: 
     assert final.contracts["registry"].address == saved.contracts["registry"].address
     assert final.contracts["token"].address == saved.contracts["token"].address
     assert final.configured
-    assert deployer.nonce == nonce + 13
+    assert deployer.nonce == nonce + 14
 
 
 def test_a_deployment_sent_but_not_recorded_is_adopted(
@@ -163,27 +163,27 @@ def test_a_deployment_sent_but_not_recorded_is_adopted(
     original = w3.eth.get_transaction_receipt
     calls = {"n": 0}
 
-    def lose_second_answer(tx_hash: Any) -> Any:
+    def lose_third_answer(tx_hash: Any) -> Any:  # registry, admin module, token
         calls["n"] += 1
-        if calls["n"] == 2:
+        if calls["n"] == 3:
             raise TimeoutError("no answer")
         return original(tx_hash)
 
-    monkeypatch.setattr(w3.eth, "get_transaction_receipt", lose_second_answer)
+    monkeypatch.setattr(w3.eth, "get_transaction_receipt", lose_third_answer)
     nonce = deployer.nonce
     with pytest.raises(TimeoutError):
         apply_deploy(project, plan, deployer, w3=w3)
     monkeypatch.setattr(w3.eth, "get_transaction_receipt", original)
     saved = load_deployment(deployment_path(deployments, "local"))
-    assert set(saved.contracts) == {"registry"}
-    assert saved.pending["token"]["address"] == create_address(deployer.address, nonce + 1)
+    assert set(saved.contracts) == {"registry", "module"}
+    assert saved.pending["token"]["address"] == create_address(deployer.address, nonce + 2)
 
     resumed = plan_deploy(project, spec, deployer, w3=w3, network="local", directory=deployments)
     apply_deploy(project, resumed, deployer, w3=w3)
     final = load_deployment(deployment_path(deployments, "local"))
-    assert final.contracts["token"].address == create_address(deployer.address, nonce + 1)
+    assert final.contracts["token"].address == create_address(deployer.address, nonce + 2)
     assert final.pending == {}
-    assert deployer.nonce == nonce + 13  # the token was not deployed twice
+    assert deployer.nonce == nonce + 14  # the token was not deployed twice
 
 
 def test_reuse_an_existing_registry(
@@ -224,6 +224,7 @@ def _second_token_spec(tmp_path: Path, first: Any) -> Path:
         token__name="Acme Robotics Series B",
         token__symbol="ACMEB",
         registry=first.registry.address,
+        admin_module=first.deployment.contracts["module"].address,
         corporate__dividends=first.dividends.address,
         corporate__voting=first.voting.address,
     )
@@ -250,7 +251,7 @@ def test_second_token_for_an_existing_issuer_deploys_only_the_token(
     assert "Done: 10 transaction(s)" in result.output
     assert deployer.nonce == nonce + 10
     second = open_suite(project, second_dir, network="local")
-    for name in ("registry", "dividends", "voting"):
+    for name in ("registry", "module", "dividends", "voting"):
         record = second.deployment.contracts[name]
         assert record.reused
         assert record.address == first.deployment.contracts[name].address
@@ -396,7 +397,7 @@ def test_deploy_and_open_with_the_packaged_contracts(deployer: Any, deployments:
     spec = load_spec(SPEC)
     user = _UserProject()
     plan = plan_deploy(user, spec, deployer, w3=w3, network="local", directory=deployments)
-    assert apply_deploy(user, plan, deployer, w3=w3) == 13
+    assert apply_deploy(user, plan, deployer, w3=w3) == 14
     suite = open_suite(None, deployments, network="local")
     packaged = packaged_contracts()
     assert suite.token.contract_type == packaged.SecurityToken.contract_type
@@ -404,3 +405,75 @@ def test_deploy_and_open_with_the_packaged_contracts(deployer: Any, deployments:
     assert suite.token.hasRole(role_id("ISSUER_ROLE"), deployer)
     again = plan_deploy(packaged, spec, deployer, w3=w3, network="local", directory=deployments)
     assert again.is_empty, again.steps
+
+
+def test_clone_mode_token_lands_where_the_plan_says_and_a_rerun_finds_it(
+    run: Any, project: Any, deployer: Any, tmp_path: Path
+) -> None:
+    """deployment: clone: the issuer's factory and implementation, then the token as an EIP-1167
+    proxy at the CREATE2 address the plan shows; a rerun after the file lost the token sends
+    nothing and records the same address."""
+    first_dir = tmp_path / "first"
+    run("deploy", SPEC, "--deployments", first_dir, "--account", "TEST::0")
+    first = open_suite(project, first_dir, network="local")
+    w3 = _w3()
+    spec = load_spec(
+        _spec_copy(
+            tmp_path,
+            token__name="Acme Robotics Series C",
+            token__symbol="ACMEC",
+            registry=first.registry.address,
+            admin_module=first.deployment.contracts["module"].address,
+            corporate__dividends=first.dividends.address,
+            corporate__voting=first.voting.address,
+            deployment="clone",
+        )
+    )
+    clone_dir = tmp_path / "clone"
+    plan = plan_deploy(project, spec, deployer, w3=w3, network="local", directory=clone_dir)
+    assert plan.deploys == ["factory", "implementation", "token"]
+    apply_deploy(project, plan, deployer, w3=w3)
+    suite = open_suite(project, clone_dir, network="local")
+    assert len(bytes(w3.eth.get_code(suite.token.address))) == 45 + 21  # proxy + its 21 args
+    assert (suite.token.symbol(), suite.token.registry()) == ("ACMEC", first.registry.address)
+    assert suite.token.rules()[2] == 1999 and first.voting.isTokenServed(suite.token.address)
+
+    # The issuer's next clone token names the factory: the plan shows the token's address.
+    next_spec = load_spec(
+        _spec_copy(
+            tmp_path,
+            token__name="Acme Robotics Series D",
+            token__symbol="ACMED",
+            registry=first.registry.address,
+            admin_module=first.deployment.contracts["module"].address,
+            factory=suite.deployment.contracts["factory"].address,
+            corporate__dividends=first.dividends.address,
+            corporate__voting=first.voting.address,
+            deployment="clone",
+        )
+    )
+    next_dir = tmp_path / "next"
+    plan = plan_deploy(project, next_spec, deployer, w3=w3, network="local", directory=next_dir)
+    assert plan.deploys == ["implementation", "token"]  # no factory this time
+    implementation = suite.deployment.contracts["implementation"].address
+    assert f"the clone implementation is at {implementation} already" in " ".join(plan.notes)
+    [note] = [n for n in plan.notes if "the token will be at" in n]
+    predicted = note.split(" at ")[1].split()[0]
+    apply_deploy(project, plan, deployer, w3=w3)
+    path = deployment_path(next_dir, "local")
+    landed = load_deployment(path)
+    assert landed.contracts["token"].address == predicted
+
+    # The file loses the token (a crash between the factory's receipt and the save): the rerun
+    # finds the clone at its address and sends nothing.
+    data = json.loads(path.read_text())
+    del data["contracts"]["token"]
+    path.write_text(json.dumps(data))
+    nonce = deployer.nonce
+    steps: list[str] = []
+    resumed = plan_deploy(project, next_spec, deployer, w3=w3, network="local", directory=next_dir)
+    assert resumed.deploys == ["token"]
+    apply_deploy(project, resumed, deployer, w3=w3, on_step=steps.append)
+    assert deployer.nonce == nonce
+    assert f"found the clone token at {predicted}" in steps
+    assert load_deployment(path).contracts["token"].address == predicted

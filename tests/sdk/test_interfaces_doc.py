@@ -243,8 +243,8 @@ def test_matching_lines_pass() -> None:
     markdown = (
         "## SecurityToken\n"
         "- `constructor(string name, string symbol, uint8 decimals, address registry, "
-        "address admin)`, `canTransfer(address to, uint256 value, bytes) -> (bool, bytes1, "
-        "bytes32)`, `pause()`\n"
+        "address admin, address adminModule)`, `canTransfer(address to, uint256 value, bytes) "
+        "-> (bool, bytes1, bytes32)`, `pause()`\n"
         "- `DividendDistributor(address registry, address admin)`, `Claimed(uint256 indexed id, "
         "address indexed token, address indexed holder, address payee, uint256 amount, "
         "uint256 withheld)`\n"

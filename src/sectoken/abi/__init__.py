@@ -33,6 +33,8 @@ from sectoken.errors import SectokenError
 
 __all__ = [
     "DEFAULT_ADMIN_ROLE",
+    "DELEGATES_TO",
+    "SHARED_CODE",
     "SUITE_CONTRACTS",
     "AbiEvent",
     "AbiFunction",
@@ -48,6 +50,7 @@ __all__ = [
     "event",
     "function",
     "function_entries",
+    "merged_abi",
     "role_id",
     "role_names",
     "runtime_bytecode",
@@ -64,6 +67,41 @@ SUITE_CONTRACTS: Mapping[str, str] = {
     "dividends": "DividendDistributor",
     "voting": "ShareholderVoting",
 }
+
+#: Code an issuer's tokens share without holding state of their own (deployed once, reused by
+#: every token of the chain or issuer), by their key in the deployment file.
+SHARED_CODE: Mapping[str, str] = {
+    "module": "SecurityTokenAdmin",
+    "factory": "SecurityTokenFactory",
+    "implementation": "SecurityTokenClone",
+}
+
+#: A contract whose ``fallback`` delegatecalls a module for every selector it does not implement
+#: itself: its ABI, as the package ships it, is its own plus the module's (``merged_abi``).
+DELEGATES_TO: Mapping[str, str] = {
+    "SecurityToken": "SecurityTokenAdmin",
+    "SecurityTokenClone": "SecurityTokenAdmin",
+}
+
+_NOT_MERGED = frozenset({"constructor", "fallback", "receive"})
+
+
+def merged_abi(
+    own: Sequence[Mapping[str, Any]], module: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """``own`` followed by the functions, events and errors of ``module`` that ``own`` lacks (by
+    kind and canonical signature): what a caller can reach on a contract whose fallback
+    delegatecalls ``module``. The module's constructor is not the contract's."""
+    seen = {(e["type"], entry_signature(e)) for e in own if e["type"] not in _NOT_MERGED}
+    merged = [dict(e) for e in own]
+    for entry in module:
+        if entry["type"] in _NOT_MERGED:
+            continue
+        key = (entry["type"], entry_signature(entry))
+        if key not in seen:
+            seen.add(key)
+            merged.append(dict(entry))
+    return merged
 
 
 @cache

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sectoken.abi import SUITE_CONTRACTS, contract_type_json
+from sectoken.abi import DELEGATES_TO, SHARED_CODE, SUITE_CONTRACTS, contract_type_json, merged_abi
 from sectoken.errors import SectokenError
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ class UnknownContract(SectokenError, AttributeError):
 class PackagedContracts:
     """Attribute access by contract name, like an Ape project: ``.SecurityToken``."""
 
-    names = tuple(SUITE_CONTRACTS.values())
+    names = (*SUITE_CONTRACTS.values(), *SHARED_CODE.values())
 
     def __getattr__(self, name: str) -> ContractContainer:
         if name not in self.names:
@@ -56,15 +56,29 @@ def packaged_contracts() -> PackagedContracts:
 
 def container(project: Any, name: str) -> ContractContainer:
     """``project``'s container of the contract ``name``; the packaged one when ``project`` is None
-    or lacks it (a user's own Ape project outside this checkout compiles no suite contract)."""
+    or lacks it (a user's own Ape project outside this checkout compiles no suite contract).
+    A contract that delegates to a module (``DELEGATES_TO``: the token's fallback runs the admin
+    module) gets the merged ABI, as the package ships it, so that every entry point is callable."""
     if project is not None:
         try:
             found: ContractContainer = getattr(project, name)
         except AttributeError:  # Ape's "no such contract" is an AttributeError too
             pass
         else:
-            return found
+            module = DELEGATES_TO.get(name)
+            extra = getattr(project, module, None) if module else None
+            return found if extra is None else _merged(found, extra)
     return _packaged(name)
+
+
+def _merged(found: ContractContainer, module: ContractContainer) -> ContractContainer:
+    from ape.contracts import ContractContainer
+    from ethpm_types import ContractType
+
+    data = found.contract_type.model_dump(mode="json", by_alias=True)
+    module_abi = module.contract_type.model_dump(mode="json", by_alias=True)["abi"]
+    data["abi"] = merged_abi(data["abi"], module_abi)
+    return ContractContainer(ContractType.model_validate(data))
 
 
 def _packaged(name: str) -> ContractContainer:

@@ -14,14 +14,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sectoken.abi import SUITE_CONTRACTS
+from sectoken.abi import DELEGATES_TO, SHARED_CODE, SUITE_CONTRACTS, merged_abi
 
 __all__ = ["DATA_DIR", "main", "packaged_form", "stale_contracts"]
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "abi" / "data"
-#: Contract types packaged besides the suite (the money-flow contracts the jobs drive; mocks stay
-#: out of the package).
-EXTRA_CONTRACTS: tuple[str, ...] = ("PrimaryOffering", "TradeSettlement", "BuybackOffers")
+#: Contract types packaged besides the suite: the shared code its tokens use (the admin module)
+#: and the money-flow contracts the jobs drive; mocks stay out of the package.
+EXTRA_CONTRACTS: tuple[str, ...] = (
+    *SHARED_CODE.values(),
+    "PrimaryOffering",
+    "TradeSettlement",
+    "BuybackOffers",
+)
 
 
 def packaged_form(contract_type: Any) -> dict[str, Any]:
@@ -39,9 +44,20 @@ def _render(form: dict[str, Any]) -> str:
     return json.dumps(form, indent=1, sort_keys=True) + "\n"
 
 
+def _form(project: Any, name: str) -> dict[str, Any]:
+    """The packaged form of ``name``; a contract delegating to a module ships the merged ABI."""
+    form = packaged_form(getattr(project, name).contract_type)
+    module = DELEGATES_TO.get(name)
+    if module is not None:
+        form["abi"] = merged_abi(
+            form["abi"], packaged_form(getattr(project, module).contract_type)["abi"]
+        )
+    return form
+
+
 def _compiled(project: Any) -> dict[str, str]:
     names = [*SUITE_CONTRACTS.values(), *EXTRA_CONTRACTS]
-    return {name: _render(packaged_form(getattr(project, name).contract_type)) for name in names}
+    return {name: _render(_form(project, name)) for name in names}
 
 
 def stale_contracts(project: Any, data_dir: Path = DATA_DIR) -> list[str]:

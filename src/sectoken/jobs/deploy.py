@@ -11,6 +11,9 @@ An issuer's further tokens share its registry, distributor and voting contract: 
 names their addresses (``registry:``, ``corporate.dividends:``, ``corporate.voting:``), the plan
 checks them (code, same registry, the deploying account may admit tokens), records them in the
 deployment file as reused, deploys only the token and admits it on both (``setTokenServed``).
+The token's administration module (``SecurityTokenAdmin``, code without state that every token of
+the chain may share) is deployed first unless the spec names one (``admin_module:``), which is
+then recorded as reused.
 """
 
 from __future__ import annotations
@@ -22,12 +25,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from eth_abi.abi import encode
 from eth_utils.address import to_checksum_address
 from web3 import Web3
 from web3.types import Nonce
 from web3.utils.address import get_create_address
 
-from sectoken.abi import function, snake_case
+from sectoken.abi import SHARED_CODE, canonical_type, function, snake_case
 from sectoken.chain.batching import wait_for_pending
 from sectoken.chain.client import ChainClient
 from sectoken.chain.contracts import container
@@ -41,6 +45,12 @@ from sectoken.chain.deployments import (
 from sectoken.chain.suite import CONTRACT_TYPES, role_id
 from sectoken.errors import SectokenError
 from sectoken.model.countries import format_country
+from sectoken.model.create2 import (
+    CLONE_SALT,
+    IMPLEMENTATION_SALT,
+    clone_address,
+    deployment_address,
+)
 from sectoken.model.spec import IMMUTABLE_KEYS, ROLE_KEYS, CountryRule, Document, Rules, Spec
 
 __all__ = [
@@ -54,6 +64,23 @@ __all__ = [
 LOCAL_NETWORKS = frozenset({"local"})
 SHARED_CORPORATE = ("dividends", "voting")
 _LABELS = {"dividends": "dividend distributor", "voting": "voting contract"}
+#: Every contract a deployment file may list, by key; deployed in this order (the token's
+#: constructor takes the registry and the admin module, the corporate contracts the registry).
+_TYPES: dict[str, str] = {**CONTRACT_TYPES, **SHARED_CODE}
+_ORDER = ("registry", "module", "token", "dividends", "voting")
+#: Clone mode: the issuer's factory and clone implementation come before the token (a proxy).
+_CLONE_ORDER = ("registry", "module", "factory", "implementation", "token", "dividends", "voting")
+#: Shared code a spec may name by address (``admin_module:``, ``factory:``).
+_SHARED_CODE_KEYS = ("module", "factory")
+_CODE_LABELS = {
+    "module": "token administration module",
+    "factory": "token factory",
+    "implementation": "clone implementation",
+}
+
+
+def _order(spec: Spec) -> tuple[str, ...]:
+    return _CLONE_ORDER if spec.deployment == "clone" else _ORDER
 
 
 @dataclass(slots=True)
@@ -165,6 +192,13 @@ def plan_deploy(
     plan = DeployPlan(spec=spec, deployment=deployment, notes=notes)
     if spec.registry is not None and "registry" not in deployment.contracts:
         plan.notes.append(f"reusing the investor registry at {spec.registry}")
+    for name in _SHARED_CODE_KEYS:
+        address = _reused(spec, name)
+        if address is not None and name not in deployment.contracts:
+            _check_code(project, name, address, w3)
+            plan.notes.append(f"reusing the {_CODE_LABELS[name]} at {address}")
+    if spec.deployment == "clone":
+        plan.notes.extend(_clone_notes(project, spec, deployment, deployer, w3))
     for name in SHARED_CORPORATE:
         address = _reused(spec, name)
         if address is not None and name not in deployment.contracts:
@@ -173,7 +207,7 @@ def plan_deploy(
                 f"reusing the issuer's {_LABELS[name]} at {address} (shared by its tokens)"
             )
             plan.adopted.append(name)
-    for name in CONTRACT_TYPES:
+    for name in _order(spec):
         if name in deployment.contracts:
             continue
         if _reused(spec, name) is not None:
@@ -210,6 +244,17 @@ def apply_deploy(
     deployment.configured = False
     if spec.registry is not None and "registry" not in deployment.contracts:
         _adopt_existing_registry(project, deployment, spec.registry, w3)
+    for name in _SHARED_CODE_KEYS:
+        address = _reused(spec, name)
+        if address is not None and name not in deployment.contracts:
+            _check_code(project, name, address, w3)
+            number, block_hash = _block_record(w3, int(w3.eth.block_number))
+            deployment.contracts[name] = ContractRecord(
+                address=to_checksum_address(address),
+                block=number,
+                block_hash=block_hash,
+                reused=True,
+            )
     for name in SHARED_CORPORATE:
         address = _reused(spec, name)
         if address is not None and name not in deployment.contracts:
@@ -230,6 +275,12 @@ def apply_deploy(
             if on_step:
                 on_step(f"found {name} deployed by the interrupted run")
             deployment.save()
+            continue
+        if name == "implementation" or (name == "token" and spec.deployment == "clone"):
+            found, what = _create2_one(project, deployment, spec, name, account, w3)
+            if on_step:
+                on_step(what)
+            sent += 0 if found else 1
             continue
         if on_step:
             on_step(f"deploy {name}")
@@ -281,10 +332,34 @@ def _adopt_existing_registry(project: Any, deployment: Deployment, address: str,
     )
 
 
+def _check_code(project: Any, name: str, address: str, w3: Web3) -> None:
+    """Shared code the spec names (``admin_module:``, ``factory:``): code of the packaged
+    contract's size at the address."""
+    key = "admin_module" if name == "module" else name
+    code = bytes(w3.eth.get_code(to_checksum_address(address)))
+    expected = _runtime_size(project, name)
+    if not code or (expected and len(code) != expected):
+        raise SectokenError(
+            f"the spec's {key} {address} holds no {_TYPES[name]} on this chain "
+            f"({len(code)} bytes of code, {expected} expected)",
+            hint=f"give the {key} address of the issuer's first token's deployment file, "
+            f"or write '{key}: new'",
+        )
+
+
+def _runtime_size(project: Any, name: str) -> int:
+    expected = container(project, _TYPES[name]).contract_type.runtime_bytecode
+    return len(bytes.fromhex(str(expected.bytecode or "0x")[2:])) if expected else 0
+
+
 def _reused(spec: Spec, name: str) -> str | None:
     """The address the spec gives for an existing contract to share, or None."""
     if name == "registry":
         return spec.registry
+    if name == "module":
+        return spec.admin_module
+    if name == "factory":
+        return spec.factory
     value = getattr(spec, name, None) if name in SHARED_CORPORATE else None
     return value if isinstance(value, str) else None
 
@@ -319,8 +394,19 @@ def _check_reusable(project: Any, spec: Spec, name: str, address: str, w3: Web3)
 def _constructor_args(name: str, deployment: Deployment, spec: Spec, deployer: str) -> list[Any]:
     if name == "registry":
         return [deployer]
+    if name in ("module", "factory"):
+        return []
+    if name == "implementation":
+        return [deployment.address("module")]
     if name == "token":
-        return [spec.name, spec.symbol, spec.decimals, deployment.address("registry"), deployer]
+        return [
+            spec.name,
+            spec.symbol,
+            spec.decimals,
+            deployment.address("registry"),
+            deployer,
+            deployment.address("module"),
+        ]
     # The shared corporate contracts: the issuer's registry, the deployer as admin.
     return [deployment.address("registry"), deployer]
 
@@ -337,7 +423,7 @@ def _deploy_one(
         "block": before,
     }
     deployment.save()
-    contract = container(project, CONTRACT_TYPES[name])
+    contract = container(project, _TYPES[name])
     args = _constructor_args(name, deployment, spec, deployer)
     instance = account.deploy(contract, *args, nonce=nonce)
     receipt = w3.eth.get_transaction_receipt(instance.txn_hash)
@@ -352,6 +438,127 @@ def _deploy_one(
     deployment.save()
 
 
+def _init_code(project: Any, name: str, args: list[Any]) -> bytes:
+    """Creation code of ``name`` with its constructor arguments (what CREATE2 hashes)."""
+    contract_type = container(project, _TYPES[name]).contract_type
+    code = bytes.fromhex(str(contract_type.deployment_bytecode.bytecode)[2:])
+    constructor = next((e for e in _abi_entries(contract_type) if e["type"] == "constructor"), None)
+    types = [canonical_type(p) for p in constructor["inputs"]] if constructor else []
+    return code + encode(types, args)
+
+
+def _abi_entries(contract_type: Any) -> list[dict[str, Any]]:
+    """An Ape contract type's ABI as plain dictionaries."""
+    return [e.model_dump(mode="json", by_alias=True) for e in contract_type.abi]
+
+
+def _predicted(project: Any, spec: Spec, deployment: Deployment, name: str, deployer: str) -> str:
+    """Where the factory creates the implementation or the clone token, sent by ``deployer``."""
+    factory = deployment.address("factory")
+    if name == "implementation":
+        code = _init_code(project, name, _constructor_args(name, deployment, spec, deployer))
+        return deployment_address(factory, deployer, IMPLEMENTATION_SALT, code)
+    return clone_address(
+        factory,
+        deployer,
+        deployment.address("implementation"),
+        name=spec.name,
+        symbol=spec.symbol,
+        decimals=spec.decimals,
+        registry=deployment.address("registry"),
+        admin=deployer,
+    )
+
+
+def _clone_notes(
+    project: Any, spec: Spec, deployment: Deployment, deployer: str, w3: Web3
+) -> list[str]:
+    """The addresses the factory will use, when what they depend on is known already."""
+    known = {n: r.address for n, r in deployment.contracts.items()}
+    for name in ("registry", "module", "factory"):
+        address = _reused(spec, name)
+        if address is not None:
+            known.setdefault(name, to_checksum_address(address))
+    if not {"registry", "module", "factory"} <= set(known):
+        return ["clone mode: the factory's addresses are computed once the factory is deployed"]
+    view = Deployment(
+        path=deployment.path,
+        network=deployment.network,
+        chain_id=deployment.chain_id,
+        deployer=deployer,
+        contracts={
+            n: ContractRecord(address=a, block=0, block_hash="0x" + "0" * 64)
+            for n, a in known.items()
+        },
+    )
+    notes = []
+    for name in ("implementation", "token"):
+        if name == "token" and "implementation" not in view.contracts:
+            view.contracts["implementation"] = ContractRecord(
+                address=_predicted(project, spec, view, "implementation", deployer),
+                block=0,
+                block_hash="0x" + "0" * 64,
+            )
+        if name not in deployment.contracts:
+            address = (
+                view.contracts[name].address
+                if name in view.contracts
+                else _predicted(project, spec, view, name, deployer)
+            )
+            label = _CODE_LABELS.get(name, name)
+            if bytes(w3.eth.get_code(to_checksum_address(address))):
+                notes.append(f"clone mode: the {label} is at {address} already (found, not sent)")
+            else:
+                notes.append(f"clone mode: the {label} will be at {address} (CREATE2)")
+    return notes
+
+
+def _create2_one(
+    project: Any, deployment: Deployment, spec: Spec, name: str, account: Any, w3: Web3
+) -> tuple[bool, str]:
+    """Create the clone implementation or a clone token through the factory at its predicted
+    address, or adopt what is there already (a re-run after an interruption sends nothing)."""
+    deployer = to_checksum_address(account.address)
+    address = _predicted(project, spec, deployment, name, deployer)
+    label = "clone token" if name == "token" else _CODE_LABELS[name]
+    code = bytes(w3.eth.get_code(to_checksum_address(address)))
+    if code:
+        number, block_hash = _block_record(w3, int(w3.eth.block_number))
+        deployment.contracts[name] = ContractRecord(
+            address=address, block=number, block_hash=block_hash
+        )
+        deployment.save()
+        return True, f"found the {label} at {address}"
+    factory = container(project, _TYPES["factory"]).at(deployment.address("factory"))
+    if name == "implementation":
+        args = _constructor_args(name, deployment, spec, deployer)
+        receipt = factory.deploy(
+            IMPLEMENTATION_SALT, _init_code(project, name, args), sender=account
+        )
+    else:
+        receipt = factory.cloneToken(
+            deployment.address("implementation"),
+            CLONE_SALT,
+            spec.name,
+            spec.symbol,
+            spec.decimals,
+            deployment.address("registry"),
+            deployer,
+            sender=account,
+        )
+    if not bytes(w3.eth.get_code(to_checksum_address(address))):
+        raise SectokenError(
+            f"the factory's transaction {receipt.txn_hash} left no {label} at {address}",
+            hint="inspect the transaction; the deployment file was not changed",
+        )
+    block, block_hash = _block_record(w3, int(receipt.block_number))
+    deployment.contracts[name] = ContractRecord(
+        address=address, block=block, block_hash=block_hash, tx_hash=str(receipt.txn_hash)
+    )
+    deployment.save()
+    return False, f"deploy the {label} at {address} (CREATE2)"
+
+
 def _adopt_pending(deployment: Deployment, name: str, w3: Web3, project: Any) -> bool:
     """A previous run sent this deployment but stopped before recording it: adopt the contract
     if it is there (matching code), forget the pending entry otherwise."""
@@ -360,12 +567,11 @@ def _adopt_pending(deployment: Deployment, name: str, w3: Web3, project: Any) ->
         return False
     address = to_checksum_address(str(pending["address"]))
     code = bytes(w3.eth.get_code(address))
-    expected = container(project, CONTRACT_TYPES[name]).contract_type.runtime_bytecode
-    expected_code = bytes.fromhex(str(expected.bytecode or "0x")[2:]) if expected else b""
+    expected_size = _runtime_size(project, name)
     deployment.pending.pop(name, None)
     if not code:
         return False
-    if expected_code and len(code) != len(expected_code):
+    if expected_size and len(code) != expected_size:
         raise SectokenError(
             f"{address}, where the interrupted run deployed the {name}, holds other code",
             hint="inspect the address, then deploy again with --fresh",
@@ -613,7 +819,7 @@ def _instance(project: Any, deployment: Deployment, name: str) -> Any:
     record = deployment.contracts.get(name)
     if record is None:
         return None
-    return container(project, CONTRACT_TYPES[name]).at(record.address)
+    return container(project, _TYPES[name]).at(record.address)
 
 
 _SET_RULES = function("SecurityToken", "setRules")
