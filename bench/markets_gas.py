@@ -20,6 +20,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from sectoken.chain.contracts import container  # noqa: E402
 from sectoken.model.records import InvestorRecord  # noqa: E402
 
 FAR_FUTURE = 4_102_444_800
@@ -53,7 +54,15 @@ def measure(ape: Any) -> dict[str, Any]:
 
     registry = project.InvestorRegistry.deploy(admin, sender=admin)
     registry.grantRole(registry.COMPLIANCE_ROLE(), admin, sender=admin)
-    token = project.SecurityToken.deploy("Acme", "ACME", 0, registry, admin, sender=admin)
+    token = container(project, "SecurityToken").deploy(
+        "Acme",
+        "ACME",
+        0,
+        registry,
+        admin,
+        project.SecurityTokenAdmin.deploy(sender=admin),
+        sender=admin,
+    )
     for role in ("ISSUER_ROLE", "COMPLIANCE_ROLE"):
         token.grantRole(getattr(token, role)(), admin, sender=admin)
     registry.setInvestors([alice, bob, carol, dave], [word()] * 4, sender=admin)

@@ -14,6 +14,8 @@ import ape
 import pytest
 from eth_utils import keccak
 
+from sectoken.chain.contracts import container
+
 from .conftest import US
 from .markets_fixtures import *  # noqa: F403
 from .markets_fixtures import DAY, MUSD, offering_params
@@ -118,7 +120,15 @@ def test_costs_are_exact_never_rounded(
     oid = sale.open(price=1_000_001)  # 1.000001 mUSD per share (0 decimals: always exact)
     assert offerings.cost(oid, 3) == 3_000_003
     # A 2-decimal token at 0.05 mUSD (50,000 units) per whole share: one unit costs 500.
-    cents = project.SecurityToken.deploy("Cents", "CNT", 2, registry, deployer, sender=deployer)
+    cents = container(project, "SecurityToken").deploy(
+        "Cents",
+        "CNT",
+        2,
+        registry,
+        deployer,
+        project.SecurityTokenAdmin.deploy(sender=deployer),
+        sender=deployer,
+    )
     cents.grantRole(cents.ISSUER_ROLE(), deployer, sender=deployer)
     cents.grantRole(cents.ISSUER_ROLE(), offerings, sender=deployer)
     start = sale.chain.pending_timestamp
@@ -376,7 +386,15 @@ def test_one_contract_serves_many_tokens(
     treasury: Any,
     alice: Any,
 ) -> None:
-    other = project.SecurityToken.deploy("Beta", "BETA", 0, registry, deployer, sender=deployer)
+    other = container(project, "SecurityToken").deploy(
+        "Beta",
+        "BETA",
+        0,
+        registry,
+        deployer,
+        project.SecurityTokenAdmin.deploy(sender=deployer),
+        sender=deployer,
+    )
     other.grantRole(other.ISSUER_ROLE(), offerings, sender=deployer)
     other.grantRole(other.ISSUER_ROLE(), deployer, sender=deployer)
     first = sale.open()

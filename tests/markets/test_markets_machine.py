@@ -42,6 +42,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from sectoken.chain.contracts import container
 from sectoken.model.records import InvestorRecord
 
 FAR_FUTURE = 4_102_444_800
@@ -87,7 +88,15 @@ def env(project: Any, chain: Any, accounts: Any) -> Env:
     investors = [accounts[i] for i in (4, 5, 6, 7)]
     registry = project.InvestorRegistry.deploy(admin, sender=admin)
     registry.grantRole(registry.COMPLIANCE_ROLE(), officer, sender=admin)
-    token = project.SecurityToken.deploy("Acme", "ACME", 0, registry, admin, sender=admin)
+    token = container(project, "SecurityToken").deploy(
+        "Acme",
+        "ACME",
+        0,
+        registry,
+        admin,
+        project.SecurityTokenAdmin.deploy(sender=admin),
+        sender=admin,
+    )
     token.grantRole(token.ISSUER_ROLE(), issuer, sender=admin)
     token.grantRole(token.COMPLIANCE_ROLE(), officer, sender=admin)
     offerings = project.PrimaryOffering.deploy(sender=admin)
