@@ -25,6 +25,8 @@ import {IRecordDates, MAX_RECORD_SUPPLY} from "../interfaces/IRecordDates.sol";
 import {InvestorRecords} from "../compliance/InvestorRecords.sol";
 import {Restrictions} from "../compliance/Restrictions.sol";
 import {SecurityTokenBase, ITokenVotingUnits} from "./SecurityTokenBase.sol";
+import {SecurityTokenAdmin} from "./SecurityTokenAdmin.sol";
+import {SecurityTokenQueries} from "./SecurityTokenQueries.sol";
 import {HolderWords, CountryWords, ConfigWords} from "./TokenWords.sol";
 
 /// @title SecurityToken
@@ -236,11 +238,16 @@ contract SecurityToken is SecurityTokenBase, ERC20Permit, ERC20Votes, ITokenVoti
     ///         freezes, operators, pause, issuance closing, record dates, controller operations,
     ///         recovery, documents, and the ERC-1404, ERC-1594 and ERC-7943 queries) runs in the
     ///         admin module, by delegatecall on this token's storage; what it returns or reverts
-    ///         with is passed on. A selector the module does not know reverts there (no fallback).
+    ///         with is passed on (the module passes its views on to `SecurityTokenQueries`).
     /// @dev The target is an immutable fixed at construction (the issuer's module, which holds no
     ///      state and has no way to change code): no caller can redirect the delegatecall, and
     ///      the module's functions check roles in this token's AccessControl storage. Not payable.
+    ///      The module's `regimeBookkeeping` is not an entry point: it runs only from this token's
+    ///      transfer path (`_regimeBookkeepingHook`), so the fallback refuses its selector.
     fallback() external {
+        if (msg.sig == SecurityTokenAdmin.regimeBookkeeping.selector) {
+            revert AccessControlUnauthorizedAccount(msg.sender, bytes32(0));
+        }
         _delegateToAdmin();
     }
 
@@ -257,6 +264,75 @@ contract SecurityToken is SecurityTokenBase, ERC20Permit, ERC20Votes, ITokenVoti
     }
 
     // ================================================================== internals
+
+    /// @dev The regime's rules run in the admin module (a static call to `regimeRestriction`,
+    ///      which reads no storage): the core keeps only the gathering of their inputs.
+    function _regimeCode(Move memory m, address from, address to, uint256 value)
+        internal
+        view
+        override
+        returns (uint8)
+    {
+        uint256 code = _askModule(SecurityTokenQueries.regimeRestriction.selector, m, _regimeQuery(from, to, value));
+        return uint8(code);
+    }
+
+    function _regimeReceiverCodeOf(uint256 record) internal view override returns (uint8) {
+        address module = _admin;
+        bytes4 selector = SecurityTokenQueries.regimeReceiverCode.selector;
+        uint256 r = _regime;
+        uint256 code;
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore(p, selector)
+            mstore(add(p, 4), r)
+            mstore(add(p, 36), record)
+            if iszero(staticcall(gas(), module, p, 68, 0x00, 0x20)) { revert(0, 0) }
+            code := mload(0x00)
+        }
+        return uint8(code);
+    }
+
+    /// @dev The module's `regimeBookkeeping` by delegatecall, then what it may have written is read
+    ///      back into `m` (the parties' words, the entering receiver's country word).
+    function _regimeBookkeepingHook(Move memory m, address from, address to, uint256 value) internal override {
+        address module = _admin;
+        bytes4 selector = SecurityTokenAdmin.regimeBookkeeping.selector;
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore(p, selector)
+            mstore(add(p, 4), from)
+            mstore(add(p, 36), to)
+            mstore(add(p, 68), value)
+            if iszero(delegatecall(gas(), module, p, 100, 0, 0)) {
+                returndatacopy(p, 0, returndatasize())
+                revert(p, returndatasize())
+            }
+        }
+        if (from != address(0)) m.sender = _holders[from];
+        if (to != address(0)) {
+            m.receiver = _holders[to];
+            if (m.toBalance == 0) m.receiverCountry = _countries[m.toRecord.country()];
+        }
+    }
+
+    /// @dev Static call of the module's `selector(Move, RegimeQuery)`: both structs are static, so
+    ///      their memory words (9 and 7, every field a full word) are their ABI encoding.
+    function _askModule(bytes4 selector, Move memory m, RegimeQuery memory q) private view returns (uint256 a)
+    {
+        address module = _admin;
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore(p, selector)
+            mcopy(add(p, 4), m, 288)
+            mcopy(add(p, 292), q, 224)
+            if iszero(staticcall(gas(), module, p, 516, 0x00, 0x20)) {
+                returndatacopy(p, 0, returndatasize())
+                revert(p, returndatasize())
+            }
+            a := mload(0x00)
+        }
+    }
 
     /// @dev Virtual for the clone-mode implementation (`SecurityTokenClone`), which reads its
     ///      clone's immutable arguments instead; resolved at compile time (no cost on a transfer).
@@ -286,7 +362,7 @@ contract SecurityToken is SecurityTokenBase, ERC20Permit, ERC20Votes, ITokenVoti
         uint256 c = _config;
         (Move memory m,) = _load(c, from, to, address(0));
         uint8 code = _restriction(c, m, from, to, value);
-        if (code != Restrictions.SUCCESS) _revertRestricted(code);
+        if (code != Restrictions.SUCCESS) return _regimeVerdict(code, c, m, from, to, value);
         _apply(c, m, from, to, value);
     }
 
@@ -317,7 +393,7 @@ contract SecurityToken is SecurityTokenBase, ERC20Permit, ERC20Votes, ITokenVoti
     /// @dev Revert with the decision's code and its message. The message table lives in the admin
     ///      module (`messageForTransferRestriction`, a pure function: one static call on the
     ///      failure path only), which keeps about 1.5 KB of strings out of this contract's code.
-    function _revertRestricted(uint8 code) private view {
+    function _revertRestricted(uint8 code) internal view override {
         revert TransferRestricted(code, IERC1404(_admin).messageForTransferRestriction(code));
     }
 
@@ -333,7 +409,7 @@ contract SecurityToken is SecurityTokenBase, ERC20Permit, ERC20Votes, ITokenVoti
         if (from == address(0)) revert ERC20InvalidSender(address(0));
         if (to == address(0) && !redemption) revert ERC20InvalidReceiver(address(0));
         code = _restriction(c, m, from, to, value);
-        if (code != Restrictions.SUCCESS) _revertRestricted(code);
+        if (code != Restrictions.SUCCESS) return _regimeVerdict(code, c, m, from, to, value);
         _apply(c, m, from, to, value);
     }
 

@@ -13,7 +13,8 @@ import {IRecordDates} from "../interfaces/IRecordDates.sol";
 import {InvestorRecords} from "../compliance/InvestorRecords.sol";
 import {Restrictions} from "../compliance/Restrictions.sol";
 import {SecurityTokenBase, ITokenVotingUnits} from "./SecurityTokenBase.sol";
-import {HolderWords, CountryWords, ConfigWords} from "./TokenWords.sol";
+import {SecurityTokenQueries} from "./SecurityTokenQueries.sol";
+import {HolderWords, CountryWords, ConfigWords, RegimeWords} from "./TokenWords.sol";
 
 /// @title SecurityTokenAdmin
 /// @notice The security token's rarely called administration, run by delegatecall from the token
@@ -26,13 +27,38 @@ import {HolderWords, CountryWords, ConfigWords} from "./TokenWords.sol";
 ///         AccessControl storage.
 /// @dev Holds no per-token data (no immutables): one module can serve many tokens. Called
 ///      directly, it runs on its own empty storage, where nobody holds a role.
-contract SecurityTokenAdmin is SecurityTokenBase, IERC1644, IERC1404, IERC7943Fungible {
+contract SecurityTokenAdmin is SecurityTokenBase, IERC1644 {
     using InvestorRecords for uint256;
     using HolderWords for uint256;
     using CountryWords for uint256;
     using ConfigWords for uint256;
+    using RegimeWords for uint256;
 
-    constructor() ERC20("", "") {}
+    /// @notice The state views and compliance queries (`SecurityTokenQueries`) this module
+    ///         forwards to: deployed here, one per module, and fixed for its life.
+    address public immutable queries;
+
+    /// @dev Deploys the queries contract this module's fallback reaches.
+    constructor() ERC20("", "") {
+        queries = address(new SecurityTokenQueries());
+    }
+
+    /// @notice Every view the token's fallback brings here that this module does not implement
+    ///         (state views, the ERC-1404, ERC-1594 and ERC-7943 questions, restriction messages,
+    ///         the regime's rules) runs in `queries` by delegatecall, still on the token's
+    ///         storage; its answer or revert is passed on.
+    /// @dev `queries` is an immutable deployed by this module's constructor, and every function of
+    ///      it is a view or pure: no caller can redirect this call or write through it.
+    fallback() external {
+        address target = queries;
+        assembly ("memory-safe") {
+            calldatacopy(0, 0, calldatasize())
+            let ok := delegatecall(gas(), target, 0, calldatasize(), 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            if iszero(ok) { revert(0, returndatasize()) }
+            return(0, returndatasize())
+        }
+    }
 
     /// @notice Close issuance for good; `isIssuable` is false afterwards.
     function closeIssuance() external onlyRole(ISSUER_ROLE) {
@@ -132,7 +158,7 @@ contract SecurityTokenAdmin is SecurityTokenBase, IERC1644, IERC1404, IERC7943Fu
         if (r.maxBalanceBps > 10_000) revert InvalidBps(r.maxBalanceBps);
         uint256 c = _config;
         if (r.countryAllowList != c.hasFlag(_ALLOW_LIST)) c = _bumpEpoch(c);
-        uint256 flags = (c & (_PAUSED | _ISSUANCE_CLOSED)) | (r.requireAccreditation ? _REQUIRE_ACCREDITATION : 0)
+        uint256 flags = (c & (_PAUSED | _ISSUANCE_CLOSED | _HAS_REGIME)) | (r.requireAccreditation ? _REQUIRE_ACCREDITATION : 0)
             | (r.countryAllowList ? _ALLOW_LIST : 0)
             | (r.maxBalance != 0 || r.maxBalanceBps != 0 ? _HAS_CAP : 0);
         c = c.withFlags(flags).withMaxHolders(r.maxHolders).withHoldingPeriod(r.holdingPeriod);
@@ -140,6 +166,59 @@ contract SecurityTokenAdmin is SecurityTokenBase, IERC1644, IERC1404, IERC7943Fu
         _config = c.withBalanceCap(_capFor(totalSupply(), r.maxBalance, r.maxBalanceBps));
         _maxBalance = r.maxBalance;
         emit RulesUpdated(msg.sender, r);
+    }
+
+    /// @notice Replace the regime rules of this token (the primitives of the regulatory presets,
+    ///         see `Regime`); all zero removes the regime. The class counts are kept.
+    /// @dev A class cap switched on while tokens are held counts the holders that enter from then
+    ///      on: call `recountHolderClasses` with the current holders to count those already in.
+    function setRegime(Regime calldata g) external onlyRole(COMPLIANCE_ROLE) {
+        if (
+            g.requiredFlags & ~_REQUIRABLE_FLAGS != 0 || g.affiliateVolumeBps > 10_000
+                || (g.affiliateVolumeBps == 0) != (g.affiliateWindow == 0)
+        ) revert InvalidRegime(g.requiredFlags, g.affiliateVolumeBps, g.affiliateWindow);
+        uint256 word = RegimeWords.rules(
+            g.usPersonBlockedUntil,
+            g.accreditationUsOnly,
+            g.requiredFlags,
+            g.maxNonAccredited,
+            g.maxNonQualifiedPerCountry,
+            g.resalePeriod,
+            g.affiliateVolumeBps,
+            g.affiliateWindow
+        );
+        uint256 c = _config;
+        _config = word != 0 ? c | _HAS_REGIME : c & ~_HAS_REGIME;
+        word |= _regime & RegimeWords.COUNT_MASK;
+        _regime = word;
+        emit RegimeSet(msg.sender, word);
+    }
+
+    /// @notice Count `wallets` again in the regime's classes from their registry status now:
+    ///         each comes out of the classes it was counted in and, while it holds tokens, goes
+    ///         into those whose cap is set. For a class cap switched on after issuance, or after
+    ///         a holder's status changed. Safe to repeat (the same input gives the same counts).
+    function recountHolderClasses(address[] calldata wallets) external onlyRole(COMPLIANCE_ROLE) {
+        uint256 n = wallets.length;
+        if (n == 0) revert ZeroAmount();
+        address reg = _registryAddress();
+        for (uint256 i; i < n; ++i) {
+            address wallet = wallets[i];
+            uint256 h = _holders[wallet];
+            uint16 country = h.countedCountry();
+            uint256 cw = _countries[country];
+            (h, cw) = _countClassesOut(h, cw);
+            if (balanceOf(wallet) != 0) {
+                // A holder is counted under the country it joined with (`countedCountry`).
+                uint256 record = IInvestorRegistry(reg).recordOf(wallet);
+                (h, cw) = _countClassesIn(h, cw, record);
+            }
+            _countries[country] = cw;
+            _holders[wallet] = h;
+            emit HolderClassesRecounted(
+                wallet, h & HolderWords.COUNTED_NON_ACCREDITED != 0, h & HolderWords.COUNTED_NON_QUALIFIED != 0
+            );
+        }
     }
 
     /// @notice Set the rule for one country: `listed` means blocked (block-list mode) or allowed
@@ -250,120 +329,10 @@ contract SecurityTokenAdmin is SecurityTokenBase, IERC1644, IERC1404, IERC7943Fu
         _removeDocument(name);
     }
 
-    // ================================================================== rarely called views
-
-    /// @notice Number of wallets holding a non-zero balance.
-    function holderCount() external view returns (uint256) {
-        return _config.holderCount();
-    }
-    /// @notice Number of holding wallets counted under `country`, its rule and limit.
-    function countryRule(uint16 country) external view returns (bool listed, uint32 maxHolders, uint32 holders) {
-        uint256 r = _countries[country];
-        return (r.listed(), uint32(r.holderLimit()), uint32(r.holdersCounted()));
-    }
-    /// @notice The transfer rules in force.
-    function rules() external view returns (Rules memory r) {
-        uint256 c = _config;
-        r.requireAccreditation = c.hasFlag(_REQUIRE_ACCREDITATION);
-        r.countryAllowList = c.hasFlag(_ALLOW_LIST);
-        r.maxHolders = uint24(c.maxHolders());
-        r.holdingPeriod = uint32(c.holdingPeriod());
-        r.maxBalance = _maxBalance;
-        r.maxBalanceBps = uint16(c.maxBalanceBps());
-        r.minPosition = c.minPosition();
-    }
-    /// @notice Whether every non-controller movement is paused.
-    function paused() external view returns (bool) {
-        return _config.hasFlag(_PAUSED);
-    }
-    /// @notice Token-level freeze state of `wallet`: full freeze, frozen amount, last issuance time.
-    function walletState(address wallet) external view returns (bool frozen, uint256 frozenAmount, uint256 acquiredAt) {
-        uint256 h = _holders[wallet];
-        return (h.isWalletFrozen(), h.frozenAmount(), h.acquiredAt());
-    }
-    /// @notice Whether `operator` is approved to spend allowances without a registry record.
-    function isApprovedOperator(address operator) external view returns (bool) {
-        return _holders[operator].isApprovedOperator();
-    }
-    /// @inheritdoc IERC7943Fungible
-    function getFrozenTokens(address account) external view returns (uint256) {
-        return _holders[account].frozenAmount();
-    }
-    /// @inheritdoc IERC7943Fungible
-    /// @dev Not frozen on this token (a recovered wallet stays frozen) nor in the registry. A
-    ///      holder whose KYC lapsed may still send in the ERC's sense: it may redeem (the token's
-    ///      redemption policy); a transfer also needs a valid KYC, which `canTransfer` checks.
-    function canSend(address account) external view returns (bool) {
-        if (account == address(0)) return false;
-        (Move memory m,) = _load(_config, account, address(0), address(0));
-        return !_eitherFrozen(m.sender, m.fromRecord);
-    }
-    /// @inheritdoc IERC7943Fungible
-    /// @dev A registry record with a valid KYC, not frozen (token or registry), accredited when
-    ///      the rules require it, its country allowed: the receiver-side eligibility of the one
-    ///      decision. Quantities (holder counts, balance caps, minimum position) are `canTransfer`'s.
-    function canReceive(address account) external view returns (bool) {
-        if (account == address(0)) return false;
-        uint256 c = _config;
-        (Move memory m,) = _load(c, address(0), account, address(0));
-        return _receivable(c, m);
-    }
-    /// @inheritdoc IERC7943Fungible
-    /// @dev The one compliance decision (that of `transfer` and `detectTransferRestriction`)
-    ///      evaluated as if `from` held at least `amount`: every rule counts (pause, freezes and
-    ///      the frozen amount, KYC, lockup, holding period, country, accreditation, holder limits,
-    ///      balance cap, minimum position) except the plain balance shortfall. Minting and burning
-    ///      are not transfers here: a zero `from` or `to` answers false.
-    function canTransfer(address from, address to, uint256 amount) external view returns (bool) {
-        if (from == address(0) || to == address(0)) return false;
-        uint256 c = _config;
-        (Move memory m,) = _load(c, from, to, address(0));
-        if (m.fromBalance < amount) m.fromBalance = amount;
-        return _restriction(c, m, from, to, amount) == Restrictions.SUCCESS;
-    }
-    /// @notice ERC-1594: whether the issuer may still issue (false once issuance is closed).
-    function isIssuable() external view returns (bool) {
-        return !_config.hasFlag(_ISSUANCE_CLOSED);
-    }
     /// @inheritdoc IERC1644
     /// @dev Always true: holders of CONTROLLER_ROLE may force transfers; the admin controls that role.
     function isControllable() external pure returns (bool) {
         return true;
-    }
-    /// @notice ERC-1594: whether the caller may transfer `value` to `to`, with the ERC-1066 status
-    ///         byte and the ERC-1404 code (as bytes32) of the answer.
-    function canTransfer(address to, uint256 value, bytes calldata) external view returns (bool, bytes1, bytes32) {
-        return _verdict(_detect(msg.sender, to, value));
-    }
-    /// @notice ERC-1594: whether the caller may transfer `value` from `from` to `to`, with the
-    ///         ERC-1066 status byte and the ERC-1404 code (as bytes32) of the answer.
-    /// @dev Asked by the spender (`msg.sender`): unless it is `from` itself, the spender is checked
-    ///      first (SPENDER_FROZEN, SPENDER_NOT_ALLOWED), then the allowance, then the decision.
-    function canTransferFrom(address from, address to, uint256 value, bytes calldata)
-        external
-        view
-        returns (bool, bytes1, bytes32)
-    {
-        if (from == address(0)) return _verdict(Restrictions.INVALID_SENDER);
-        uint256 c = _config;
-        (Move memory m, uint8 code) = _load(c, from, to, msg.sender == from ? address(0) : msg.sender);
-        if (code != Restrictions.SUCCESS) return _verdict(code);
-        if (allowance(from, msg.sender) < value) return _verdict(Restrictions.INSUFFICIENT_ALLOWANCE);
-        if (to == address(0)) return _verdict(Restrictions.INVALID_RECEIVER);
-        return _verdict(_restriction(c, m, from, to, value));
-    }
-    /// @inheritdoc IERC1404
-    /// @dev `from == address(0)` asks whether `value` may be issued to `to`.
-    function detectTransferRestriction(address from, address to, uint256 value) external view returns (uint8) {
-        return _detect(from, to, value);
-    }
-    /// @inheritdoc IERC1404
-    function messageForTransferRestriction(uint8 restrictionCode) external pure returns (string memory) {
-        return Restrictions.message(restrictionCode);
-    }
-    /// @notice ERC-1066 status byte of a restriction code.
-    function statusForTransferRestriction(uint8 restrictionCode) external pure returns (bytes1) {
-        return Restrictions.status(restrictionCode);
     }
     /// @notice Pause every movement except controller operations.
     function pause() external onlyRole(PAUSER_ROLE) {
@@ -377,13 +346,53 @@ contract SecurityTokenAdmin is SecurityTokenBase, IERC1644, IERC1404, IERC7943Fu
         _config &= ~_PAUSED;
         emit Pausable.Unpaused(msg.sender);
     }
-    function _verdict(uint8 code) internal pure returns (bool, bytes1, bytes32) {
-        return (code == Restrictions.SUCCESS, Restrictions.status(code), bytes32(uint256(code)));
+
+    /// @notice The regime's bookkeeping of an allowed movement of `value` from `from` to `to`
+    ///         (an affiliate's sale, the resale clock, the class counts), before its balances move.
+    /// @dev Reached only by the token's own delegatecall from its transfer path when its decision
+    ///      asked for it (the token has no forwarder for it); called on the module itself it runs
+    ///      on the module's empty storage and fails (no registry).
+    function regimeBookkeeping(address from, address to, uint256 value) external {
+        uint256 c = _config;
+        (Move memory m,) = _load(c, from, to, address(0));
+        _regimeBookkeeping(c, m, from, to, value);
+    }
+
+    /// @dev The module's views (canTransfer, canTransferFrom, detectTransferRestriction) run on the
+    ///      token's storage: the regime's rules are evaluated here directly.
+    function _regimeCode(Move memory m, address from, address to, uint256 value)
+        internal
+        view
+        override
+        returns (uint8)
+    {
+        return _regimeRestriction(m, _regimeQuery(from, to, value));
+    }
+
+    function _regimeReceiverCodeOf(uint256 record) internal view override returns (uint8) {
+        return _regimeReceiverCode(_regime, record, false);
+    }
+
+    /// @dev The module's own ERC-20 transfer path never runs (called directly, the module has no
+    ///      registry: `_registryAddress` fails first), so this hook of it refuses.
+    function _regimeBookkeepingHook(Move memory, address, address, uint256) internal pure override {
+        revert();
+    }
+
+    function _revertRestricted(uint8 code) internal pure override {
+        revert TransferRestricted(code, Restrictions.message(code));
     }
 
     /// @dev Votes live in the core (OpenZeppelin Votes): a forced move run here asks the token.
     function _moveVotingUnits(address from, address to, uint256 value) internal override {
         ITokenVotingUnits(address(this)).moveVotingUnits(from, to, value);
+    }
+
+    /// @dev The module's own ERC-20 entry points (inherited, never the token's: the token's `_update`
+    ///      runs every transfer) move nothing: refused here, which also keeps the decision's
+    ///      transfer path out of this contract's code.
+    function _update(address, address, uint256) internal pure override {
+        revert();
     }
 
     /// @dev The token's registry, asked through the token itself (this code runs in its context).

@@ -61,7 +61,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 import pytest
@@ -105,6 +105,10 @@ INSUFFICIENT_ALLOWANCE, INVALID_SENDER = 16, 17
 ISSUANCE_CLOSED, SUPPLY_LIMIT, ZERO_ISSUANCE = 18, 19, 20
 BELOW_MIN_POSITION, REMAINDER_BELOW_MIN_POSITION, SPENDER_FROZEN = 21, 22, 23
 SPENDER_NOT_ALLOWED = 24
+# The regime's codes (setRegime); the machine draws the Reg S, required-flag (accredited, EU
+# qualified), class-cap and resale rules (the affiliate volume rule has its own tests).
+US_PERSON_RESTRICTED, NOT_EU_QUALIFIED = 25, 28
+MAX_NON_ACCREDITED, MAX_NON_QUALIFIED_COUNTRY, RESALE_RESTRICTED = 29, 30, 31
 SUPPLY_MAX = 2**208 - 1  # the token's MAX_SUPPLY, shared with the corporate actions
 CAP_BITS = 28  # significant bits the token keeps of the balance cap on transfers
 
@@ -190,6 +194,8 @@ class Investor:
     country: int
     accredited: bool
     frozen: bool
+    us_person: bool = False
+    eu_qualified: bool = False
 
     def verified(self, now: int) -> bool:
         return now < self.kyc_expiry and not self.frozen
@@ -201,7 +207,47 @@ class Investor:
             lockup_until=self.lockup_until,
             accredited=self.accredited,
             frozen=self.frozen,
+            us_person=self.us_person,
+            eu_qualified=self.eu_qualified,
         ).pack()
+
+
+@dataclass(frozen=True)
+class Regime:
+    """The regime rules the machine draws (the token's Regime struct, affiliate rule off)."""
+
+    us_until: int = 0
+    us_only: bool = False
+    required: int = 0  # 0, 1 (accredited), 64 (EU qualified) or both
+    max_non_accredited: int = 0
+    max_non_qualified: int = 0
+    resale: int = 0
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        return (
+            self.us_until,
+            self.us_only,
+            self.required,
+            self.max_non_accredited,
+            self.max_non_qualified,
+            self.resale,
+            0,
+            0,
+        )
+
+    def packed(self) -> int:
+        """The rules' bits of the token's regime word (RegimeWords, count excluded)."""
+        return (
+            self.us_until
+            | (int(self.us_only) << 40)
+            | (self.required << 48)
+            | (self.max_non_accredited << 56)
+            | (self.max_non_qualified << 112)
+            | (self.resale << 128)
+        )
+
+    def is_set(self) -> bool:
+        return self.packed() != 0
 
 
 class Rules(SpecRules):
@@ -260,6 +306,9 @@ class Model:
     country_rules: dict[int, tuple[bool, int]] = field(default_factory=dict)
     record_dates: list[RecordDate] = field(default_factory=list)
     supply: int = 0
+    regime: Regime = field(default_factory=Regime)
+    non_accredited: set[str] = field(default_factory=set)  # counted in the regime's class
+    non_qualified: dict[str, int] = field(default_factory=dict)  # counted, under this country
 
     # --- reads
     def balance(self, wallet: str) -> int:
@@ -295,9 +344,61 @@ class Model:
         inv = self.investors.get(wallet)
         if inv is None or not inv.verified(self.now) or wallet in self.token_frozen:
             return False
-        if self.rules.require_accreditation and not inv.accredited:
+        if self.accreditation_missing(inv):
+            return False
+        if self.regime.is_set() and self.regime_receiver_code(inv, issuance=False) is not None:
             return False
         return self.listed(inv.country) == self.rules.country_allow_list
+
+    def accreditation_missing(self, inv: Investor | None) -> bool:
+        """Code 11 of the rules: with the regime's accreditationUsOnly, U.S. persons only."""
+        if not self.rules.require_accreditation or (inv is not None and inv.accredited):
+            return False
+        return not (inv is not None and not inv.us_person and self.regime.us_only)
+
+    def regime_receiver_code(self, inv: Investor | None, *, issuance: bool) -> int | None:
+        g = self.regime
+        us_person = inv is not None and inv.us_person
+        if us_person and self.now < g.us_until and not (issuance and g.us_only):
+            return US_PERSON_RESTRICTED
+        flags = 0 if inv is None else (inv.accredited * 1) | (inv.eu_qualified * 64)
+        missing = g.required & ~flags
+        if missing & 64:
+            return NOT_EU_QUALIFIED
+        if missing & 1:
+            return NOT_ACCREDITED
+        return None
+
+    def regime_codes(self, sender: str | None, receiver: str, value: int) -> list[int]:
+        """The regime's rules, checked after all the others (docs/CONTRACTS.md)."""
+        g, inv = self.regime, self.investors.get(receiver)
+        code = self.regime_receiver_code(inv, issuance=sender is None)
+        if code is not None:
+            return [code]
+        accredited = inv is not None and inv.accredited
+        if sender is not None and g.resale:
+            acquired = self.acquired_at.get(sender, 0)
+            if self.now < acquired + g.resale and not (inv is not None and accredited):
+                return [RESALE_RESTRICTED]
+        if self.balance(receiver) == 0 and value != 0:
+            leaves = sender is not None and self.balance(sender) == value
+            if (
+                g.max_non_accredited
+                and not accredited
+                and len(self.non_accredited) >= g.max_non_accredited
+                and not (leaves and sender in self.non_accredited)
+            ):
+                return [MAX_NON_ACCREDITED]
+            country = self.country_of(receiver)
+            counted = sum(1 for c in self.non_qualified.values() if c == country)
+            if (
+                g.max_non_qualified
+                and not (inv is not None and inv.eu_qualified)
+                and counted >= g.max_non_qualified
+                and not (leaves and self.non_qualified.get(str(sender)) == country)
+            ):
+                return [MAX_NON_QUALIFIED_COUNTRY]
+        return []
 
     def spender_code(self, owner: str, spender: str) -> int | None:
         """The spender check of transferFrom/redeemFrom (None: passes). The owner spending its
@@ -357,7 +458,7 @@ class Model:
             codes.append(RECEIVER_FROZEN)
         if not self.verified(receiver):
             codes.append(RECEIVER_NOT_VERIFIED)
-        if self.rules.require_accreditation and not (to_inv is not None and to_inv.accredited):
+        if self.accreditation_missing(to_inv):
             codes.append(NOT_ACCREDITED)
         country = self.country_of(receiver)
         if self.listed(country) != self.rules.country_allow_list:
@@ -380,13 +481,19 @@ class Model:
         cap = self.rules.issue_cap() if sender is None else self.rules.transfer_cap(self.supply)
         if cap is not None and to_balance + value > cap:
             codes.append(MAX_BALANCE)
+        if self.regime.is_set():
+            codes += self.regime_codes(sender, receiver, value)
         return codes
 
     # --- writes
-    def move(self, sender: str | None, receiver: str | None, value: int) -> None:
-        """Bookkeeping of one balance change (issue, transfer, redemption, controller move)."""
+    def move(
+        self, sender: str | None, receiver: str | None, value: int, *, forced: bool = False
+    ) -> None:
+        """Bookkeeping of one balance change (issue, transfer, redemption, controller move:
+        `forced`, which skips the decision and so the regime's verdict)."""
         if value == 0 or sender == receiver:
             return
+        self.regime_bookkeeping(sender, receiver, value, forced)
         if receiver is not None and self.balance(receiver) == 0:
             self.counted[receiver] = self.country_of(receiver)
         if sender is not None:
@@ -408,6 +515,26 @@ class Model:
         else:
             self.supply -= value
 
+    def regime_bookkeeping(
+        self, sender: str | None, receiver: str | None, value: int, forced: bool
+    ) -> None:
+        """Class counts and the resale clock: a decided movement is recorded only with a regime
+        set (its verdict asks for it); a forced one counts and uncounts by itself."""
+        g = self.regime
+        if receiver is not None and self.balance(receiver) == 0 and g.is_set():
+            inv = self.investors.get(receiver)
+            if g.max_non_accredited and not (inv is not None and inv.accredited):
+                self.non_accredited.add(receiver)
+            if g.max_non_qualified and not (inv is not None and inv.eu_qualified):
+                self.non_qualified[receiver] = self.country_of(receiver)
+        if sender is not None and self.balance(sender) == value and (forced or g.is_set()):
+            self.non_accredited.discard(sender)
+            self.non_qualified.pop(sender, None)
+        if not forced and sender is not None and receiver is not None and g.is_set():
+            acquired = self.acquired_at.get(sender, 0)
+            if self.now < acquired + g.resale and self.acquired_at.get(receiver, 0) < acquired:
+                self.acquired_at[receiver] = acquired
+
     def spend_allowance(self, owner: str, spender: str, value: int) -> None:
         current = self.allowances.get((owner, spender), 0)
         if current != MAX_UINT:
@@ -416,7 +543,7 @@ class Model:
     def recover(self, lost: str, new: str) -> None:
         old_frozen = self.frozen_of(lost)
         old_acquired = self.acquired_at.get(lost, 0)
-        self.move(lost, new, self.balance(lost))
+        self.move(lost, new, self.balance(lost), forced=True)
         self.token_frozen.add(lost)
         self.frozen_amount[lost] = 0
         self.frozen_amount[new] = self.frozen_of(new) + old_frozen
@@ -455,6 +582,7 @@ class ChainState:
     record_times: dict[int, int]
     record_balances: dict[int, dict[str, int]]
     record_supply: dict[int, int]
+    regime_state: dict[int, tuple[int, int]]  # country -> (regime word, non-qualified counted)
 
 
 # ------------------------------------------------------------------ fixtures
@@ -535,10 +663,18 @@ class InvestorSpec:
     lockup: str
     accredited: bool
     frozen: bool
+    us_person: bool = False
+    eu_qualified: bool = False
 
     def at(self, now: int) -> Investor:
         return Investor(
-            at(self.kyc, now), at(self.lockup, now), self.country, self.accredited, self.frozen
+            at(self.kyc, now),
+            at(self.lockup, now),
+            self.country,
+            self.accredited,
+            self.frozen,
+            self.us_person,
+            self.eu_qualified,
         )
 
 
@@ -550,6 +686,8 @@ investor_st = st.builds(
     lockup=st.sampled_from(LOCKUP_KINDS),
     accredited=st.booleans(),
     frozen=st.sampled_from([False, False, False, True]),
+    us_person=st.booleans(),
+    eu_qualified=st.booleans(),
 )
 # Mostly investors who can hold tokens, so that the first steps already have holders.
 initial_investor_st = st.tuples(
@@ -592,6 +730,24 @@ rules_st = st.builds(
     max_balance_bps=st.sampled_from([0, 0, 2_500, 5_000, 10_000, 10_001]),
     # 32,768 does not fit the token's encoding (m x 10^e, m <= 32,767): setRules reverts
     min_position=st.sampled_from([0, 0, 0, 10, 100, 250, 32_768]),
+)
+# Regime rules: Reg S periods ending soon (or none), the required flags, small class caps
+# (reached in a few steps), resale periods of a minute or an hour.
+regime_st = st.builds(
+    lambda until, us_only, required, max_na, max_nq, resale: (
+        until,
+        us_only,
+        required,
+        max_na,
+        max_nq,
+        resale,
+    ),
+    st.sampled_from([None, 60, 3_600]),
+    st.booleans(),
+    st.sampled_from([0, 0, 1, 64, 65]),
+    st.sampled_from([0, 1, 2]),
+    st.sampled_from([0, 1, 2]),
+    st.sampled_from([0, 0, 60, 3_600]),
 )
 jump_st = st.sampled_from([1, 59, 60, 3_599, 3_600, 86_400, 31 * 86_400])
 
@@ -869,9 +1025,7 @@ class TokenMachine(RuleBasedStateMachine):
         ok = self.send(self.env.officer, self.env.registry, "setFrozen", self.w(wallet), frozen)
         self.expect(f"registry setFrozen(w{wallet}, {frozen})", inv is not None, ok, "no record")
         if inv is not None:
-            self.model.investors[self.w(wallet)] = Investor(
-                inv.kyc_expiry, inv.lockup_until, inv.country, inv.accredited, frozen
-            )
+            self.model.investors[self.w(wallet)] = replace(inv, frozen=frozen)
 
     @rule(wallet=wallets_st, country=st.sampled_from([US, DE, FR]))
     def verify_investor(self, wallet: int, country: int) -> None:
@@ -1191,7 +1345,7 @@ class TokenMachine(RuleBasedStateMachine):
         expected = 0 < amount <= m.balance(frm) and receivable
         self.expect(f"{name}({amount}) w{sender} -> w{to}", expected, ok)
         if ok:
-            m.move(frm, dest, amount)
+            m.move(frm, dest, amount, forced=True)
 
     @rule(holder=wallets_st, value=amount_st)
     def controller_redeem(self, holder: int, value: int | str) -> None:
@@ -1202,7 +1356,7 @@ class TokenMachine(RuleBasedStateMachine):
         ok = self.send(self.env.controller, self.env.token, "controllerRedeem", *args)
         self.expect(f"controllerRedeem(w{holder}, {amount})", 0 < amount <= m.balance(wallet), ok)
         if ok:
-            m.move(wallet, None, amount)
+            m.move(wallet, None, amount, forced=True)
 
     @rule(lost=wallets_st, new=wallets_st)
     def recover_wallet(self, lost: int, new: int) -> None:
@@ -1215,6 +1369,9 @@ class TokenMachine(RuleBasedStateMachine):
             why.append("target recovered, frozen on the token or the lost wallet itself")
         if not m.verified(new_addr):
             why.append("target not verified")
+        if m.frozen_of(lost_addr) + m.frozen_of(new_addr) >= 2**128:
+            # the frozen amounts add up in the target's 128-bit field: PackedFieldOverflow
+            why.append("the frozen amounts together exceed 128 bits")
         args = (lost_addr, new_addr, b"ticket")
         ok = self.send(self.env.controller, self.env.token, "recoverWallet", *args)
         self.expect(f"recoverWallet(w{lost} -> w{new})", not why, ok, "; ".join(why))
@@ -1233,6 +1390,23 @@ class TokenMachine(RuleBasedStateMachine):
     def set_rules(self, rules: Rules) -> None:
         self.begin("set_rules")
         self.do_set_rules(rules)
+
+    @rule(drawn=regime_st)
+    def set_regime(self, drawn: tuple[Any, ...]) -> None:
+        """Replace the regime (the primitives of the regulatory presets); the counts stay."""
+        self.begin("set_regime")
+        until, us_only, required, max_na, max_nq, resale = drawn
+        regime = Regime(
+            0 if until is None else self.model.now + until,
+            us_only,
+            required,
+            max_na,
+            max_nq,
+            resale,
+        )
+        ok = self.send(self.env.officer, self.env.token, "setRegime", regime.as_tuple())
+        self.expect(f"setRegime({regime})", True, ok)
+        self.model.regime = regime
 
     def do_set_country_rule(self, country: int, listed: bool, max_holders: int) -> None:
         args = (country, listed, max_holders)
@@ -1269,6 +1443,9 @@ class TokenMachine(RuleBasedStateMachine):
         if m.rules.holding_period:
             times += [t + m.rules.holding_period for t in m.acquired_at.values()]
         times += [rd.timestamp for rd in m.record_dates]
+        times.append(m.regime.us_until)
+        if m.regime.resale:
+            times += [t + m.regime.resale for t in m.acquired_at.values()]
         return sorted({t for t in times if m.now < t < FAR_FUTURE})
 
     @precondition(lambda self: bool(self.edges()))
@@ -1316,6 +1493,7 @@ class TokenMachine(RuleBasedStateMachine):
             ]
         calls += [eth_call(token, "allowance", (o, s)) for o in wallets for s in wallets]
         calls += [eth_call(token, "countryRule", (c,)) for c in (0, *COUNTRIES)]
+        calls += [eth_call(token, "regimeState", (c, ZERO)) for c in COUNTRIES]
         for rid in range(1, len(m.record_dates) + 1):
             calls.append(eth_call(token, "recordDate", (rid,)))
         for rid in passed:
@@ -1337,6 +1515,7 @@ class TokenMachine(RuleBasedStateMachine):
             successors[w] = str(to_checksum_address(one()))
         allowances = {(o, s): one() for o in wallets for s in wallets}
         countries = {c: next(results) for c in (0, *COUNTRIES)}
+        regime_state = {c: tuple(next(results))[:2] for c in COUNTRIES}
         times = {rid: one() for rid in range(1, len(m.record_dates) + 1)}
         rec_supply: dict[int, int] = {}
         rec_balances: dict[int, dict[str, int]] = {}
@@ -1362,6 +1541,7 @@ class TokenMachine(RuleBasedStateMachine):
             record_times=times,
             record_balances=rec_balances,
             record_supply=rec_supply,
+            regime_state={c: (int(r[0]), int(r[1])) for c, r in regime_state.items()},
         )
 
     def compare(self, s: ChainState) -> None:
@@ -1391,6 +1571,16 @@ class TokenMachine(RuleBasedStateMachine):
             assert (listed, limit) == expected_rule, f"country {c}: rule differs"
             assert holders == m.country_holders(c), (
                 f"country {c}: {holders} holders counted, the model counts {m.country_holders(c)}"
+            )
+        expected_word = m.regime.packed() | (len(m.non_accredited) << 80)
+        for c, (word, non_qualified) in s.regime_state.items():
+            assert word == expected_word, (
+                f"regime word {word:#x}, model {expected_word:#x} "
+                f"({len(m.non_accredited)} non-accredited counted)"
+            )
+            expected_nq = sum(1 for country in m.non_qualified.values() if country == c)
+            assert non_qualified == expected_nq, (
+                f"country {c}: {non_qualified} non-qualified counted, model {expected_nq}"
             )
         assert s.latest_record_id == len(m.record_dates)
         for rid, ts in s.record_times.items():

@@ -81,6 +81,8 @@ SHARED_CODE: Mapping[str, str] = {
 DELEGATES_TO: Mapping[str, str] = {
     "SecurityToken": "SecurityTokenAdmin",
     "SecurityTokenClone": "SecurityTokenAdmin",
+    # the module's fallback runs its views in the queries contract it deployed
+    "SecurityTokenAdmin": "SecurityTokenQueries",
 }
 
 _NOT_MERGED = frozenset({"constructor", "fallback", "receive"})

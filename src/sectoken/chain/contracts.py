@@ -66,7 +66,8 @@ def container(project: Any, name: str) -> ContractContainer:
             pass
         else:
             module = DELEGATES_TO.get(name)
-            extra = getattr(project, module, None) if module else None
+            # the module's container is merged in turn (it may delegate too)
+            extra = container(project, module) if module and hasattr(project, module) else None
             return found if extra is None else _merged(found, extra)
     return _packaged(name)
 

@@ -48,10 +48,8 @@ def _form(project: Any, name: str) -> dict[str, Any]:
     """The packaged form of ``name``; a contract delegating to a module ships the merged ABI."""
     form = packaged_form(getattr(project, name).contract_type)
     module = DELEGATES_TO.get(name)
-    if module is not None:
-        form["abi"] = merged_abi(
-            form["abi"], packaged_form(getattr(project, module).contract_type)["abi"]
-        )
+    if module is not None:  # the module's own form is merged first (it may delegate in turn)
+        form["abi"] = merged_abi(form["abi"], _form(project, module)["abi"])
     return form
 
 
