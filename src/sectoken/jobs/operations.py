@@ -16,6 +16,7 @@ from eth_utils.crypto import keccak
 from rich.console import Console
 
 from sectoken.abi import AbiEvent, AbiFunction, event, function
+from sectoken.chain.explain import in_regulation_terms
 from sectoken.chain.journal import Journal, journal_path
 from sectoken.chain.logs import iter_logs
 from sectoken.chain.sending import Sent, TxSender
@@ -278,7 +279,12 @@ def preflight(suite: Suite, sender: str, receiver: str, units: int) -> None:
     token = suite.require("token")
     code = int(token.detectTransferRestriction(sender, receiver, units))
     if code != 0:
-        raise TransferRefused(code, str(token.messageForTransferRestriction(code)))
+        message = str(token.messageForTransferRestriction(code))
+        acquired_at = None
+        if int(sender, 16) != 0:
+            acquired_at = int(token.walletState(sender)[2])
+        regulation = in_regulation_terms(suite.deployment.spec, code, acquired_at=acquired_at)
+        raise TransferRefused(code, regulation or message)
 
 
 def issue(suite: Suite, account: Any, to: str, amount: str | int, *, data: bytes = b"") -> Done:
