@@ -1,0 +1,81 @@
+"""Deploy a token with presets through the deploy job and walk its rule table on chain.
+
+``deploy_presets(presets, rules=...)`` deploys a token (no corporate contracts) from a spec with
+those presets and returns a ``Walk``: it writes registry records (``investor``), issues, moves
+the chain's clock to an exact second (``at``) and asks the token's compliance decision the way
+every command's pre-flight does (``check``: the code and the message the user sees).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import sectoken
+from sectoken.chain.suite import Suite
+from sectoken.model.presets import REGIME_FLAGS
+from sectoken.model.records import InvestorRecord
+from sectoken.model.restrictions import RESTRICTIONS
+
+FAR_FUTURE = 4_102_444_800  # 2100-01-01
+CODES = {r.name: r.code for r in RESTRICTIONS.values()}
+_FLAG_SHIFT = 144  # the record's flag byte (sectoken.model.records: bits 144..151)
+
+
+@dataclass
+class Walk:
+    suite: Suite
+    deployer: Any
+    chain: Any
+
+    @property
+    def token(self) -> Any:
+        return self.suite.token
+
+    def investor(self, wallet: Any, country: int = 840, *flags: str) -> None:
+        """A verified investor with the named registry flags (REGIME_FLAGS)."""
+        word = InvestorRecord(kyc_expiry=FAR_FUTURE, country=country).pack()
+        for flag in flags:
+            word |= REGIME_FLAGS[flag] << _FLAG_SHIFT
+        self.suite.registry.setInvestor(wallet, word, sender=self.deployer)
+
+    def issue(self, wallet: Any, amount: int) -> int:
+        """Issue ``amount``; the block time of the issuance (the holder's acquisition)."""
+        done = sectoken.issue(self.suite, self.deployer, str(wallet), amount)
+        return int(self.chain.blocks[done.block].timestamp)
+
+    def at(self, timestamp: int) -> None:
+        """Mine a block at exactly ``timestamp``: views then run at that time."""
+        self.chain.mine(timestamp=timestamp)
+
+    def transfer(self, sender: Any, receiver: Any, amount: int) -> None:
+        sectoken.transfer(self.suite, sender, str(receiver), amount)
+
+    def check(self, sender: Any, receiver: Any, amount: int) -> tuple[str, str]:
+        """(restriction name, message) of the pre-flight; ("SUCCESS", "") when allowed."""
+        result = sectoken.check_transfer(self.suite, str(sender), str(receiver), amount)
+        name = RESTRICTIONS[result.code].name if result.code in RESTRICTIONS else str(result.code)
+        return name, result.reason
+
+
+ZERO = "0x0000000000000000000000000000000000000000"
+
+
+@pytest.fixture
+def deploy_presets(deployer: Any, chain: Any, tmp_path: Path) -> Callable[..., Walk]:
+    def deploy(presets: Sequence[Any], **rules: Any) -> Walk:
+        spec = {
+            "token": {"name": "Preset Shares", "symbol": "PRE", "decimals": 0},
+            "corporate": {"dividends": False, "voting": False},
+            "presets": list(presets),
+            "rules": rules,
+            "roles": {"issuer": ["deployer"], "compliance": ["deployer"]},
+        }
+        suite = sectoken.deploy(spec, deployer, deployments=tmp_path / "deployments")
+        return Walk(suite, deployer, chain)
+
+    return deploy
