@@ -9,11 +9,12 @@ every command's pre-flight does (``check``: the code and the message the user se
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from eth_utils.address import to_checksum_address
 
 import sectoken
 from sectoken.chain.suite import Suite
@@ -31,6 +32,7 @@ class Walk:
     suite: Suite
     deployer: Any
     chain: Any
+    _made: list[list[str]] = field(default_factory=list)
 
     @property
     def token(self) -> Any:
@@ -42,6 +44,23 @@ class Walk:
         for flag in flags:
             word |= REGIME_FLAGS[flag] << _FLAG_SHIFT
         self.suite.registry.setInvestor(wallet, word, sender=self.deployer)
+
+    def investors(self, count: int, country: int = 840, *flags: str) -> list[str]:
+        """``count`` fresh verified wallets (addresses only: they receive, never send), one
+        registry transaction."""
+        start = 0x5EC0000 + 1000 * len(self._made)
+        wallets = [to_checksum_address(f"0x{start + i:040x}") for i in range(count)]
+        word = InvestorRecord(kyc_expiry=FAR_FUTURE, country=country).pack()
+        for flag in flags:
+            word |= REGIME_FLAGS[flag] << _FLAG_SHIFT
+        self.suite.registry.setInvestors(wallets, [word] * count, sender=self.deployer)
+        self._made.append(wallets)
+        return wallets
+
+    def issue_each(self, wallets: Sequence[str], amount: int = 1) -> None:
+        """Issue ``amount`` to each wallet, straight through the token (fast set-up)."""
+        for wallet in wallets:
+            self.token.issue(wallet, amount, b"", sender=self.deployer)
 
     def issue(self, wallet: Any, amount: int) -> int:
         """Issue ``amount``; the block time of the issuance (the holder's acquisition)."""
