@@ -218,6 +218,6 @@ def test_refusals_in_the_regulations_terms_with_their_end() -> None:
     )
     assert resolution.explain("MAX_HOLDERS") is not None
     assert "Exchange Act 12(g)(1)(A)(i)" in str(resolution.explain("MAX_HOLDERS"))
-    assert "17 CFR 227.501(a)" in str(resolution.explain("RESALE_PERIOD", _ts("2027-01-01")))
+    assert "17 CFR 227.501(a)" in str(resolution.explain("RESALE_RESTRICTED", _ts("2027-01-01")))
     assert resolution.explain("PAUSED") is None  # not a preset's rule
     assert resolution.explain("NOT_QIB") is None  # no preset here requires it

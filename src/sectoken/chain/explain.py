@@ -227,7 +227,7 @@ def explain(
 #: the deployment's canonical spec (section, key).
 _PER_HOLDER_PERIOD = {
     "HOLDING_PERIOD": ("rules", "holding_period"),
-    "RESALE_PERIOD": ("regime", "resale_period"),
+    "RESALE_RESTRICTED": ("regime", "resale_period"),
 }
 
 

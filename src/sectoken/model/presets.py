@@ -135,7 +135,7 @@ RULE_OF_RESTRICTION: Mapping[str, str] = {
     "NOT_EU_QUALIFIED": "regime.required_flags:eu_qualified",
     "MAX_NON_ACCREDITED": "regime.max_non_accredited",
     "MAX_NON_QUALIFIED_COUNTRY": "regime.max_non_qualified_per_country",
-    "RESALE_PERIOD": "regime.resale_period",
+    "RESALE_RESTRICTED": "regime.resale_period",
     "AFFILIATE_VOLUME": "regime.affiliate_volume_bps",
 }
 
