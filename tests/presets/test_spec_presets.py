@@ -87,3 +87,14 @@ def test_spec_reports_preset_problems_with_the_others() -> None:
     assert "presets[0].reg_s.category: must be one of 1, 2, 3 (got 9)" in problems
     assert any(p.startswith("countries.XX:") for p in problems)
     assert any(p.startswith("unknown key rules.x") for p in problems)
+
+
+def test_the_example_spec_with_presets_parses() -> None:
+    from pathlib import Path
+
+    from sectoken.model.spec import load_spec
+
+    spec = load_spec(Path(__file__).resolve().parents[2] / "examples" / "spec-presets.yaml")
+    assert [u.name for u in spec.presets.uses] == ["reg_d_506c", "reg_s", "section_12g"]
+    assert spec.rules.max_holders == 1_899 and spec.rules.max_balance_bps == 2500
+    assert spec.regime.accreditation_us_only is True

@@ -95,6 +95,14 @@ def _hint_for(code: int) -> str | None:
         "COUNTRY_NOT_ALLOWED": "change the country rules in the spec, or choose another receiver",
         "BELOW_MIN_POSITION": "send at least the token's minimum position (rules.min_position)",
         "REMAINDER_BELOW_MIN_POSITION": "move the whole balance, or keep at least the minimum",
+        "US_PERSON_RESTRICTED": "choose a receiver that is not a U.S. person, or wait for the "
+        "date above",
+        "NOT_QIB": "the receiver needs qib=true in the investor registry",
+        "NOT_QUALIFIED_PURCHASER": "the receiver needs qualified_purchaser=true in the registry",
+        "NOT_EU_QUALIFIED": "the receiver needs eu_qualified=true in the investor registry",
+        "RESALE_RESTRICTED": "transfer to the issuer, an accredited investor or a permitted "
+        "transferee (resale_exempt=true), or wait for the date above",
+        "AFFILIATE_VOLUME": "sell less, or wait until earlier sales leave the window",
     }
     return hints.get(known.name)
 
