@@ -73,8 +73,8 @@ def test_section_12g_stays_below_both_thresholds_with_headroom() -> None:
     ("params", "last_day", "cite"),
     [
         ({"category": 1}, None, "17 CFR 230.903(b)(1)"),
-        ({"category": 2}, "2026-08-19", "17 CFR 230.903(b)(2)(iii)"),
-        ({"category": 3, "security": "debt"}, "2026-08-19", "17 CFR 230.903(b)(3)(i)(A)"),
+        ({"category": 2}, "2026-08-19", "17 CFR 230.903(b)(2)(ii)"),
+        ({"category": 3, "security": "debt"}, "2026-08-19", "17 CFR 230.903(b)(3)(ii)(A)"),
         ({"category": 3, "issuer_reporting": True}, "2027-01-10", "17 CFR 230.903(b)(3)(iii)(A)"),
         ({"category": 3}, "2027-07-10", "17 CFR 230.903(b)(3)(iii)(A)"),
     ],

@@ -309,9 +309,9 @@ def reg_s_period(p: Mapping[str, Any]) -> tuple[str, date | None, str]:
     if category == 1:
         return "no distribution compliance period", None, "17 CFR 230.903(b)(1)"
     if category == 2:
-        return "40 days", start + timedelta(days=40), "17 CFR 230.903(b)(2)(iii)"
+        return "40 days", start + timedelta(days=40), "17 CFR 230.903(b)(2)(ii)"
     if security == "debt":
-        return "40 days", start + timedelta(days=40), "17 CFR 230.903(b)(3)(i)(A)"
+        return "40 days", start + timedelta(days=40), "17 CFR 230.903(b)(3)(ii)(A)"
     months = 6 if p["issuer_reporting"] else 12
     span = "six months" if months == 6 else "one year"
     return span, _months_later(start, months), "17 CFR 230.903(b)(3)(iii)(A)"
