@@ -48,6 +48,15 @@ def test_canonical_presets_parse_back_to_the_same_rules() -> None:
     assert again.spec_hash() == spec.spec_hash()
 
 
+def test_canonical_presets_leave_unset_optional_parameters_out() -> None:
+    raw = {"category": 2, "offering_start": "2026-07-01"}
+    spec = parse_spec(_TOKEN | {"presets": [{"reg_s": raw}]})
+    (stored,) = spec.canonical()["presets"]
+    assert "closing_date" not in stored["reg_s"]
+    again = parse_spec(_TOKEN | {"presets": spec.canonical()["presets"]})
+    assert again.regime == spec.regime
+
+
 def test_spec_tightening_a_preset_is_accepted() -> None:
     spec = parse_spec(
         _TOKEN

@@ -186,7 +186,9 @@ class PresetUse:
         """The preset as the spec's canonical form stores it (dates as ISO text)."""
         return {
             self.name: {
-                k: v.isoformat() if isinstance(v, date) else v for k, v in self.params.items()
+                k: v.isoformat() if isinstance(v, date) else v
+                for k, v in self.params.items()
+                if v is not None  # an optional parameter left out stays out
             }
         }
 
