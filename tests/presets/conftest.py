@@ -18,11 +18,16 @@ from eth_utils.address import to_checksum_address
 
 import sectoken
 from sectoken.chain.suite import Suite
+from sectoken.jobs.deploy import has_regime
 from sectoken.model.presets import REGIME_FLAGS
 from sectoken.model.records import InvestorRecord
 from sectoken.model.restrictions import RESTRICTIONS
 
 FAR_FUTURE = 4_102_444_800  # 2100-01-01
+#: Tests of presets that set regime rules need a token that has them (setRegime).
+needs_regime = pytest.mark.skipif(
+    not has_regime(), reason="the packaged token has no regime rules (setRegime)"
+)
 CODES = {r.name: r.code for r in RESTRICTIONS.values()}
 _FLAG_SHIFT = 144  # the record's flag byte (sectoken.model.records: bits 144..151)
 
@@ -67,12 +72,30 @@ class Walk:
         done = sectoken.issue(self.suite, self.deployer, str(wallet), amount)
         return int(self.chain.blocks[done.block].timestamp)
 
+    def regime(self) -> dict[str, Any]:
+        """The token's regime rules as set on chain, by the ABI's field names (decoded from the
+        token's regime word the way the deploy job reads it)."""
+        from sectoken.jobs.deploy import decode_regime
+
+        regime = decode_regime(int(self.token.regimeState(0, ZERO)[0]))
+        names = ("usPersonBlockedUntil", "accreditationUsOnly", "requiredFlags",
+                 "maxNonAccredited", "maxNonQualifiedPerCountry", "resalePeriod",
+                 "affiliateVolumeBps", "affiliateWindow")  # fmt: skip
+        return dict(zip(names, regime.as_tuple(), strict=True))
+
+    @property
+    def now(self) -> int:
+        """The time the next block will have (at least)."""
+        return int(self.chain.pending_timestamp)
+
     def at(self, timestamp: int) -> None:
         """Mine a block at exactly ``timestamp``: views then run at that time."""
         self.chain.mine(timestamp=timestamp)
 
-    def transfer(self, sender: Any, receiver: Any, amount: int) -> None:
-        sectoken.transfer(self.suite, sender, str(receiver), amount)
+    def transfer(self, sender: Any, receiver: Any, amount: int) -> int:
+        """Transfer through the job (pre-flight included); the block time it was mined at."""
+        done = sectoken.transfer(self.suite, sender, str(receiver), amount)
+        return int(self.chain.blocks[done.block].timestamp)
 
     def check(self, sender: Any, receiver: Any, amount: int) -> tuple[str, str]:
         """(restriction name, message) of the pre-flight; ("SUCCESS", "") when allowed."""
