@@ -130,6 +130,38 @@ def measure(ape: Any) -> dict[str, Any]:
         bob, 10, sender=alice
     ).gas_used
 
+    # The regime rules of the regulatory presets (setRegime), on the same token after the rows
+    # above: a transfer pays the regime's inputs, a static call to the admin module and, when it
+    # records something (an affiliate's sale), a delegatecall to it.
+    regime_off = (0, False, 0, 0, 0, 0, 0, 0)
+    # Reg S after its period, accredited required of every receiver (Reg D 506(c)-like)
+    token.setRegime((CLOCK, False, 1, 0, 0, 0, 0, 0), sender=admin)
+    rows["compliant transfer, regime: Reg S period over, accredited required"] = token.transfer(
+        bob, 10, sender=alice
+    ).gas_used
+    # class caps (506(b) 35 non-accredited, EU 149 per country) and a Reg CF resale period over
+    token.setRegime((0, False, 0, 35, 149, 1, 0, 0), sender=admin)
+    rows["compliant transfer, regime: class caps, resale period over"] = token.transfer(
+        bob, 10, sender=alice
+    ).gas_used
+    # Rule 144(e): the sender is an affiliate, 1% of the supply per 90 days
+    registry.setInvestor(
+        alice,
+        InvestorRecord(kyc_expiry=FAR_FUTURE, country=US, accredited=True, affiliate=True).pack(),
+        sender=admin,
+    )
+    token.setRegime((0, False, 0, 0, 0, 0, 100, 90 * DAY), sender=admin)
+    rows["compliant transfer by an affiliate, volume rule, first sale"] = token.transfer(
+        bob, 10, sender=alice
+    ).gas_used
+    rows["compliant transfer by an affiliate, volume rule, later sale"] = token.transfer(
+        bob, 10, sender=alice
+    ).gas_used
+    token.setRegime(regime_off, sender=admin)
+    rows["compliant transfer, regime removed again"] = token.transfer(
+        bob, 10, sender=alice
+    ).gas_used
+
     sizes = {
         name: len(bytes(getattr(project, name).contract_type.get_runtime_bytecode() or b""))
         for name in ("SecurityToken", "SecurityTokenAdmin", "InvestorRegistry", "PlainERC20")

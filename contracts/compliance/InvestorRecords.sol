@@ -8,12 +8,21 @@ library InvestorRecords {
     uint256 internal constant FLAG_QUALIFIED_PURCHASER = 2;
     uint256 internal constant FLAG_AFFILIATE = 4;
     uint256 internal constant FLAG_WITHHOLDING = 8;
+    /// @dev Reg S "U.S. person" (17 CFR 230.902(k)): a status, not the country of residence.
+    uint256 internal constant FLAG_US_PERSON = 16;
+    /// @dev Rule 144A qualified institutional buyer (17 CFR 230.144A(a)(1)).
+    uint256 internal constant FLAG_QIB = 32;
+    /// @dev Qualified investor under the EU Prospectus Regulation (Regulation (EU) 2017/1129 Art. 2(e)).
+    uint256 internal constant FLAG_EU_QUALIFIED = 64;
+    /// @dev The officer approved the wallet as a permitted transferee during a resale restriction
+    ///      period (Reg CF, 17 CFR 227.501(a)(4): a family member, a trust, death or divorce).
+    uint256 internal constant FLAG_RESALE_EXEMPT = 128;
 
     uint256 internal constant MAX_COUNTRY = 999;
     uint256 internal constant FROZEN_SHIFT = 152;
     uint256 private constant _FROZEN_BIT = 1 << 152;
-    /// @dev kycExpiry, lockupUntil, country, the four defined flags and the frozen bit.
-    uint256 internal constant USED_BITS = ((1 << 148) - 1) | _FROZEN_BIT;
+    /// @dev kycExpiry, lockupUntil, country, the eight defined flags and the frozen bit.
+    uint256 internal constant USED_BITS = (1 << 153) - 1;
 
     /// @dev The decoded record.
     struct Investor {

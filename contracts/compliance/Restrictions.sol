@@ -30,7 +30,20 @@ library Restrictions {
     uint8 internal constant REMAINDER_BELOW_MIN_POSITION = 22;
     uint8 internal constant SPENDER_FROZEN = 23;
     uint8 internal constant SPENDER_NOT_ALLOWED = 24;
-    uint8 internal constant LAST_CODE = 24;
+    // The regime rules (`setRegime`): checked after every rule above has passed.
+    uint8 internal constant US_PERSON_RESTRICTED = 25;
+    uint8 internal constant NOT_QIB = 26;
+    uint8 internal constant NOT_QUALIFIED_PURCHASER = 27;
+    uint8 internal constant NOT_EU_QUALIFIED = 28;
+    uint8 internal constant MAX_NON_ACCREDITED = 29;
+    uint8 internal constant MAX_NON_QUALIFIED_COUNTRY = 30;
+    uint8 internal constant RESALE_RESTRICTED = 31;
+    uint8 internal constant AFFILIATE_VOLUME = 32;
+    uint8 internal constant LAST_CODE = 32;
+    /// @dev Not a restriction: the internal verdict "allowed, and the regime has bookkeeping to
+    ///      do" (an affiliate's sale to count, a resale clock to carry). Never returned by a public
+    ///      function (`publicCode` maps it to SUCCESS).
+    uint8 internal constant SUCCESS_REGIME_BOOKKEEPING = 255;
 
     /// @dev ERC-1066 status bytes used by ERC-1400.
     bytes1 internal constant STATUS_FAILURE = 0x50;
@@ -41,6 +54,11 @@ library Restrictions {
     bytes1 internal constant STATUS_FUNDS_LOCKED = 0x55;
     bytes1 internal constant STATUS_INVALID_SENDER = 0x56;
     bytes1 internal constant STATUS_INVALID_RECEIVER = 0x57;
+
+    /// @dev The code a public function reports.
+    function publicCode(uint8 code) internal pure returns (uint8) {
+        return code == SUCCESS_REGIME_BOOKKEEPING ? SUCCESS : code;
+    }
 
     /// @dev The ERC-1066 status byte of `code`.
     function status(uint8 code) internal pure returns (bytes1) {
@@ -54,16 +72,23 @@ library Restrictions {
         }
         if (code == INSUFFICIENT_BALANCE) return STATUS_INSUFFICIENT_BALANCE;
         if (code == INSUFFICIENT_ALLOWANCE) return STATUS_INSUFFICIENT_ALLOWANCE;
-        if (code == FROZEN_BALANCE || code == SENDER_LOCKED || code == HOLDING_PERIOD) return STATUS_FUNDS_LOCKED;
+        if (code == FROZEN_BALANCE || code == SENDER_LOCKED || code == HOLDING_PERIOD || code == RESALE_RESTRICTED) {
+            return STATUS_FUNDS_LOCKED;
+        }
         if (
             code == RECEIVER_NOT_VERIFIED || code == RECEIVER_FROZEN || code == COUNTRY_NOT_ALLOWED
-                || code == NOT_ACCREDITED || code == INVALID_RECEIVER
+                || code == NOT_ACCREDITED || code == INVALID_RECEIVER || (code >= US_PERSON_RESTRICTED && code <= NOT_EU_QUALIFIED)
         ) return STATUS_INVALID_RECEIVER;
         return STATUS_FAILURE;
     }
 
     /// @dev The readable message of `code`.
     function message(uint8 code) internal pure returns (string memory) {
+        return code > SPENDER_NOT_ALLOWED ? regimeMessage(code) : baseMessage(code);
+    }
+
+    /// @dev The message of a code up to SPENDER_NOT_ALLOWED (24).
+    function baseMessage(uint8 code) internal pure returns (string memory) {
         if (code == SUCCESS) return "No restriction";
         if (code == PAUSED) return "All transfers are paused";
         if (code == SENDER_NOT_VERIFIED) return "Sender is not verified: no registry record or KYC expired";
@@ -93,6 +118,19 @@ library Restrictions {
         if (code == SPENDER_NOT_ALLOWED) {
             return "Spender is neither a verified investor nor an operator approved for this token";
         }
+        return "Unknown restriction code";
+    }
+
+    /// @dev The message of a regime code (25..32), in the regulation's terms.
+    function regimeMessage(uint8 code) internal pure returns (string memory) {
+        if (code == US_PERSON_RESTRICTED) return "Reg S: U.S. person in compliance period";
+        if (code == NOT_QIB) return "Rule 144A: receiver not a QIB";
+        if (code == NOT_QUALIFIED_PURCHASER) return "Receiver not a qualified purchaser";
+        if (code == NOT_EU_QUALIFIED) return "Receiver not an EU qualified investor";
+        if (code == MAX_NON_ACCREDITED) return "Non-accredited holder limit reached";
+        if (code == MAX_NON_QUALIFIED_COUNTRY) return "Country's non-qualified holder limit reached";
+        if (code == RESALE_RESTRICTED) return "Resale period: receiver not permitted";
+        if (code == AFFILIATE_VOLUME) return "Rule 144(e): affiliate volume limit";
         return "Unknown restriction code";
     }
 }

@@ -8,7 +8,9 @@ pragma solidity ^0.8.30;
 ///      bits  64..127 lockupUntil (unix seconds; tokens cannot leave the wallet before it)
 ///      bits 128..143 country     (ISO 3166-1 numeric, 1..999; 0 means "no record")
 ///      bits 144..151 flags       (bit0 accredited, bit1 qualified purchaser, bit2 affiliate,
-///                                 bit3 subject to withholding tax; bits 4..7 reserved)
+///                                 bit3 subject to withholding tax, bit4 Reg S U.S. person,
+///                                 bit5 Rule 144A QIB, bit6 EU qualified investor,
+///                                 bit7 resale-exempt transferee (Reg CF 227.501(a)))
 ///      bit  152      frozen      (investor-level freeze, applies to every token)
 ///      bits 153..255 must be zero
 interface IInvestorRegistry {

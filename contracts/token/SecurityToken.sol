@@ -27,7 +27,7 @@ import {InvestorRecords} from "../compliance/InvestorRecords.sol";
 import {Restrictions} from "../compliance/Restrictions.sol";
 import {SecurityTokenBase, ITokenVotingUnits} from "./SecurityTokenBase.sol";
 import {SecurityTokenAdmin} from "./SecurityTokenAdmin.sol";
-import {HolderWords, CountryWords, ConfigWords, MinPosition} from "./TokenWords.sol";
+import {HolderWords, CountryWords, ConfigWords, MinPosition, RegimeWords, AffiliateSales} from "./TokenWords.sol";
 
 /// @title SecurityToken
 /// @notice An ERC-20 security token of the ERC-1400 family: issuance and redemption (ERC-1594),
@@ -59,6 +59,7 @@ contract SecurityToken is
     using CountryWords for uint256;
     using ConfigWords for uint256;
     using Checkpoints for Checkpoints.Trace224;
+    using RegimeWords for uint256;
 
     IInvestorRegistry private immutable _registry;
     uint8 private immutable _decimals;
@@ -126,6 +127,13 @@ contract SecurityToken is
         r.minPosition = c.minPosition();
     }
 
+    /// @notice The regime's packed word (RegimeWords: rules and the non-accredited count; the
+    ///         admin module's `decodeRegime` decodes it), the non-qualified holders counted under
+    ///         `country`, and `wallet`'s affiliate sales word (AffiliateSales).
+    function regimeState(uint16 country, address wallet) external view returns (uint256, uint256, uint256) {
+        return (_regime, _countries[country].nonQualifiedCounted(), _affiliateSales[wallet]);
+    }
+
     /// @notice Whether every non-controller movement is paused.
     function paused() external view returns (bool) {
         return _config.hasFlag(_PAUSED);
@@ -171,7 +179,7 @@ contract SecurityToken is
         uint256 c = _config;
         (Move memory m,) = _load(c, from, to, address(0));
         if (m.fromBalance < amount) m.fromBalance = amount;
-        return _restriction(c, m, from, to, amount) == Restrictions.SUCCESS;
+        return Restrictions.publicCode(_restriction(c, m, from, to, amount)) == Restrictions.SUCCESS;
     }
 
     /// @inheritdoc IERC7943Fungible
@@ -234,8 +242,12 @@ contract SecurityToken is
     }
 
     /// @inheritdoc IERC1404
-    function messageForTransferRestriction(uint8 restrictionCode) external pure returns (string memory) {
-        return Restrictions.message(restrictionCode);
+    /// @dev The regime's codes (25..32) are answered by the admin module (`regimeText`).
+    function messageForTransferRestriction(uint8 restrictionCode) external view returns (string memory) {
+        if (restrictionCode > Restrictions.SPENDER_NOT_ALLOWED) {
+            _relayModule(SecurityTokenAdmin.regimeText.selector, restrictionCode);
+        }
+        return Restrictions.baseMessage(restrictionCode);
     }
 
     /// @notice ERC-1066 status byte of a restriction code.
@@ -412,6 +424,18 @@ contract SecurityToken is
         _delegateToAdmin();
     }
 
+    /// @notice Replace the regime rules (see `Regime`); all zero removes the regime.
+    /// @dev Runs in the admin module (`SecurityTokenAdmin`, by delegatecall); COMPLIANCE_ROLE.
+    function setRegime(Regime calldata g) external {
+        _delegateToAdmin();
+    }
+
+    /// @notice Count `wallets` again in the regime's classes from their registry status now.
+    /// @dev Runs in the admin module (`SecurityTokenAdmin`, by delegatecall); COMPLIANCE_ROLE.
+    function recountHolderClasses(address[] calldata wallets) external {
+        _delegateToAdmin();
+    }
+
     /// @notice Set the rule for one country: `listed` means blocked (block-list mode) or allowed
     ///         (allow-list mode); `maxHolders` limits holders counted under it (0 = no limit).
     /// @dev Runs in the admin module (`SecurityTokenAdmin`, by delegatecall).
@@ -517,6 +541,95 @@ contract SecurityToken is
 
     // ================================================================== internals
 
+    /// @dev The regime's rules run in the admin module (a static call to `regimeRestriction`,
+    ///      which reads no storage): the core keeps only the gathering of their inputs.
+    function _regimeCode(Move memory m, address from, address to, uint256 value)
+        internal
+        view
+        override
+        returns (uint8)
+    {
+        uint256 code = _askModule(SecurityTokenAdmin.regimeRestriction.selector, m, _regimeQuery(from, to, value));
+        return uint8(code);
+    }
+
+    function _regimeReceiverCodeOf(uint256 record) internal view override returns (uint8) {
+        address module = _admin;
+        bytes4 selector = SecurityTokenAdmin.regimeReceiverCode.selector;
+        uint256 r = _regime;
+        uint256 code;
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore(p, selector)
+            mstore(add(p, 4), r)
+            mstore(add(p, 36), record)
+            if iszero(staticcall(gas(), module, p, 68, 0x00, 0x20)) { revert(0, 0) }
+            code := mload(0x00)
+        }
+        return uint8(code);
+    }
+
+    /// @dev End this call with what the module's pure `selector(arg)` returns (or its revert).
+    function _relayModule(bytes4 selector, uint256 arg) private view {
+        address module = _admin;
+        assembly ("memory-safe") {
+            mstore(0x00, selector)
+            mstore(0x04, arg)
+            let ok := staticcall(gas(), module, 0x00, 0x24, 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            if iszero(ok) { revert(0, returndatasize()) }
+            return(0, returndatasize())
+        }
+    }
+
+    /// @dev The module's `regimeBookkeeping` by delegatecall, then what it may have written is read
+    ///      back into `m` (the parties' words, the entering receiver's country word).
+    function _regimeBookkeepingHook(Move memory m, address from, address to, uint256 value) internal override {
+        address module = _admin;
+        bytes4 selector = SecurityTokenAdmin.regimeBookkeeping.selector;
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore(p, selector)
+            mstore(add(p, 4), from)
+            mstore(add(p, 36), to)
+            mstore(add(p, 68), value)
+            if iszero(delegatecall(gas(), module, p, 100, 0, 0)) {
+                returndatacopy(p, 0, returndatasize())
+                revert(p, returndatasize())
+            }
+        }
+        if (from != address(0)) m.sender = _holders[from];
+        if (to != address(0)) {
+            m.receiver = _holders[to];
+            if (m.toBalance == 0) m.receiverCountry = _countries[m.toRecord.country()];
+        }
+    }
+
+    /// @dev Static call of the module's `selector(Move, RegimeQuery)`: both structs are static, so
+    ///      their memory words (9 and 7, every field a full word) are their ABI encoding.
+    function _askModule(bytes4 selector, Move memory m, RegimeQuery memory q) private view returns (uint256 a)
+    {
+        address module = _admin;
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore(p, selector)
+            mcopy(add(p, 4), m, 288)
+            mcopy(add(p, 292), q, 224)
+            if iszero(staticcall(gas(), module, p, 516, 0x00, 0x20)) {
+                returndatacopy(p, 0, returndatasize())
+                revert(p, returndatasize())
+            }
+            a := mload(0x00)
+        }
+    }
+
+    /// @dev Codes up to 24 from the core's table; the regime's (25..32) from the module's, whose
+    ///      `regimeText` reverts with the error and its text (relayed as it is).
+    function _revertRestricted(uint8 code) internal view override {
+        if (code > Restrictions.SPENDER_NOT_ALLOWED) _relayModule(SecurityTokenAdmin.regimeText.selector, 256 | code);
+        revert TransferRestricted(code, Restrictions.baseMessage(code));
+    }
+
     function _registryAddress() internal view override returns (address) {
         return address(_registry);
     }
@@ -543,7 +656,7 @@ contract SecurityToken is
         uint256 c = _config;
         (Move memory m,) = _load(c, from, to, address(0));
         uint8 code = _restriction(c, m, from, to, value);
-        if (code != Restrictions.SUCCESS) revert TransferRestricted(code, Restrictions.message(code));
+        if (code != Restrictions.SUCCESS) return _regimeVerdict(code, c, m, from, to, value);
         _apply(c, m, from, to, value);
     }
 
@@ -578,16 +691,17 @@ contract SecurityToken is
         address spender = msg.sender;
         uint256 c = _config;
         (Move memory m, uint8 code) = _load(c, from, to, spender == from ? address(0) : spender);
-        if (code != Restrictions.SUCCESS) revert TransferRestricted(code, Restrictions.message(code));
+        if (code != Restrictions.SUCCESS) _revertRestricted(code);
         _spendAllowance(from, spender, value);
         if (from == address(0)) revert ERC20InvalidSender(address(0));
         if (to == address(0) && !redemption) revert ERC20InvalidReceiver(address(0));
         code = _restriction(c, m, from, to, value);
-        if (code != Restrictions.SUCCESS) revert TransferRestricted(code, Restrictions.message(code));
+        if (code != Restrictions.SUCCESS) return _regimeVerdict(code, c, m, from, to, value);
         _apply(c, m, from, to, value);
     }
 
     function _verdict(uint8 code) internal pure returns (bool, bytes1, bytes32) {
+        code = Restrictions.publicCode(code);
         return (code == Restrictions.SUCCESS, Restrictions.status(code), bytes32(uint256(code)));
     }
 

@@ -8,8 +8,9 @@ import {IERC1644} from "../interfaces/IERC1644.sol";
 import {IERC7943Fungible} from "../interfaces/IERC7943Fungible.sol";
 import {IRecordDates} from "../interfaces/IRecordDates.sol";
 import {InvestorRecords} from "../compliance/InvestorRecords.sol";
+import {Restrictions} from "../compliance/Restrictions.sol";
 import {SecurityTokenBase, ITokenVotingUnits} from "./SecurityTokenBase.sol";
-import {HolderWords, CountryWords, ConfigWords} from "./TokenWords.sol";
+import {HolderWords, CountryWords, ConfigWords, RegimeWords} from "./TokenWords.sol";
 
 /// @title SecurityTokenAdmin
 /// @notice The security token's rarely called administration, run by delegatecall from the token
@@ -24,6 +25,7 @@ contract SecurityTokenAdmin is SecurityTokenBase {
     using HolderWords for uint256;
     using CountryWords for uint256;
     using ConfigWords for uint256;
+    using RegimeWords for uint256;
 
     constructor() ERC20("", "") {}
 
@@ -125,7 +127,7 @@ contract SecurityTokenAdmin is SecurityTokenBase {
         if (r.maxBalanceBps > 10_000) revert InvalidBps(r.maxBalanceBps);
         uint256 c = _config;
         if (r.countryAllowList != c.hasFlag(_ALLOW_LIST)) c = _bumpEpoch(c);
-        uint256 flags = (c & (_PAUSED | _ISSUANCE_CLOSED)) | (r.requireAccreditation ? _REQUIRE_ACCREDITATION : 0)
+        uint256 flags = (c & (_PAUSED | _ISSUANCE_CLOSED | _HAS_REGIME)) | (r.requireAccreditation ? _REQUIRE_ACCREDITATION : 0)
             | (r.countryAllowList ? _ALLOW_LIST : 0)
             | (r.maxBalance != 0 || r.maxBalanceBps != 0 ? _HAS_CAP : 0);
         c = c.withFlags(flags).withMaxHolders(r.maxHolders).withHoldingPeriod(r.holdingPeriod);
@@ -133,6 +135,59 @@ contract SecurityTokenAdmin is SecurityTokenBase {
         _config = c.withBalanceCap(_capFor(totalSupply(), r.maxBalance, r.maxBalanceBps));
         _maxBalance = r.maxBalance;
         emit RulesUpdated(msg.sender, r);
+    }
+
+    /// @notice Replace the regime rules of this token (the primitives of the regulatory presets,
+    ///         see `Regime`); all zero removes the regime. The class counts are kept.
+    /// @dev A class cap switched on while tokens are held counts the holders that enter from then
+    ///      on: call `recountHolderClasses` with the current holders to count those already in.
+    function setRegime(Regime calldata g) external onlyRole(COMPLIANCE_ROLE) {
+        if (
+            g.requiredFlags & ~_REQUIRABLE_FLAGS != 0 || g.affiliateVolumeBps > 10_000
+                || (g.affiliateVolumeBps == 0) != (g.affiliateWindow == 0)
+        ) revert InvalidRegime(g.requiredFlags, g.affiliateVolumeBps, g.affiliateWindow);
+        uint256 word = RegimeWords.rules(
+            g.usPersonBlockedUntil,
+            g.accreditationUsOnly,
+            g.requiredFlags,
+            g.maxNonAccredited,
+            g.maxNonQualifiedPerCountry,
+            g.resalePeriod,
+            g.affiliateVolumeBps,
+            g.affiliateWindow
+        );
+        uint256 c = _config;
+        _config = word != 0 ? c | _HAS_REGIME : c & ~_HAS_REGIME;
+        word |= _regime & RegimeWords.COUNT_MASK;
+        _regime = word;
+        emit RegimeSet(msg.sender, word);
+    }
+
+    /// @notice Count `wallets` again in the regime's classes from their registry status now:
+    ///         each comes out of the classes it was counted in and, while it holds tokens, goes
+    ///         into those whose cap is set. For a class cap switched on after issuance, or after
+    ///         a holder's status changed. Safe to repeat (the same input gives the same counts).
+    function recountHolderClasses(address[] calldata wallets) external onlyRole(COMPLIANCE_ROLE) {
+        uint256 n = wallets.length;
+        if (n == 0) revert ZeroAmount();
+        address reg = _registryAddress();
+        for (uint256 i; i < n; ++i) {
+            address wallet = wallets[i];
+            uint256 h = _holders[wallet];
+            uint16 country = h.countedCountry();
+            uint256 cw = _countries[country];
+            (h, cw) = _countClassesOut(h, cw);
+            if (balanceOf(wallet) != 0) {
+                // A holder is counted under the country it joined with (`countedCountry`).
+                uint256 record = IInvestorRegistry(reg).recordOf(wallet);
+                (h, cw) = _countClassesIn(h, cw, record);
+            }
+            _countries[country] = cw;
+            _holders[wallet] = h;
+            emit HolderClassesRecounted(
+                wallet, h & HolderWords.COUNTED_NON_ACCREDITED != 0, h & HolderWords.COUNTED_NON_QUALIFIED != 0
+            );
+        }
     }
 
     /// @notice Set the rule for one country: `listed` means blocked (block-list mode) or allowed
@@ -241,6 +296,66 @@ contract SecurityTokenAdmin is SecurityTokenBase {
     /// @notice ERC-1643: remove document `name` (ISSUER_ROLE).
     function removeDocument(bytes32 name) external onlyRole(ISSUER_ROLE) {
         _removeDocument(name);
+    }
+
+    /// @notice The regime's code for a movement whose other rules passed: SUCCESS, a regime
+    ///         restriction (25..32, 11) or 255 (allowed, with bookkeeping to do).
+    /// @dev Asked by the token (a static call) with the calldata words of its loaded `Move` (9)
+    ///      and `RegimeQuery` (7) after the selector, both static structs (every field a full
+    ///      word), read without decoding checks; reads no storage, so it answers the same to
+    ///      anyone and changes nothing.
+    function regimeRestriction() external view returns (uint8) {
+        Move memory m;
+        RegimeQuery memory q;
+        assembly ("memory-safe") {
+            calldatacopy(m, 4, 288)
+            calldatacopy(q, 292, 224)
+        }
+        return _regimeRestriction(m, q);
+    }
+
+    /// @notice The regime's receiver rules (word `regimeWord`) on a receiver's registry `record`
+    ///         receiving by transfer: SUCCESS or the restriction.
+    function regimeReceiverCode(uint256 regimeWord, uint256 record) external view returns (uint8) {
+        return _regimeReceiverCode(regimeWord, record, false);
+    }
+
+    /// @notice The regime's bookkeeping of an allowed movement of `value` from `from` to `to`
+    ///         (an affiliate's sale, the resale clock, the class counts), before its balances move.
+    /// @dev Reached only by the token's own delegatecall from its transfer path when its decision
+    ///      asked for it (the token has no forwarder for it); called on the module itself it runs
+    ///      on the module's empty storage and fails (no registry).
+    function regimeBookkeeping(address from, address to, uint256 value) external {
+        uint256 c = _config;
+        (Move memory m,) = _load(c, from, to, address(0));
+        _regimeBookkeeping(c, m, from, to, value);
+    }
+
+    /// @notice The message of a regime restriction code (25..32, the low byte of `arg`); with
+    ///         any higher bit of `arg` set, it reverts with TransferRestricted(code, message)
+    ///         instead. The token relays both (messageForTransferRestriction, its refusals),
+    ///         keeping the regime's texts out of its own code.
+    function regimeText(uint256 arg) external pure returns (string memory text) {
+        text = Restrictions.regimeMessage(uint8(arg));
+        if (arg >> 8 != 0) revert TransferRestricted(uint8(arg), text);
+    }
+
+    /// @dev The module's own ERC-20 transfer path never runs (called directly, the module has no
+    ///      registry: `_registryAddress` fails first), so these hooks of it refuse.
+    function _regimeCode(Move memory, address, address, uint256) internal pure override returns (uint8) {
+        revert();
+    }
+
+    function _regimeReceiverCodeOf(uint256 record) internal view override returns (uint8) {
+        return _regimeReceiverCode(_regime, record, false);
+    }
+
+    function _regimeBookkeepingHook(Move memory, address, address, uint256) internal pure override {
+        revert();
+    }
+
+    function _revertRestricted(uint8) internal pure override {
+        revert();
     }
 
     /// @dev Votes live in the core (OpenZeppelin Votes): a forced move run here asks the token.

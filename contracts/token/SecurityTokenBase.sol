@@ -13,7 +13,7 @@ import {MAX_RECORD_SUPPLY} from "../interfaces/IRecordDates.sol";
 import {InvestorRecords} from "../compliance/InvestorRecords.sol";
 import {Restrictions} from "../compliance/Restrictions.sol";
 import {TokenDocuments} from "./TokenDocuments.sol";
-import {HolderWords, CountryWords, ConfigWords} from "./TokenWords.sol";
+import {HolderWords, CountryWords, ConfigWords, RegimeWords, AffiliateSales} from "./TokenWords.sol";
 
 /// @title SecurityTokenBase
 /// @notice What the token core (`SecurityToken`) and its admin module (`SecurityTokenAdmin`)
@@ -40,6 +40,7 @@ abstract contract SecurityTokenBase is ERC20, GuardedAccessControl, TokenDocumen
     using CountryWords for uint256;
     using ConfigWords for uint256;
     using Checkpoints for Checkpoints.Trace224;
+    using RegimeWords for uint256;
 
     // ------------------------------------------------------------------ roles
 
@@ -89,6 +90,10 @@ abstract contract SecurityTokenBase is ERC20, GuardedAccessControl, TokenDocumen
     error RecoveredWalletStaysFrozen(address wallet, address successor);
     /// @notice Record date `id` is not the latest one or has already passed: it cannot be cancelled.
     error RecordDateNotPending(uint256 id);
+    /// @notice A regime may require of receivers only the flags accredited (1), qualified
+    ///         purchaser (2), QIB (32) and EU qualified (64); its affiliate volume rule needs bps
+    ///         in 1..10,000 and a window, or neither.
+    error InvalidRegime(uint8 requiredFlags, uint16 affiliateVolumeBps, uint32 affiliateWindow);
 
     // ------------------------------------------------------------------ events
 
@@ -106,6 +111,12 @@ abstract contract SecurityTokenBase is ERC20, GuardedAccessControl, TokenDocumen
     event ApprovedOperatorSet(address indexed officer, address indexed operator, bool approved);
     /// @notice Issuance was closed for good.
     event IssuanceFinalized(address indexed operator);
+    /// @notice The regime rules were replaced by `operator`: `regime` is the packed word (RegimeWords
+    ///         layout, with the non-accredited count; rules all zero: no regime).
+    event RegimeSet(address indexed operator, uint256 regime);
+    /// @notice `wallet`'s regime class counts were recounted: it is now counted as non-accredited
+    ///         (`nonAccredited`) and as non-qualified in its country (`nonQualified`) or not.
+    event HolderClassesRecounted(address indexed wallet, bool nonAccredited, bool nonQualified);
     /// @notice The pending record date `id` (at `timestamp`) was cancelled; the next one scheduled
     ///         takes its id.
     event RecordDateCancelled(uint256 indexed id, uint64 timestamp);
@@ -141,11 +152,45 @@ abstract contract SecurityTokenBase is ERC20, GuardedAccessControl, TokenDocumen
         uint256 minPosition;
     }
 
+    /// @notice The regime rules the regulatory presets need (`setRegime`); all zero means none,
+    ///         and a token without a regime pays nothing for them on its transfers.
+    /// @param usPersonBlockedUntil Reg S distribution compliance period end (unix seconds; 0 =
+    ///        none): before it no transfer goes to a receiver with the US_PERSON flag, nor an
+    ///        issuance unless `accreditationUsOnly` (a Reg D tranche beside the Reg S one).
+    /// @param accreditationUsOnly The token's requireAccreditation binds receivers with the
+    ///        US_PERSON flag only (Reg D for U.S. persons beside Reg S offshore).
+    /// @param requiredFlags Registry flags every receiver must hold: any of accredited (1),
+    ///        qualified purchaser (2), QIB (32), EU qualified (64).
+    /// @param maxNonAccredited Holders without the accredited flag, at most (0 = no limit).
+    /// @param maxNonQualifiedPerCountry Holders without EU_QUALIFIED per country, at most (0 = no limit).
+    /// @param resalePeriod Seconds after a wallet's last issuance during which it may transfer only
+    ///        to an ISSUER_ROLE wallet, an accredited or a RESALE_EXEMPT receiver (0 = none); the
+    ///        receiver inherits the remaining period (its clock moves to the sender's).
+    /// @param affiliateVolumeBps An affiliate's sales within `affiliateWindow`, at most these basis
+    ///        points of the supply outstanding (0 = none).
+    /// @param affiliateWindow Seconds; the volume rule counts sales in two aligned buckets of this
+    ///        length (see AffiliateSales: never looser than a rolling window).
+    struct Regime {
+        uint40 usPersonBlockedUntil;
+        bool accreditationUsOnly;
+        uint8 requiredFlags;
+        uint24 maxNonAccredited;
+        uint16 maxNonQualifiedPerCountry;
+        uint32 resalePeriod;
+        uint16 affiliateVolumeBps;
+        uint32 affiliateWindow;
+    }
+
     uint256 internal constant _PAUSED = 1;
     uint256 internal constant _REQUIRE_ACCREDITATION = 2;
     uint256 internal constant _ALLOW_LIST = 4;
     uint256 internal constant _ISSUANCE_CLOSED = 8;
     uint256 internal constant _HAS_CAP = 16;
+    /// @dev A regime is set: folded into the pause test, so a token without one pays nothing.
+    uint256 internal constant _HAS_REGIME = 32;
+    /// @dev The registry flags a regime may require of every receiver.
+    uint256 internal constant _REQUIRABLE_FLAGS = InvestorRecords.FLAG_ACCREDITED
+        | InvestorRecords.FLAG_QUALIFIED_PURCHASER | InvestorRecords.FLAG_QIB | InvestorRecords.FLAG_EU_QUALIFIED;
 
     /// @notice The largest total supply: `MAX_RECORD_SUPPLY` (2^208 - 1, IRecordDates.sol), the
     ///         one limit the corporate actions share (their per-holder arithmetic multiplies a
@@ -161,6 +206,8 @@ abstract contract SecurityTokenBase is ERC20, GuardedAccessControl, TokenDocumen
     mapping(address wallet => Checkpoints.Trace224) internal _balanceHistory;
     Checkpoints.Trace224 internal _supplyHistory;
     mapping(address lost => address successor) internal _successors;
+    uint256 internal _regime; // RegimeWords
+    mapping(address affiliate => uint256 word) internal _affiliateSales; // AffiliateSales
 
     /// @dev Everything the compliance decision and the bookkeeping read for one movement.
     ///      The parties and the value travel on the stack beside it.
@@ -179,6 +226,18 @@ abstract contract SecurityTokenBase is ERC20, GuardedAccessControl, TokenDocumen
     /// @dev The investor registry this token reads.
     function _registryAddress() internal view virtual returns (address);
 
+    /// @dev The regime's code for a movement whose other rules passed (`_regimeRestriction` on
+    ///      `_regimeQuery`): the core asks the admin module (a static call), keeping its code small.
+    function _regimeCode(Move memory m, address from, address to, uint256 value) internal view virtual returns (uint8);
+
+    /// @dev `_regimeReceiverCode(_regime, record, false)`, asked of the module by the core.
+    function _regimeReceiverCodeOf(uint256 record) internal view virtual returns (uint8);
+
+    /// @dev `_regimeBookkeeping` on `m` (the core runs it in the admin module by delegatecall and
+    ///      reloads what it may have written).
+    function _regimeBookkeepingHook(Move memory m, address from, address to, uint256 value) internal virtual;
+
+
     /// @dev ERC-5805 bookkeeping of a balance change (OpenZeppelin Votes' `_transferVotingUnits`).
     function _moveVotingUnits(address from, address to, uint256 value) internal virtual;
 
@@ -192,12 +251,215 @@ abstract contract SecurityTokenBase is ERC20, GuardedAccessControl, TokenDocumen
     }
 
     /// @dev `canReceive` on loaded state: the receiver-side eligibility rules of `_restriction`.
+    ///      With a regime, its receiver rules too (required flags; a U.S. person during the Reg S period).
     function _receivable(uint256 c, Move memory m) internal view returns (bool) {
         if (_eitherFrozen(m.receiver, m.toRecord) || !m.toRecord.hasValidKyc(block.timestamp)) return false;
-        if (c.hasFlag(_REQUIRE_ACCREDITATION) && m.toRecord.flags() & InvestorRecords.FLAG_ACCREDITED == 0) {
-            return false;
-        }
+        if (_accreditationMissing(c, m.toRecord)) return false;
+        if (c.hasFlag(_HAS_REGIME) && _regimeReceiverCodeOf(m.toRecord) != Restrictions.SUCCESS) return false;
         return m.countryAllowed;
+    }
+
+    /// @dev The token requires accreditation and `record` lacks it, unless the regime limits the
+    ///      requirement to U.S. persons and `record` is not one (the regime word is read only then).
+    function _accreditationMissing(uint256 c, uint256 record) internal view returns (bool) {
+        return c.hasFlag(_REQUIRE_ACCREDITATION) && record.flags() & InvestorRecords.FLAG_ACCREDITED == 0
+            && !(record.flags() & InvestorRecords.FLAG_US_PERSON == 0 && _regime.accreditationUsOnly());
+    }
+
+    /// @dev What the regime's rules read beside the loaded `Move`: the core gathers it and the
+    ///      admin module decides on it (`regimeRestriction`, `regimeBookkeeping`).
+    struct RegimeQuery {
+        address from;
+        address to;
+        uint256 value;
+        uint256 regime; // RegimeWords
+        uint256 affiliateSales; // AffiliateSales of `from`, read only when the volume rule is set
+        uint256 supply;
+        bool toIsIssuer; // `to` holds ISSUER_ROLE, read only when the resale rule is set
+    }
+
+    /// @dev Gather the regime's inputs for moving `value` from `from` to `to`.
+    function _regimeQuery(address from, address to, uint256 value) internal view returns (RegimeQuery memory q) {
+        uint256 r = _regime;
+        q.from = from;
+        q.to = to;
+        q.value = value;
+        q.regime = r;
+        if (r.affiliateVolumeBps() != 0) q.affiliateSales = _affiliateSales[from];
+        q.supply = totalSupply();
+        if (r.resalePeriod() != 0) q.toIsIssuer = hasRole(ISSUER_ROLE, to);
+    }
+
+    /// @dev The regime's receiver rules on `record` (`issuance`: the receiver gets new tokens).
+    function _regimeReceiverCode(uint256 r, uint256 record, bool issuance) internal view returns (uint8) {
+        uint256 flags = record.flags();
+        if (
+            flags & InvestorRecords.FLAG_US_PERSON != 0 && block.timestamp < r.usPersonBlockedUntil()
+                && !(issuance && r.accreditationUsOnly())
+        ) return Restrictions.US_PERSON_RESTRICTED;
+        uint256 missing = r.requiredFlags() & ~flags;
+        if (missing != 0) {
+            if (missing & InvestorRecords.FLAG_QIB != 0) return Restrictions.NOT_QIB;
+            if (missing & InvestorRecords.FLAG_QUALIFIED_PURCHASER != 0) return Restrictions.NOT_QUALIFIED_PURCHASER;
+            if (missing & InvestorRecords.FLAG_EU_QUALIFIED != 0) return Restrictions.NOT_EU_QUALIFIED;
+            return Restrictions.NOT_ACCREDITED;
+        }
+        return Restrictions.SUCCESS;
+    }
+
+    /// @dev The regime's rules, after every other rule has passed (`_restriction` runs them last).
+    ///      Returns SUCCESS_REGIME_BOOKKEEPING when the movement is allowed and the regime has to
+    ///      record it (an affiliate's sale, a resale clock the receiver inherits).
+    function _regimeRestriction(Move memory m, RegimeQuery memory q) internal view returns (uint8 code) {
+        unchecked {
+            if (q.from == q.to) return Restrictions.SUCCESS; // a self-transfer moves nothing
+            // A holder counted in a class that leaves (redemption included) is uncounted.
+            bool countedLeaves = q.from != address(0) && m.fromBalance == q.value && q.value != 0
+                && m.sender & HolderWords.COUNTED_CLASSES != 0;
+            if (q.to == address(0)) {
+                return countedLeaves ? Restrictions.SUCCESS_REGIME_BOOKKEEPING : Restrictions.SUCCESS;
+            }
+            if (countedLeaves) code = Restrictions.SUCCESS_REGIME_BOOKKEEPING;
+            uint256 r = q.regime;
+            uint8 receiverCode = _regimeReceiverCode(r, m.toRecord, q.from == address(0));
+            if (receiverCode != Restrictions.SUCCESS) return receiverCode;
+            uint256 toFlags = m.toRecord.flags();
+            if (q.from != address(0)) {
+                // Reg CF 227.501(a): within the period only to the issuer, an accredited investor
+                // or an exempt transferee (family member, trust: the officer's RESALE_EXEMPT flag).
+                uint256 resale = r.resalePeriod();
+                uint256 acquired = m.sender.acquiredAt();
+                if (resale != 0 && block.timestamp < acquired + resale) {
+                    if (
+                        toFlags & (InvestorRecords.FLAG_ACCREDITED | InvestorRecords.FLAG_RESALE_EXEMPT) == 0
+                            && !q.toIsIssuer
+                    ) return Restrictions.RESALE_RESTRICTED;
+                    if (m.receiver.acquiredAt() < acquired) code = Restrictions.SUCCESS_REGIME_BOOKKEEPING;
+                }
+                // Rule 144(e): an affiliate's sales in the window at most bps of the supply.
+                uint256 bps = r.affiliateVolumeBps();
+                if (bps != 0 && m.fromRecord.flags() & InvestorRecords.FLAG_AFFILIATE != 0) {
+                    (uint256 previous, uint256 current) =
+                        AffiliateSales.sums(q.affiliateSales, block.timestamp / r.affiliateWindow());
+                    if (previous + current + q.value > Math.mulDiv(q.supply, bps, 10_000)) {
+                        return Restrictions.AFFILIATE_VOLUME;
+                    }
+                    code = Restrictions.SUCCESS_REGIME_BOOKKEEPING;
+                }
+            }
+            if (m.toBalance == 0 && q.value != 0) {
+                // Class caps on holders entering; a sender leaving that was counted in the same
+                // class (and country) makes room for the receiver.
+                bool senderLeaves = q.from != address(0) && m.fromBalance == q.value;
+                uint256 maxNonAccredited = r.maxNonAccredited();
+                if (
+                    maxNonAccredited != 0 && toFlags & InvestorRecords.FLAG_ACCREDITED == 0
+                        && r.nonAccreditedCount() >= maxNonAccredited
+                        && !(senderLeaves && m.sender & HolderWords.COUNTED_NON_ACCREDITED != 0)
+                ) return Restrictions.MAX_NON_ACCREDITED;
+                uint256 maxNonQualified = r.maxNonQualifiedPerCountry();
+                if (
+                    maxNonQualified != 0 && toFlags & InvestorRecords.FLAG_EU_QUALIFIED == 0
+                        && m.receiverCountry.nonQualifiedCounted() >= maxNonQualified
+                        && !(
+                            senderLeaves && m.sender & HolderWords.COUNTED_NON_QUALIFIED != 0
+                                && m.sender.countedCountry() == m.toRecord.country()
+                        )
+                ) return Restrictions.MAX_NON_QUALIFIED_COUNTRY;
+                // The receiver enters a class whose cap is set: it is counted.
+                if (
+                    (maxNonAccredited != 0 && toFlags & InvestorRecords.FLAG_ACCREDITED == 0)
+                        || (maxNonQualified != 0 && toFlags & InvestorRecords.FLAG_EU_QUALIFIED == 0)
+                ) code = Restrictions.SUCCESS_REGIME_BOOKKEEPING;
+            }
+        }
+    }
+
+    /// @dev The regime's bookkeeping of an allowed movement (`_restriction` said
+    ///      SUCCESS_REGIME_BOOKKEEPING), before `_apply`, on the loaded `m` (kept current): count an
+    ///      affiliate's sale; move the receiver's resale clock to the sender's while the sender's
+    ///      period runs (the receiver inherits the restriction); count the class changes.
+    function _regimeBookkeeping(uint256 c, Move memory m, address from, address to, uint256 value) internal {
+        uint256 r = _regime;
+        if (from != address(0) && to != address(0)) {
+            if (r.affiliateVolumeBps() != 0 && m.fromRecord.flags() & InvestorRecords.FLAG_AFFILIATE != 0) {
+                _affiliateSales[from] =
+                    AffiliateSales.afterSale(_affiliateSales[from], block.timestamp / r.affiliateWindow(), value);
+            }
+            uint256 acquired = m.sender.acquiredAt();
+            if (block.timestamp < acquired + r.resalePeriod() && m.receiver.acquiredAt() < acquired) {
+                m.receiver = m.receiver.withAcquiredAt(acquired);
+                _holders[to] = m.receiver;
+            }
+        }
+        _regimeCount(c, m, from, to, value);
+    }
+
+    /// @dev Count the class changes of a movement before `_apply` (which reads `m` as updated): a
+    ///      receiver entering is counted in the classes whose cap is set (a regime must be set); a
+    ///      sender leaving comes out of those it was counted in.
+    function _regimeCount(uint256 c, Move memory m, address from, address to, uint256 value) internal {
+        if (value == 0 || from == to) return;
+        if (to != address(0) && m.toBalance == 0 && c.hasFlag(_HAS_REGIME)) {
+            (uint256 h, uint256 cw) = _countClassesIn(m.receiver, m.receiverCountry, m.toRecord);
+            if (h != m.receiver) {
+                m.receiver = h;
+                m.receiverCountry = cw;
+                _holders[to] = h;
+                _countries[m.toRecord.country()] = cw;
+            }
+        }
+        if (from != address(0) && m.fromBalance == value && m.sender & HolderWords.COUNTED_CLASSES != 0) {
+            uint16 country = m.sender.countedCountry();
+            (uint256 h, uint256 cw) = _countClassesOut(m.sender, _countries[country]);
+            m.sender = h;
+            _holders[from] = h;
+            _countries[country] = cw;
+            // The receiver's country word, if the same one, is read again
+            if (to != address(0) && m.toBalance == 0 && country == m.toRecord.country()) m.receiverCountry = cw;
+        }
+    }
+
+    /// @dev A decision that is not SUCCESS: revert with the restriction, or (the regime's
+    ///      SUCCESS_REGIME_BOOKKEEPING) do the regime's bookkeeping before `_apply`.
+    function _regimeVerdict(uint8 code, uint256 c, Move memory m, address from, address to, uint256 value) internal {
+        if (code != Restrictions.SUCCESS_REGIME_BOOKKEEPING) _revertRestricted(code);
+        _regimeBookkeepingHook(m, from, to, value);
+        _apply(c, m, from, to, value);
+    }
+
+    /// @dev Revert with the restriction `code` and its message.
+    function _revertRestricted(uint8 code) internal view virtual;
+
+    /// @dev A holder entering (state word `h`, country word `cw`, registry record `record`) is
+    ///      counted in the regime's classes whose cap is set; the counted bits stay in its word.
+    ///      The counts are 32-bit fields that move by one (at most one count per holding wallet:
+    ///      they cannot reach 2^32) and come down only for a wallet whose bit says it was counted:
+    ///      plain additions and subtractions in place cannot spill or wrap.
+    function _countClassesIn(uint256 h, uint256 cw, uint256 record) internal returns (uint256, uint256) {
+        unchecked {
+            uint256 r = _regime;
+            uint256 flags = record.flags();
+            if (r.maxNonAccredited() != 0 && flags & InvestorRecords.FLAG_ACCREDITED == 0) {
+                _regime = r + (1 << RegimeWords.NON_ACCREDITED_SHIFT);
+                h |= HolderWords.COUNTED_NON_ACCREDITED;
+            }
+            if (r.maxNonQualifiedPerCountry() != 0 && flags & InvestorRecords.FLAG_EU_QUALIFIED == 0) {
+                cw += 1 << CountryWords.NON_QUALIFIED_SHIFT;
+                h |= HolderWords.COUNTED_NON_QUALIFIED;
+            }
+            return (h, cw);
+        }
+    }
+
+    /// @dev A holder leaving (or recounted) comes out of the classes it was counted in, whatever
+    ///      its registry status says now; `cw` is the word of the country it was counted under.
+    function _countClassesOut(uint256 h, uint256 cw) internal returns (uint256, uint256) {
+        unchecked {
+            if (h & HolderWords.COUNTED_NON_ACCREDITED != 0) _regime -= 1 << RegimeWords.NON_ACCREDITED_SHIFT;
+            if (h & HolderWords.COUNTED_NON_QUALIFIED != 0) cw -= 1 << CountryWords.NON_QUALIFIED_SHIFT;
+            return (h & ~HolderWords.COUNTED_CLASSES, cw);
+        }
     }
 
     /// @dev Balance of `account` (state word `h`) at a passed record date `id`: the value saved on
@@ -323,7 +585,7 @@ abstract contract SecurityTokenBase is ERC20, GuardedAccessControl, TokenDocumen
         if (to == address(0)) return Restrictions.INVALID_RECEIVER;
         uint256 c = _config;
         (Move memory m,) = _load(c, from, to, address(0));
-        return _restriction(c, m, from, to, value);
+        return Restrictions.publicCode(_restriction(c, m, from, to, value));
     }
 
     /// @dev The one compliance decision. Checks run in a fixed order; the first failing rule wins.
@@ -336,7 +598,14 @@ abstract contract SecurityTokenBase is ERC20, GuardedAccessControl, TokenDocumen
         returns (uint8)
     {
         unchecked {
-            if (c.hasFlag(_PAUSED)) return Restrictions.PAUSED;
+            // One test for both: a token without a regime pays nothing for it. With one, the
+            // decision without it runs first and the regime's rules after it.
+            if (c & (_PAUSED | _HAS_REGIME) != 0) {
+                if (c.hasFlag(_PAUSED)) return Restrictions.PAUSED;
+                uint8 code = _restriction(c & ~_HAS_REGIME, m, from, to, value);
+                if (code != Restrictions.SUCCESS) return code;
+                return _regimeCode(m, from, to, value);
+            }
             if (from != address(0)) {
                 if (_eitherFrozen(m.sender, m.fromRecord)) return Restrictions.SENDER_FROZEN;
                 if (m.fromBalance < value) return Restrictions.INSUFFICIENT_BALANCE;
@@ -372,7 +641,8 @@ abstract contract SecurityTokenBase is ERC20, GuardedAccessControl, TokenDocumen
             if (_eitherFrozen(m.receiver, m.toRecord)) return Restrictions.RECEIVER_FROZEN;
             if (!m.toRecord.hasValidKyc(block.timestamp)) return Restrictions.RECEIVER_NOT_VERIFIED;
             if (c.hasFlag(_REQUIRE_ACCREDITATION) && m.toRecord.flags() & InvestorRecords.FLAG_ACCREDITED == 0) {
-                return Restrictions.NOT_ACCREDITED;
+                // Nested, not a third operand: an accredited receiver pays no extra test.
+                if (_accreditationMissing(c, m.toRecord)) return Restrictions.NOT_ACCREDITED;
             }
             if (!m.countryAllowed) return Restrictions.COUNTRY_NOT_ALLOWED;
             if (from == to) return Restrictions.SUCCESS;
@@ -410,7 +680,7 @@ abstract contract SecurityTokenBase is ERC20, GuardedAccessControl, TokenDocumen
         uint256 c = _config;
         (Move memory m,) = _load(c, from, to, address(0));
         uint8 code = _restriction(c, m, from, to, value);
-        if (code != Restrictions.SUCCESS) revert TransferRestricted(code, Restrictions.message(code));
+        if (code != Restrictions.SUCCESS) return _regimeVerdict(code, c, m, from, to, value);
         _apply(c, m, from, to, value);
     }
 
@@ -425,6 +695,7 @@ abstract contract SecurityTokenBase is ERC20, GuardedAccessControl, TokenDocumen
         (Move memory m,) = _load(c, from, to, address(0));
         if (m.fromBalance < value) revert ERC20InsufficientBalance(from, m.fromBalance, value);
         if (checkReceiver && !_receivable(c, m)) revert IERC7943Fungible.ERC7943CannotReceive(to);
+        _regimeCount(c, m, from, to, value);
         _apply(c, m, from, to, value);
         if (to != address(0)) emit IERC7943Fungible.ForcedTransfer(from, to, value);
     }

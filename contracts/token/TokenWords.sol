@@ -36,6 +36,9 @@ library PackedField {
 ///                                     (may spend allowances without a registry record)
 ///      delegating      245         1  the wallet has a delegatee (ERC-5805 votes): only then do its
 ///                                     transfers move delegated votes
+///      nonAccredited   246         1  counted among the regime's non-accredited holders (when it
+///                                     entered, or at the last recount): leaving uncounts it
+///      nonQualified    247         1  counted among the non-qualified holders of `country`
 ///      Every field is written through a named writer below, which checks the width (PackedField).
 library HolderWords {
     uint256 internal constant FROZEN_AMOUNT_BITS = 128;
@@ -58,6 +61,10 @@ library HolderWords {
     /// @dev The delegating bit in place: a transfer calls the votes bookkeeping only if either
     ///      party's word has it.
     uint256 internal constant DELEGATING = 1 << 245;
+    /// @dev The regime's class counts this wallet is in (see `RegimeWords`).
+    uint256 internal constant COUNTED_NON_ACCREDITED = 1 << 246;
+    uint256 internal constant COUNTED_NON_QUALIFIED = 1 << 247;
+    uint256 internal constant COUNTED_CLASSES = (1 << 246) | (1 << 247);
     /// @dev A wallet that may not act as a spender: frozen on this token or recovered.
     uint256 internal constant FROZEN_OR_RECOVERED = (1 << 216) | (1 << 243);
 
@@ -141,10 +148,13 @@ library HolderWords {
 ///      listed      0         1  blocked in block-list mode, allowed in allow-list mode
 ///      maxHolders  8..39    32  0 = no limit
 ///      holders     40..71   32  holders counted under the country
+///      nonQualified 72..103 32  of them, those counted as not EU-qualified (regime rule)
 library CountryWords {
     uint256 internal constant MAX_HOLDERS_SHIFT = 8;
     uint256 internal constant HOLDERS_SHIFT = 40;
     uint256 internal constant HOLDERS_BITS = 32;
+    uint256 internal constant NON_QUALIFIED_SHIFT = 72;
+    uint256 internal constant NON_QUALIFIED_BITS = 32;
 
     function listed(uint256 c) internal pure returns (bool) {
         return c & 1 != 0;
@@ -158,10 +168,21 @@ library CountryWords {
         return uint32(c >> HOLDERS_SHIFT);
     }
 
-    /// @dev The limit is a uint32 and the flag a bool: both fit their fields by type.
+    function nonQualifiedCounted(uint256 c) internal pure returns (uint256) {
+        return uint32(c >> NON_QUALIFIED_SHIFT);
+    }
+
+    /// @dev The limit is a uint32 and the flag a bool: both fit their fields by type. The counts
+    ///      (bits 40..103) are kept.
     function withRule(uint256 c, bool isListed, uint32 limit) internal pure returns (uint256) {
-        return (c & (uint256(type(uint32).max) << HOLDERS_SHIFT)) | (uint256(limit) << MAX_HOLDERS_SHIFT)
+        return (c & (uint256(type(uint64).max) << HOLDERS_SHIFT)) | (uint256(limit) << MAX_HOLDERS_SHIFT)
             | (isListed ? 1 : 0);
+    }
+
+    /// @dev Add one non-qualified holder (`up`) or remove one; the count neither wraps nor spills.
+    function moveNonQualified(uint256 c, bool up) internal pure returns (uint256) {
+        uint256 n = nonQualifiedCounted(c);
+        return PackedField.put(c, NON_QUALIFIED_SHIFT, NON_QUALIFIED_BITS, up ? n + 1 : n - 1);
     }
 
     /// @dev Add one holder (`up`) or remove one; the count neither wraps nor spills.
@@ -339,5 +360,122 @@ library ConfigWords {
     function passedRecordId(uint256 c, uint256 nowTs) internal pure returns (uint256 id) {
         id = recordId(c);
         if (id != 0 && nowTs < recordTime(c)) --id;
+    }
+}
+
+/// @title RegimeWords
+/// @notice The token's regime rules (`setRegime`, the primitives of the regulatory presets) and
+///         the non-accredited holder count, packed in one word read only when a regime is set.
+/// @dev field                      bits      width
+///      usPersonBlockedUntil       0..39      40  Reg S distribution compliance period end (0 = none)
+///      accreditationUsOnly        40          1  requireAccreditation binds U.S. persons only
+///      requiredFlags              48..55      8  registry flags every receiver must hold
+///      maxNonAccredited           56..79     24  holders without the accredited flag (0 = no limit)
+///      nonAccreditedCount         80..111    32  holders counted as non-accredited
+///      maxNonQualifiedPerCountry  112..127   16  per country, holders without EU_QUALIFIED (0 = none)
+///      resalePeriod               128..159   32  seconds after a wallet's last issuance (0 = none)
+///      affiliateVolumeBps         160..175   16  an affiliate's sales per window, bps of supply (0 = none)
+///      affiliateWindow            176..207   32  seconds (the bucket length, see AffiliateSales)
+library RegimeWords {
+    uint256 internal constant US_ONLY_SHIFT = 40;
+    uint256 internal constant REQUIRED_SHIFT = 48;
+    uint256 internal constant MAX_NON_ACCREDITED_SHIFT = 56;
+    uint256 internal constant NON_ACCREDITED_SHIFT = 80;
+    uint256 internal constant NON_ACCREDITED_BITS = 32;
+    uint256 internal constant MAX_NON_QUALIFIED_SHIFT = 112;
+    uint256 internal constant RESALE_SHIFT = 128;
+    uint256 internal constant AFFILIATE_BPS_SHIFT = 160;
+    uint256 internal constant AFFILIATE_WINDOW_SHIFT = 176;
+    /// @dev The count field in place (setRegime keeps it).
+    uint256 internal constant COUNT_MASK = ((1 << 32) - 1) << 80;
+
+    function usPersonBlockedUntil(uint256 r) internal pure returns (uint256) {
+        return uint40(r);
+    }
+
+    function accreditationUsOnly(uint256 r) internal pure returns (bool) {
+        return (r >> US_ONLY_SHIFT) & 1 != 0;
+    }
+
+    function requiredFlags(uint256 r) internal pure returns (uint256) {
+        return uint8(r >> REQUIRED_SHIFT);
+    }
+
+    function maxNonAccredited(uint256 r) internal pure returns (uint256) {
+        return uint24(r >> MAX_NON_ACCREDITED_SHIFT);
+    }
+
+    function nonAccreditedCount(uint256 r) internal pure returns (uint256) {
+        return uint32(r >> NON_ACCREDITED_SHIFT);
+    }
+
+    function maxNonQualifiedPerCountry(uint256 r) internal pure returns (uint256) {
+        return uint16(r >> MAX_NON_QUALIFIED_SHIFT);
+    }
+
+    function resalePeriod(uint256 r) internal pure returns (uint256) {
+        return uint32(r >> RESALE_SHIFT);
+    }
+
+    function affiliateVolumeBps(uint256 r) internal pure returns (uint256) {
+        return uint16(r >> AFFILIATE_BPS_SHIFT);
+    }
+
+    function affiliateWindow(uint256 r) internal pure returns (uint256) {
+        return uint32(r >> AFFILIATE_WINDOW_SHIFT);
+    }
+
+    /// @dev The rules (every field but the count), from typed values that fit their fields.
+    function rules(
+        uint40 usPersonBlockedUntil_,
+        bool accreditationUsOnly_,
+        uint8 requiredFlags_,
+        uint24 maxNonAccredited_,
+        uint16 maxNonQualifiedPerCountry_,
+        uint32 resalePeriod_,
+        uint16 affiliateVolumeBps_,
+        uint32 affiliateWindow_
+    ) internal pure returns (uint256) {
+        return uint256(usPersonBlockedUntil_) | (accreditationUsOnly_ ? 1 << US_ONLY_SHIFT : 0)
+            | (uint256(requiredFlags_) << REQUIRED_SHIFT) | (uint256(maxNonAccredited_) << MAX_NON_ACCREDITED_SHIFT)
+            | (uint256(maxNonQualifiedPerCountry_) << MAX_NON_QUALIFIED_SHIFT)
+            | (uint256(resalePeriod_) << RESALE_SHIFT) | (uint256(affiliateVolumeBps_) << AFFILIATE_BPS_SHIFT)
+            | (uint256(affiliateWindow_) << AFFILIATE_WINDOW_SHIFT);
+    }
+
+    /// @dev Add one non-accredited holder (`up`) or remove one; the count neither wraps nor spills.
+    function moveNonAccredited(uint256 r, bool up) internal pure returns (uint256) {
+        uint256 n = nonAccreditedCount(r);
+        return PackedField.put(r, NON_ACCREDITED_SHIFT, NON_ACCREDITED_BITS, up ? n + 1 : n - 1);
+    }
+}
+
+/// @title AffiliateSales
+/// @notice An affiliate's sales (Rule 144(e)) in fixed buckets of `window` seconds aligned on
+///         multiples of it: the current bucket and the one before. The rule refuses a sale when
+///         the two buckets plus the sale exceed the limit. Any rolling window of `window` seconds
+///         ending now lies inside those two buckets, so the sum is never below what a rolling
+///         window would count: the check is never looser than a rolling window (it is stricter
+///         by at most one bucket of history).
+/// @dev field    bits      width
+///      bucket   0..31      32  block.timestamp / window at the last sale
+///      current  32..143   112  sold in that bucket (saturates at 2^112 - 1: stricter, never looser)
+///      previous 144..255  112  sold in the bucket before it
+library AffiliateSales {
+    uint256 internal constant AMOUNT_MAX = (1 << 112) - 1;
+
+    /// @dev (previous, current) as seen from `bucket` (the current time's bucket).
+    function sums(uint256 w, uint256 bucket) internal pure returns (uint256 previous, uint256 current) {
+        uint256 stored = uint32(w);
+        if (bucket == stored) return (w >> 144, (w >> 32) & AMOUNT_MAX);
+        if (bucket == stored + 1) return ((w >> 32) & AMOUNT_MAX, 0);
+        return (0, 0);
+    }
+
+    /// @dev The word after a sale of `value` in `bucket`.
+    function afterSale(uint256 w, uint256 bucket, uint256 value) internal pure returns (uint256) {
+        (uint256 previous, uint256 current) = sums(w, bucket);
+        current = Math.min(current + value, AMOUNT_MAX); // value < 2^208: no overflow
+        return uint32(bucket) | (current << 32) | (Math.min(previous, AMOUNT_MAX) << 144);
     }
 }

@@ -51,6 +51,10 @@ def row(addr: str, country: str = "US", kyc: str = "2027-12-31", **extra: str) -
         "affiliate": "false",
         "withholding": "false",
         "frozen": "false",
+        "us_person": "false",
+        "qib": "false",
+        "eu_qualified": "false",
+        "resale_exempt": "false",
     }
     values.update(extra)
     return ",".join(values[c] for c in COLUMNS)
@@ -210,7 +214,8 @@ def test_not_utf8(tmp_path: Path) -> None:
 
 
 def test_quoted_multiline_field_counts_lines() -> None:
-    text = HEADER + '\n"' + wallet(1) + '\n",US,2027-12-31,,,,,,\n' + row("0xnope")
+    empty = "," * (len(COLUMNS) - 3)  # lockup_until and the flags, empty
+    text = HEADER + '\n"' + wallet(1) + '\n",US,2027-12-31' + empty + "\n" + row("0xnope")
     parsed = parse_investors_text(text)
     assert [r.line for r in parsed.rows] == [2]
     assert [(e.line, e.column) for e in parsed.errors] == [(4, "wallet")]
@@ -263,9 +268,32 @@ def test_export_format() -> None:
     assert count == 2
     assert out.getvalue().splitlines() == [
         HEADER,
-        f"{wallet(1)},US,2027-12-31,2027-12-31T00:00:05Z,true,false,false,false,false",
-        f"{wallet(2)},999,{MAX_UINT64},,false,false,false,false,false",
+        f"{wallet(1)},US,2027-12-31,2027-12-31T00:00:05Z,true" + ",false" * 8,
+        f"{wallet(2)},999,{MAX_UINT64},,false" + ",false" * 8,
     ]
+
+
+def test_files_without_the_regime_columns_stay_valid() -> None:
+    # A file written before the four regime flags existed imports with them false.
+    old_header = (
+        "wallet,country,kyc_expiry,lockup_until,accredited,qualified_purchaser,affiliate,"
+        "withholding,frozen"
+    )
+    text = f"{old_header}\n{wallet(1)},US,2027-12-31,,true,false,false,false,false\n"
+    parsed = parse_investors_text(text)
+    assert parsed.ok, parsed.errors
+    (only,) = parsed.rows
+    assert only.record.accredited and not only.record.us_person and not only.record.qib
+
+
+def test_regime_columns_are_read() -> None:
+    text = "\n".join(
+        [HEADER, row(wallet(1), us_person="yes", qib="1", eu_qualified="true", resale_exempt="y")]
+    )
+    (only,) = parse_investors_text(text).rows
+    record = only.record
+    assert (record.us_person, record.qib, record.eu_qualified, record.resale_exempt) == (True,) * 4
+    assert int(record.flags) == 16 | 32 | 64 | 128
 
 
 records = st.builds(

@@ -81,10 +81,20 @@ def test_unpack_refuses_bad_words() -> None:
     good = InvestorRecord(kyc_expiry=5, country=840).pack()
     with pytest.raises(RecordError, match="above bit 152"):
         unpack(good | (1 << 153))
-    with pytest.raises(RecordError, match="reserved flag"):
-        unpack(good | (0x10 << 144))
     with pytest.raises(RecordError, match="uint256"):
         unpack(1 << 256)
+
+
+@pytest.mark.parametrize(
+    ("name", "bit"), [("us_person", 16), ("qib", 32), ("eu_qualified", 64), ("resale_exempt", 128)]
+)
+def test_regime_flags_have_their_bits(name: str, bit: int) -> None:
+    # The four statuses of the regulatory presets fill the flag byte's former reserved bits.
+    record = InvestorRecord(kyc_expiry=5, country=840, **{name: True})
+    word = record.pack()
+    assert (word >> 144) & 0xFF == bit
+    assert unpack(word) == record
+    assert unpack(InvestorRecord(kyc_expiry=5, country=840).pack() | (bit << 144)) == record
 
 
 def test_verified_at() -> None:

@@ -43,8 +43,8 @@ def selector(signature: str) -> bytes:
 
 
 def test_codes_are_complete_and_unique() -> None:
-    assert sorted(RESTRICTIONS) == list(range(25))
-    assert len({r.name for r in RESTRICTIONS.values()}) == 25
+    assert sorted(RESTRICTIONS) == list(range(33))
+    assert len({r.name for r in RESTRICTIONS.values()}) == 33
     assert RESTRICTIONS[11].message == "Receiver must be an accredited investor"
 
 

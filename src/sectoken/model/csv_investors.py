@@ -21,12 +21,19 @@ qualified_purchaser    no        as above
 affiliate              no        as above
 withholding            no        as above (subject to withholding tax)
 frozen                 no        as above (investor-level freeze)
+us_person              no        as above (Reg S "U.S. person", 17 CFR 230.902(k): a status,
+                                 not the country of residence)
+qib                    no        as above (Rule 144A qualified institutional buyer)
+eu_qualified           no        as above (qualified investor, EU Prospectus Regulation Art. 2(e))
+resale_exempt          no        as above (officer-approved transferee during a Reg CF resale
+                                 period: family member, trust; 17 CFR 227.501(a))
 =====================  ========  ==============================================================
 
 Every row is checked before anything is sent; every problem is reported at once with its line
 number (the header is line 1) and column. Duplicate wallets are refused, also when they differ
-only in letter case. Blank lines are skipped. Unknown columns are an error (a typo in a column
-name must not silently drop a flag).
+only in letter case. Blank lines are skipped. The last four flag columns came with the regulatory
+presets: files without them stay valid (the flags are false). Unknown columns are an error (a typo
+in a column name must not silently drop a flag).
 
 ``write_investors_csv`` writes the same format (checksummed wallets, alpha-2 countries, ISO dates,
 ``true``/``false``), so importing an export changes nothing.
@@ -64,7 +71,17 @@ __all__ = [
 ]
 
 REQUIRED_COLUMNS = ("wallet", "country", "kyc_expiry")
-FLAG_COLUMNS = ("accredited", "qualified_purchaser", "affiliate", "withholding", "frozen")
+FLAG_COLUMNS = (
+    "accredited",
+    "qualified_purchaser",
+    "affiliate",
+    "withholding",
+    "frozen",
+    "us_person",
+    "qib",
+    "eu_qualified",
+    "resale_exempt",
+)
 COLUMNS = (*REQUIRED_COLUMNS, "lockup_until", *FLAG_COLUMNS)
 
 # How many problems an error message lists before counting the rest.

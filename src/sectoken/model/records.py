@@ -9,7 +9,9 @@ in the contract moves it here too::
     bits   0..63   kycExpiry     unix seconds; verified while block.timestamp < kyc_expiry
     bits  64..127  lockupUntil   unix seconds; tokens cannot leave the wallet before it
     bits 128..143  country       ISO 3166-1 numeric, 1..999 (0 means "no record")
-    bits 144..151  flags         1 accredited, 2 qualified purchaser, 4 affiliate, 8 withholding
+    bits 144..151  flags         1 accredited, 2 qualified purchaser, 4 affiliate, 8 withholding,
+                                 16 U.S. person (Reg S), 32 QIB (Rule 144A), 64 EU qualified
+                                 investor, 128 resale-exempt transferee (Reg CF)
     bit  152       frozen        investor-level freeze (every token)
     bits 153..255  zero
 """
@@ -23,6 +25,7 @@ from sectoken.abi import bit_width, function
 from sectoken.errors import SectokenError
 
 __all__ = [
+    "FLAG_FIELDS",
     "MAX_UINT64",
     "InvestorFlag",
     "InvestorRecord",
@@ -66,13 +69,21 @@ class RecordError(SectokenError, ValueError):
 
 
 class InvestorFlag(IntFlag):
-    """Bits 144..151 of the record (bits 4..7 are reserved and must stay zero)."""
+    """Bits 144..151 of the record: the eight investor statuses."""
 
     NONE = 0
     ACCREDITED = 1
     QUALIFIED_PURCHASER = 2
     AFFILIATE = 4
     WITHHOLDING = 8
+    #: Reg S "U.S. person" (17 CFR 230.902(k)): a status, not the country of residence.
+    US_PERSON = 16
+    #: Rule 144A qualified institutional buyer.
+    QIB = 32
+    #: Qualified investor under the EU Prospectus Regulation (Art. 2(e)).
+    EU_QUALIFIED = 64
+    #: Officer-approved transferee during a Reg CF resale period (17 CFR 227.501(a)).
+    RESALE_EXEMPT = 128
 
 
 _KNOWN_FLAGS = int(
@@ -80,6 +91,22 @@ _KNOWN_FLAGS = int(
     | InvestorFlag.QUALIFIED_PURCHASER
     | InvestorFlag.AFFILIATE
     | InvestorFlag.WITHHOLDING
+    | InvestorFlag.US_PERSON
+    | InvestorFlag.QIB
+    | InvestorFlag.EU_QUALIFIED
+    | InvestorFlag.RESALE_EXEMPT
+)
+
+#: Record field name of each flag, in bit order (the dataclass fields and the CSV columns).
+FLAG_FIELDS: tuple[tuple[str, InvestorFlag], ...] = (
+    ("accredited", InvestorFlag.ACCREDITED),
+    ("qualified_purchaser", InvestorFlag.QUALIFIED_PURCHASER),
+    ("affiliate", InvestorFlag.AFFILIATE),
+    ("withholding", InvestorFlag.WITHHOLDING),
+    ("us_person", InvestorFlag.US_PERSON),
+    ("qib", InvestorFlag.QIB),
+    ("eu_qualified", InvestorFlag.EU_QUALIFIED),
+    ("resale_exempt", InvestorFlag.RESALE_EXEMPT),
 )
 
 
@@ -95,6 +122,10 @@ class InvestorRecord:
     affiliate: bool = False
     withholding: bool = False
     frozen: bool = False
+    us_person: bool = False
+    qib: bool = False
+    eu_qualified: bool = False
+    resale_exempt: bool = False
 
     def __post_init__(self) -> None:
         for name in ("kyc_expiry", "lockup_until"):
@@ -107,14 +138,9 @@ class InvestorRecord:
     @property
     def flags(self) -> InvestorFlag:
         flags = InvestorFlag.NONE
-        if self.accredited:
-            flags |= InvestorFlag.ACCREDITED
-        if self.qualified_purchaser:
-            flags |= InvestorFlag.QUALIFIED_PURCHASER
-        if self.affiliate:
-            flags |= InvestorFlag.AFFILIATE
-        if self.withholding:
-            flags |= InvestorFlag.WITHHOLDING
+        for name, flag in FLAG_FIELDS:
+            if getattr(self, name):
+                flags |= flag
         return flags
 
     def pack(self) -> int:
@@ -152,11 +178,8 @@ def unpack(word: int) -> InvestorRecord:
         kyc_expiry=(word >> _KYC_SHIFT) & MAX_UINT64,
         lockup_until=(word >> _LOCKUP_SHIFT) & ((1 << _LOCKUP_BITS) - 1),
         country=(word >> _COUNTRY_SHIFT) & _COUNTRY_MASK,
-        accredited=bool(flags & InvestorFlag.ACCREDITED),
-        qualified_purchaser=bool(flags & InvestorFlag.QUALIFIED_PURCHASER),
-        affiliate=bool(flags & InvestorFlag.AFFILIATE),
-        withholding=bool(flags & InvestorFlag.WITHHOLDING),
         frozen=bool((word >> _FROZEN_SHIFT) & 1),
+        **{name: bool(flags & flag) for name, flag in FLAG_FIELDS},
     )
 
 

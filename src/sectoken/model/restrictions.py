@@ -129,6 +129,24 @@ RESTRICTIONS: dict[int, Restriction] = {
             _S_SENDER,
             "Spender is neither a verified investor nor an operator approved for this token",
         ),
+        # The regime rules (setRegime): their texts come from the admin module on chain.
+        Restriction(
+            25, "US_PERSON_RESTRICTED", _S_RECEIVER, "Reg S: U.S. person in compliance period"
+        ),
+        Restriction(26, "NOT_QIB", _S_RECEIVER, "Rule 144A: receiver not a QIB"),
+        Restriction(
+            27, "NOT_QUALIFIED_PURCHASER", _S_RECEIVER, "Receiver not a qualified purchaser"
+        ),
+        Restriction(28, "NOT_EU_QUALIFIED", _S_RECEIVER, "Receiver not an EU qualified investor"),
+        Restriction(29, "MAX_NON_ACCREDITED", _S_FAILURE, "Non-accredited holder limit reached"),
+        Restriction(
+            30,
+            "MAX_NON_QUALIFIED_COUNTRY",
+            _S_FAILURE,
+            "Country's non-qualified holder limit reached",
+        ),
+        Restriction(31, "RESALE_RESTRICTED", _S_LOCKED, "Resale period: receiver not permitted"),
+        Restriction(32, "AFFILIATE_VOLUME", _S_FAILURE, "Rule 144(e): affiliate volume limit"),
     )
 }
 
