@@ -221,3 +221,9 @@ def test_refusals_in_the_regulations_terms_with_their_end() -> None:
     assert "17 CFR 227.501(a)" in str(resolution.explain("RESALE_RESTRICTED", _ts("2027-01-01")))
     assert resolution.explain("PAUSED") is None  # not a preset's rule
     assert resolution.explain("NOT_QIB") is None  # no preset here requires it
+
+
+def test_regime_flags_are_the_registry_flags() -> None:
+    from sectoken.model.records import FLAG_FIELDS
+
+    assert dict(REGIME_FLAGS) == {name: int(flag) for name, flag in FLAG_FIELDS}
