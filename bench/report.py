@@ -263,7 +263,7 @@ def main() -> int:
             rows = []
         elif name == "preset_gas":  # reported, not targeted
             rows = [
-                Row(f"transfer under {op}", gas, extra=f"{delta:+,}")
+                Row(f"transfer under {op}", gas, "none (reported)", extra=f"{delta:+,}")
                 for op, gas, delta in module.rows(figures)
             ]
             title = "Transfer under each regulatory preset (bench/preset_gas.py, reported)"
