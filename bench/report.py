@@ -6,7 +6,7 @@ figures), ``--no-scale`` (skip the timing benchmarks, which take minutes), ``--s
 when a target fails).
 
 - Gas benchmarks (a module-level ``measure(ape)``: bench/token_gas.py, bench/corporate_gas.py,
-  bench/deploy_gas.py)
+  bench/deploy_gas.py, bench/preset_gas.py)
   run in this process on one Anvil started by Ape; every figure is ``gas_used`` of a mined
   receipt. Their rows become Markdown tables: operation, gas, ratio to the plain OpenZeppelin
   ERC-20 transfer measured in the same run (printed like ``1.32x``), target, pass or fail.
@@ -299,6 +299,13 @@ def main() -> int:
                 ("Deployment (bench/deploy_gas.py, the deploy job's transactions)", lines)
             )
             rows = []
+        elif name == "preset_gas":  # reported, not targeted
+            rows = [
+                Row(f"transfer under {op}", gas, "none (reported)", extra=f"{delta:+,}")
+                for op, gas, delta in module.rows(figures)
+            ]
+            title = "Transfer under each regulatory preset (bench/preset_gas.py, reported)"
+            sections.append((title, table(rows, base, "vs no preset")))
         else:  # an unknown gas benchmark: its own text report, or its raw rows
             text = module.report(figures) if hasattr(module, "report") else json.dumps(figures)
             sections.append((f"bench/{name}.py", ["```", text, "```"]))

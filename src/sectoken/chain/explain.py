@@ -10,12 +10,13 @@ error (a bug, to be reported with its traceback).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
 from sectoken.errors import SectokenError
-from sectoken.model.restrictions import DecodedError, ErrorDecoder
+from sectoken.model.presets import PresetError, parse_presets
+from sectoken.model.restrictions import RESTRICTIONS, DecodedError, ErrorDecoder
 
 __all__ = [
     "NoFundsError",
@@ -23,6 +24,7 @@ __all__ = [
     "NonceClashError",
     "RevertError",
     "explain",
+    "in_regulation_terms",
     "is_nonce_clash",
     "tx_hash_of",
 ]
@@ -219,6 +221,41 @@ def explain(
             "sending anything",
         )
     return None
+
+
+#: Refusals that last a period from the sender's acquisition, and where the period is stored in
+#: the deployment's canonical spec (section, key).
+_PER_HOLDER_PERIOD = {
+    "HOLDING_PERIOD": ("rules", "holding_period"),
+    "RESALE_RESTRICTED": ("regime", "resale_period"),
+}
+
+
+def in_regulation_terms(
+    spec: Mapping[str, Any] | None, code: int, *, acquired_at: int | None = None
+) -> str | None:
+    """A refusal code in the terms of the regulation whose preset set the rule, with the date
+    the refusal ends where it ends ("Reg S: the receiver is a U.S. person during the
+    distribution compliance period (ends 2027-01-10; 17 CFR 230.903(b)(3)(iii)(A))").
+
+    ``spec`` is the deployment's recorded (canonical) spec; ``acquired_at`` the sender's last
+    acquisition (``walletState``), from which holding and resale periods run. None when no
+    preset set the rule (the token's own message then says it)."""
+    known = RESTRICTIONS.get(code)
+    if not spec or known is None or not spec.get("presets"):
+        return None
+    try:
+        resolution = parse_presets(spec["presets"])
+    except PresetError:
+        return None  # a file edited by hand: the token's own message still applies
+    ends_at = None
+    where = _PER_HOLDER_PERIOD.get(known.name)
+    if where is not None and acquired_at:
+        period = spec.get(where[0], {}).get(where[1])
+        if period is None:
+            period = resolution.regime().resale_period
+        ends_at = acquired_at + int(period) if period else None
+    return resolution.explain(known.name, ends_at)
 
 
 def _hash_note(exc: BaseException) -> str:

@@ -47,6 +47,10 @@ def cli(spec_file: Path, dry_run: bool, fresh: bool, deployments_dir: Path, acco
     )
     for note in plan.notes:
         console.print(f"[yellow]note:[/yellow] {escape(note)}")
+    if spec.presets.uses:
+        console.print("Regulatory presets and the rule values they set:")
+        for line in spec.presets.describe():
+            console.print(f"  {escape(line)}")
     path = plan.deployment.path
     if plan.is_empty:
         if not plan.deployment.configured:

@@ -34,6 +34,7 @@ DEFAULT_SHARDS: tuple[tuple[str, ...], ...] = (
         "tests/properties",
         "tests/faults",
         "tests/sdk",
+        "tests/presets",
         "tests/api",
         "tests/test_compile_deploy.py",
         "tests/test_packaged_abi.py",

@@ -31,7 +31,7 @@ from web3 import Web3
 from web3.types import Nonce
 from web3.utils.address import get_create_address
 
-from sectoken.abi import SHARED_CODE, canonical_type, function, snake_case
+from sectoken.abi import SHARED_CODE, canonical_type, contract_abi, function, snake_case
 from sectoken.chain.batching import wait_for_pending
 from sectoken.chain.client import ChainClient
 from sectoken.chain.contracts import container
@@ -51,6 +51,7 @@ from sectoken.model.create2 import (
     clone_address,
     deployment_address,
 )
+from sectoken.model.presets import Regime
 from sectoken.model.spec import IMMUTABLE_KEYS, ROLE_KEYS, CountryRule, Document, Rules, Spec
 
 __all__ = [
@@ -58,6 +59,8 @@ __all__ = [
     "Step",
     "apply_deploy",
     "create_address",
+    "decode_regime",
+    "has_regime",
     "plan_deploy",
 ]
 
@@ -651,6 +654,8 @@ def _config_steps(
             )
         )
 
+    steps += _regime_steps(spec, previous, token, token_now, account, w3)
+
     countries: dict[int, CountryRule] = dict(spec.countries)
     for code in previous.get("countries", {}):
         countries.setdefault(int(code), CountryRule())
@@ -767,7 +772,7 @@ def _admit(get: Callable[[], Any], token_now: Callable[[], Any], account: Any, w
 
 def _check_own_roles(spec: Spec, token: Any, deployer: str, needs: set[str]) -> None:
     required = []
-    if needs & {"rules", "countries"}:
+    if needs & {"rules", "countries", "regime"}:
         required.append(("compliance", "COMPLIANCE_ROLE"))
     if "document" in needs:
         required.append(("issuer", "ISSUER_ROLE"))
@@ -845,6 +850,99 @@ def _read_rules(token: Any, w3: Web3) -> Rules:
 def _describe_rules(new: Rules, old: Rules) -> str:
     parts = []
     for name in Rules.__dataclass_fields__:
+        a, b = getattr(old, name), getattr(new, name)
+        if a != b:
+            parts.append(f"{name} {a}→{b}")
+    return "(" + ", ".join(parts) + ")"
+
+
+def _regime_steps(
+    spec: Spec,
+    previous: dict[str, Any],
+    token: Any,
+    token_now: Callable[[], Any],
+    account: Any,
+    w3: Web3,
+) -> list[Step]:
+    """The token's regime (``setRegime``) as the spec's presets set it, when it differs from the
+    chain's; a re-run finds it equal and sends nothing. A spec that never named presets does not
+    read it (a token from before the regime rules has no ``regime()``)."""
+    wanted = spec.regime
+    if wanted == Regime() and not previous.get("presets"):
+        return []
+    if not has_regime():
+        if wanted == Regime():
+            return []  # nothing to set, and no regime to read
+        raise SectokenError(
+            "the spec's presets set regime rules this version's token does not have "
+            f"({_describe_changes(wanted, Regime())})",
+            hint="use presets whose rules are the token's own (reg_d_506c, ica_3c1), or a "
+            "sectoken whose token has setRegime",
+        )
+    current = _read_regime(token, w3)
+    if current == wanted:
+        return []
+    return [
+        Step(
+            "regime",
+            f"set regime {_describe_changes(wanted, current)} (presets: "
+            f"{', '.join(u.name for u in spec.presets.uses) or 'none'})",
+            lambda: token_now().setRegime(_regime_struct(wanted), sender=account),
+        )
+    ]
+
+
+def has_regime() -> bool:
+    """Whether the packaged token has the regime rules the presets set (``setRegime``)."""
+    return any(
+        e.get("type") == "function" and e.get("name") == "setRegime"
+        for e in contract_abi("SecurityToken")
+    )
+
+
+#: The regime word's fields (RegimeWords in contracts/token/TokenWords.sol): (shift, bits).
+_REGIME_LAYOUT = {
+    "us_person_blocked_until": (0, 40),
+    "accreditation_us_only": (40, 1),
+    "required_flags": (48, 8),
+    "max_non_accredited": (56, 24),
+    "max_non_qualified_per_country": (112, 16),
+    "resale_period": (128, 32),
+    "affiliate_volume_bps": (160, 16),
+    "affiliate_window": (176, 32),
+}
+
+
+def _regime_struct(regime: Regime) -> tuple[Any, ...]:
+    set_regime = function("SecurityToken", "setRegime")
+    return set_regime.struct(
+        {name: getattr(regime, snake_case(name)) for name in set_regime.struct_fields()}
+    )
+
+
+def decode_regime(word: int) -> Regime:
+    """The regime rules in the token's packed regime word (its holder count left out)."""
+    values = {
+        name: (word >> shift) & ((1 << bits) - 1) for name, (shift, bits) in _REGIME_LAYOUT.items()
+    }
+    flag = bool(values.pop("accreditation_us_only"))
+    return Regime(accreditation_us_only=flag, **values)
+
+
+def _read_regime(token: Any, w3: Web3) -> Regime:
+    if token is None:
+        return Regime()
+    regime_state = function("SecurityToken", "regimeState")
+    state = ChainClient(w3).values(token.address, regime_state, 0, _ZERO)
+    return decode_regime(int(next(iter(state.values()))))  # (regime word, country, wallet)
+
+
+_ZERO = "0x" + "00" * 20
+
+
+def _describe_changes(new: Any, old: Any) -> str:
+    parts = []
+    for name in type(new).__dataclass_fields__:
         a, b = getattr(old, name), getattr(new, name)
         if a != b:
             parts.append(f"{name} {a}→{b}")

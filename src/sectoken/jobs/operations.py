@@ -16,6 +16,7 @@ from eth_utils.crypto import keccak
 from rich.console import Console
 
 from sectoken.abi import AbiEvent, AbiFunction, event, function
+from sectoken.chain.explain import in_regulation_terms
 from sectoken.chain.journal import Journal, journal_path
 from sectoken.chain.logs import iter_logs
 from sectoken.chain.sending import Sent, TxSender
@@ -94,6 +95,14 @@ def _hint_for(code: int) -> str | None:
         "COUNTRY_NOT_ALLOWED": "change the country rules in the spec, or choose another receiver",
         "BELOW_MIN_POSITION": "send at least the token's minimum position (rules.min_position)",
         "REMAINDER_BELOW_MIN_POSITION": "move the whole balance, or keep at least the minimum",
+        "US_PERSON_RESTRICTED": "choose a receiver that is not a U.S. person, or wait for the "
+        "date above",
+        "NOT_QIB": "the receiver needs qib=true in the investor registry",
+        "NOT_QUALIFIED_PURCHASER": "the receiver needs qualified_purchaser=true in the registry",
+        "NOT_EU_QUALIFIED": "the receiver needs eu_qualified=true in the investor registry",
+        "RESALE_RESTRICTED": "transfer to the issuer, an accredited investor or a permitted "
+        "transferee (resale_exempt=true), or wait for the date above",
+        "AFFILIATE_VOLUME": "sell less, or wait until earlier sales leave the window",
     }
     return hints.get(known.name)
 
@@ -278,7 +287,12 @@ def preflight(suite: Suite, sender: str, receiver: str, units: int) -> None:
     token = suite.require("token")
     code = int(token.detectTransferRestriction(sender, receiver, units))
     if code != 0:
-        raise TransferRefused(code, str(token.messageForTransferRestriction(code)))
+        message = str(token.messageForTransferRestriction(code))
+        acquired_at = None
+        if int(sender, 16) != 0:
+            acquired_at = int(token.walletState(sender)[2])
+        regulation = in_regulation_terms(suite.deployment.spec, code, acquired_at=acquired_at)
+        raise TransferRefused(code, regulation or message)
 
 
 def issue(suite: Suite, account: Any, to: str, amount: str | int, *, data: bytes = b"") -> Done:

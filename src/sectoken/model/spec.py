@@ -36,6 +36,14 @@ Example::
       admin: []                   # extra default admins of the token (the deployer is one)
     documents:
       prospectus: {uri: "https://example.com/p.pdf", hash: "0x…32 bytes"}
+    presets:                      # regulatory presets (sectoken.model.presets, docs/REGULATION.md)
+      - reg_d_506c: {issuer_reporting: false}
+      - reg_s: {category: 3, security: equity, offering_start: 2026-07-01}
+      - section_12g               # a name alone takes the preset's defaults
+
+A preset sets the rule values of its regime (``rules:`` keys and the token's regime); a key the
+spec also writes under ``rules:`` may tighten the preset's value, and a looser one is refused with
+the preset and the paragraph it would break.
 
 An issuer's second token reuses the first one's shared contracts: ``registry:`` and the two
 ``corporate:`` keys give their addresses (the deployment file of the first token lists them), and
@@ -94,6 +102,7 @@ from sectoken.errors import SectokenError
 from sectoken.model.addresses import AddressError, checked_address
 from sectoken.model.amounts import AmountError, to_units
 from sectoken.model.countries import UnknownCountryError, format_country, parse_country
+from sectoken.model.presets import PresetError, Regime, Resolution, parse_presets
 
 __all__ = [
     "ABI_BOUNDS",
@@ -248,6 +257,12 @@ class Spec:
     documents: dict[str, Document] = field(default_factory=dict)
     # The issuer's money-flow contracts (``MARKET_KEYS``): True deploys one, an address reuses it.
     markets: dict[str, bool | str] = field(default_factory=dict)
+    presets: Resolution = field(default_factory=Resolution)
+
+    @property
+    def regime(self) -> Regime:
+        """The token's regime values the presets set (all off without presets)."""
+        return self.presets.regime()
 
     def canonical(self) -> dict[str, Any]:
         shared: dict[str, Any] = {}
@@ -257,33 +272,38 @@ class Spec:
             shared["deployment"] = self.deployment
         if self.factory is not None:
             shared["factory"] = self.factory
-        return shared | {
-            "name": self.name,
-            "symbol": self.symbol,
-            "decimals": self.decimals,
-            "registry": self.registry or "new",
-            "dividends": self.dividends,
-            "voting": self.voting,
-            "rules": {
-                "require_accreditation": self.rules.require_accreditation,
-                "country_allow_list": self.rules.country_allow_list,
-                "max_holders": self.rules.max_holders,
-                "holding_period": self.rules.holding_period,
-                "max_balance": str(self.rules.max_balance),
-                "max_balance_bps": self.rules.max_balance_bps,
-                "min_position": str(self.rules.min_position),
-            },
-            "countries": {
-                str(c): {"listed": r.listed, "max_holders": r.max_holders}
-                for c, r in sorted(self.countries.items())
-            },
-            "roles": {k: sorted(v) for k, v in sorted(self.roles.items())},
-            "documents": {
-                k: {"uri": d.uri, "hash": d.hash} for k, d in sorted(self.documents.items())
-            },
-            # only when named: a spec without markets keeps the hash it had before they existed
-            **({"markets": dict(sorted(self.markets.items()))} if self.markets else {}),
-        }
+        presets = [use.canonical() for use in self.presets.uses]
+        return (
+            shared
+            | ({"presets": presets} if presets else {})
+            | {
+                "name": self.name,
+                "symbol": self.symbol,
+                "decimals": self.decimals,
+                "registry": self.registry or "new",
+                "dividends": self.dividends,
+                "voting": self.voting,
+                "rules": {
+                    "require_accreditation": self.rules.require_accreditation,
+                    "country_allow_list": self.rules.country_allow_list,
+                    "max_holders": self.rules.max_holders,
+                    "holding_period": self.rules.holding_period,
+                    "max_balance": str(self.rules.max_balance),
+                    "max_balance_bps": self.rules.max_balance_bps,
+                    "min_position": str(self.rules.min_position),
+                },
+                "countries": {
+                    str(c): {"listed": r.listed, "max_holders": r.max_holders}
+                    for c, r in sorted(self.countries.items())
+                },
+                "roles": {k: sorted(v) for k, v in sorted(self.roles.items())},
+                "documents": {
+                    k: {"uri": d.uri, "hash": d.hash} for k, d in sorted(self.documents.items())
+                },
+                # only when named: a spec without markets keeps the hash it had before they existed
+                **({"markets": dict(sorted(self.markets.items()))} if self.markets else {}),
+            }
+        )
 
     def spec_hash(self) -> str:
         text = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"))
@@ -328,14 +348,21 @@ def parse_spec(data: Any, *, source: str = "spec") -> Spec:
         raise SpecError(source, ["the spec must be a mapping with at least a 'token' section"])
     problems: list[str] = []
     model = None
+    data = dict(data)
+    presets = Resolution()
+    try:
+        presets = parse_presets(data.pop("presets", None))
+    except PresetError as exc:
+        problems += exc.problems
     try:
         model = _SpecFile.model_validate(data, context={"decimals": _decimals_hint(data)})
     except ValidationError as exc:
-        problems = [_problem(error) for error in exc.errors()]
+        problems += [_problem(error) for error in exc.errors()]
     problems += _countries_twice(data.get("countries"))
+    problems += presets.loosened_by(_explicit_rules(model, data))
     if problems or model is None:
         raise SpecError(source, problems)
-    return model.to_spec()
+    return model.to_spec(presets)
 
 
 # ---------------------------------------------------------------- checking, with pydantic
@@ -584,9 +611,15 @@ class _SpecFile(_Section):
                 )
         return self
 
-    def to_spec(self) -> Spec:
+    def to_spec(self, presets: Resolution) -> Spec:
         rules = self.rules
+        # A preset's value holds unless the spec writes the key (only ever tighter: checked).
+        preset_rules = {
+            k: v for k, v in presets.rule_values().items() if k not in rules.model_fields_set
+        }
+        rules = rules.model_copy(update=preset_rules)
         return Spec(
+            presets=presets,
             name=self.token.name,
             symbol=self.token.symbol,
             decimals=self.token.decimals,
@@ -625,6 +658,20 @@ class _SpecFile(_Section):
         )
 
 
+def _explicit_rules(model: _SpecFile | None, data: dict[Any, Any]) -> dict[str, Any]:
+    """The ``rules:`` keys the file writes, checked (when another section has problems, the
+    rules section alone, so a loosened preset is reported with them)."""
+    rules: _Rules | None = model.rules if model is not None else None
+    if rules is None:
+        try:
+            rules = _Rules.model_validate(
+                data.get("rules"), context={"decimals": _decimals_hint(data)}
+            )
+        except ValidationError:
+            return {}  # reported by the model
+    return {k: getattr(rules, k) for k in _Rules.model_fields if k in rules.model_fields_set}
+
+
 def _countries_twice(raw: Any) -> list[str]:
     """A country named twice (``US`` and ``840``): a mapping cannot see it, so it is checked on
     the raw keys, next to every other problem."""
@@ -661,7 +708,8 @@ def _problem(error: ErrorDetails) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
         if len(loc) == 1:
-            return f"unknown section {loc[0]!r} (sections: {', '.join(_keys(()))})"
+            sections = ", ".join([*_keys(()), "presets"])
+            return f"unknown section {loc[0]!r} (sections: {sections})"
         if loc[0] == "roles" and len(loc) == 2:
             return f"unknown role {loc[1]!r} (roles: {', '.join(ROLE_KEYS)})"
         return f"unknown key {path} (keys: {', '.join(_keys(loc[:-1]))})"
