@@ -33,7 +33,9 @@ from sectoken.model.spec import parse_spec  # noqa: E402
 FAR_FUTURE = 4_102_444_800
 CLOCK = 3_100_000_000  # the bench's fixed clock (2068), past every period below
 SENT = 10
-PAST_PERIODS = 2 * 366 * 86_400
+# Past the longest period (one year, counted as 366 days). Mined once per case, so kept short:
+# the benches run after this one in the same chain (token_gas) need their investors' KYC valid.
+PAST_PERIODS = 400 * 86_400
 _FLAG_SHIFT = 144  # the registry record's flag byte
 #: What both investors are: every status a preset may require, and no U.S. person.
 STATUSES = ("accredited", "qualified_purchaser", "qib", "eu_qualified")

@@ -6,6 +6,16 @@ import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {IInvestorRegistry} from "../interfaces/IInvestorRegistry.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {IERC6372} from "@openzeppelin/contracts/interfaces/IERC6372.sol";
+import {IVotes} from "@openzeppelin/contracts/governance/utils/IVotes.sol";
+import {IERC5267} from "@openzeppelin/contracts/interfaces/IERC5267.sol";
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
+import {IERC1594} from "../interfaces/IERC1594.sol";
+import {IERC1643} from "../interfaces/IERC1643.sol";
 import {IERC1404} from "../interfaces/IERC1404.sol";
 import {IERC1644} from "../interfaces/IERC1644.sol";
 import {IERC7943Fungible} from "../interfaces/IERC7943Fungible.sol";
@@ -58,6 +68,20 @@ contract SecurityTokenAdmin is SecurityTokenBase, IERC1644 {
             if iszero(ok) { revert(0, returndatasize()) }
             return(0, returndatasize())
         }
+    }
+
+    /// @notice The token's ERC-165 answer (`SecurityToken.supportsInterface` asks it): true for
+    ///         IERC7943Fungible, IERC20, IERC20Metadata, IERC20Permit, IVotes, IERC6372, IERC5267,
+    ///         IAccessControl, IERC165 and the token's own IERC1594, IERC1643, IERC1644, IERC1404
+    ///         and IRecordDates.
+    function tokenSupportsInterface(bytes4 interfaceId) external pure returns (bool) {
+        return interfaceId == type(IERC7943Fungible).interfaceId || interfaceId == type(IERC20).interfaceId
+            || interfaceId == type(IERC20Metadata).interfaceId || interfaceId == type(IERC1594).interfaceId
+            || interfaceId == type(IERC1643).interfaceId || interfaceId == type(IERC1644).interfaceId
+            || interfaceId == type(IERC1404).interfaceId || interfaceId == type(IRecordDates).interfaceId
+            || interfaceId == type(IERC6372).interfaceId || interfaceId == type(IVotes).interfaceId
+            || interfaceId == type(IERC20Permit).interfaceId || interfaceId == type(IERC5267).interfaceId
+            || interfaceId == type(IAccessControl).interfaceId || interfaceId == type(IERC165).interfaceId;
     }
 
     /// @notice Close issuance for good; `isIssuable` is false afterwards.
