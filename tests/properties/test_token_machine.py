@@ -105,10 +105,14 @@ INSUFFICIENT_ALLOWANCE, INVALID_SENDER = 16, 17
 ISSUANCE_CLOSED, SUPPLY_LIMIT, ZERO_ISSUANCE = 18, 19, 20
 BELOW_MIN_POSITION, REMAINDER_BELOW_MIN_POSITION, SPENDER_FROZEN = 21, 22, 23
 SPENDER_NOT_ALLOWED = 24
-# The regime's codes (setRegime); the machine draws the Reg S, required-flag (accredited, EU
-# qualified), class-cap and resale rules (the affiliate volume rule has its own tests).
-US_PERSON_RESTRICTED, NOT_EU_QUALIFIED = 25, 28
+# The regime's codes (setRegime); the machine draws every rule: Reg S, the required flags
+# (accredited, qualified purchaser, QIB, EU qualified), the class caps, resale and affiliate volume.
+US_PERSON_RESTRICTED, NOT_QIB, NOT_QUALIFIED_PURCHASER, NOT_EU_QUALIFIED = 25, 26, 27, 28
 MAX_NON_ACCREDITED, MAX_NON_QUALIFIED_COUNTRY, RESALE_RESTRICTED = 29, 30, 31
+AFFILIATE_VOLUME = 32
+# Registry flags (InvestorRecords) the regime reads.
+FLAG_ACCREDITED, FLAG_QP, FLAG_QIB, FLAG_EU_QUALIFIED = 1, 2, 32, 64
+AFFILIATE_AMOUNT_MAX = 2**112 - 1  # an affiliate's sales per bucket saturate here (AffiliateSales)
 SUPPLY_MAX = 2**208 - 1  # the token's MAX_SUPPLY, shared with the corporate actions
 CAP_BITS = 28  # significant bits the token keeps of the balance cap on transfers
 
@@ -196,6 +200,10 @@ class Investor:
     frozen: bool
     us_person: bool = False
     eu_qualified: bool = False
+    qualified_purchaser: bool = False
+    qib: bool = False
+    affiliate: bool = False
+    resale_exempt: bool = False
 
     def verified(self, now: int) -> bool:
         return now < self.kyc_expiry and not self.frozen
@@ -209,19 +217,34 @@ class Investor:
             frozen=self.frozen,
             us_person=self.us_person,
             eu_qualified=self.eu_qualified,
+            qualified_purchaser=self.qualified_purchaser,
+            qib=self.qib,
+            affiliate=self.affiliate,
+            resale_exempt=self.resale_exempt,
         ).pack()
+
+    def flags(self) -> int:
+        """The flags the regime's required-flag rule reads."""
+        return (
+            FLAG_ACCREDITED * self.accredited
+            | FLAG_QP * self.qualified_purchaser
+            | FLAG_QIB * self.qib
+            | FLAG_EU_QUALIFIED * self.eu_qualified
+        )
 
 
 @dataclass(frozen=True)
 class Regime:
-    """The regime rules the machine draws (the token's Regime struct, affiliate rule off)."""
+    """The regime rules the machine draws (the token's Regime struct)."""
 
     us_until: int = 0
     us_only: bool = False
-    required: int = 0  # 0, 1 (accredited), 64 (EU qualified) or both
+    required: int = 0  # FLAG_* bits: accredited, qualified purchaser, QIB, EU qualified
     max_non_accredited: int = 0
     max_non_qualified: int = 0
     resale: int = 0
+    affiliate_bps: int = 0  # both affiliate fields set or neither
+    affiliate_window: int = 0
 
     def as_tuple(self) -> tuple[Any, ...]:
         return (
@@ -231,8 +254,8 @@ class Regime:
             self.max_non_accredited,
             self.max_non_qualified,
             self.resale,
-            0,
-            0,
+            self.affiliate_bps,
+            self.affiliate_window,
         )
 
     def packed(self) -> int:
@@ -244,6 +267,8 @@ class Regime:
             | (self.max_non_accredited << 56)
             | (self.max_non_qualified << 112)
             | (self.resale << 128)
+            | (self.affiliate_bps << 160)
+            | (self.affiliate_window << 176)
         )
 
     def is_set(self) -> bool:
@@ -308,6 +333,8 @@ class Model:
     supply: int = 0
     regime: Regime = field(default_factory=Regime)
     non_accredited: set[str] = field(default_factory=set)  # counted in the regime's class
+    # An affiliate's sales word (AffiliateSales): (bucket, current bucket's sales, previous's).
+    affiliate_sales: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     non_qualified: dict[str, int] = field(default_factory=dict)  # counted, under this country
 
     # --- reads
@@ -361,13 +388,46 @@ class Model:
         us_person = inv is not None and inv.us_person
         if us_person and self.now < g.us_until and not (issuance and g.us_only):
             return US_PERSON_RESTRICTED
-        flags = 0 if inv is None else (inv.accredited * 1) | (inv.eu_qualified * 64)
-        missing = g.required & ~flags
-        if missing & 64:
-            return NOT_EU_QUALIFIED
-        if missing & 1:
-            return NOT_ACCREDITED
+        missing = g.required & ~(0 if inv is None else inv.flags())
+        # The first missing flag in the documented order: QIB, QP, EU qualified, accredited.
+        for flag, code in (
+            (FLAG_QIB, NOT_QIB),
+            (FLAG_QP, NOT_QUALIFIED_PURCHASER),
+            (FLAG_EU_QUALIFIED, NOT_EU_QUALIFIED),
+            (FLAG_ACCREDITED, NOT_ACCREDITED),
+        ):
+            if missing & flag:
+                return code
         return None
+
+    def affiliate_rule_applies(self, sender: str | None, receiver: str | None) -> bool:
+        """Rule 144(e) judges (and records) a transfer by a sender with the AFFILIATE flag."""
+        seller = None if sender is None else self.investors.get(sender)
+        return (
+            self.regime.affiliate_bps != 0
+            and receiver is not None
+            and sender != receiver
+            and seller is not None
+            and seller.affiliate
+        )
+
+    def affiliate_sums(self, sender: str) -> tuple[int, int]:
+        """(previous, current) bucket sales of `sender` seen from now's bucket: buckets of
+        affiliateWindow seconds aligned on its multiples; older sales are forgotten."""
+        bucket = self.now // self.regime.affiliate_window
+        stored, current, previous = self.affiliate_sales.get(sender, (0, 0, 0))
+        if bucket == stored:
+            return previous, current
+        if bucket == stored + 1:
+            return current, 0
+        return 0, 0
+
+    def affiliate_sale(self, sender: str, value: int) -> None:
+        """The word after a sale of `value` now (the current bucket saturates at 2^112 - 1)."""
+        previous, current = self.affiliate_sums(sender)
+        current = min(current + value, AFFILIATE_AMOUNT_MAX)
+        bucket = (self.now // self.regime.affiliate_window) % 2**32
+        self.affiliate_sales[sender] = (bucket, current, min(previous, AFFILIATE_AMOUNT_MAX))
 
     def regime_codes(self, sender: str | None, receiver: str, value: int) -> list[int]:
         """The regime's rules, checked after all the others (docs/CONTRACTS.md)."""
@@ -378,8 +438,13 @@ class Model:
         accredited = inv is not None and inv.accredited
         if sender is not None and g.resale:
             acquired = self.acquired_at.get(sender, 0)
-            if self.now < acquired + g.resale and not (inv is not None and accredited):
+            exempt = inv is not None and (accredited or inv.resale_exempt)
+            if self.now < acquired + g.resale and not exempt:
                 return [RESALE_RESTRICTED]
+        if sender is not None and self.affiliate_rule_applies(sender, receiver):
+            previous, current = self.affiliate_sums(sender)
+            if previous + current + value > self.supply * g.affiliate_bps // 10_000:
+                return [AFFILIATE_VOLUME]
         if self.balance(receiver) == 0 and value != 0:
             leaves = sender is not None and self.balance(sender) == value
             if (
@@ -491,6 +556,14 @@ class Model:
     ) -> None:
         """Bookkeeping of one balance change (issue, transfer, redemption, controller move:
         `forced`, which skips the decision and so the regime's verdict)."""
+        if not forced and sender is not None and receiver is not None and sender != receiver:
+            # The regime's transfer bookkeeping runs even for 0 (the token's verdict asks for it).
+            if self.affiliate_rule_applies(sender, receiver):
+                self.affiliate_sale(sender, value)  # the bucket moves on
+            acquired = self.acquired_at.get(sender, 0)
+            g = self.regime
+            if self.now < acquired + g.resale and self.acquired_at.get(receiver, 0) < acquired:
+                self.acquired_at[receiver] = acquired  # the receiver inherits the resale clock
         if value == 0 or sender == receiver:
             return
         self.regime_bookkeeping(sender, receiver, value, forced)
@@ -518,8 +591,9 @@ class Model:
     def regime_bookkeeping(
         self, sender: str | None, receiver: str | None, value: int, forced: bool
     ) -> None:
-        """Class counts and the resale clock: a decided movement is recorded only with a regime
-        set (its verdict asks for it); a forced one counts and uncounts by itself."""
+        """Class counts: a decided movement is recorded only with a regime set (its verdict asks
+        for it); a forced one counts and uncounts by itself. (The resale clock and the affiliate
+        sales are kept by `move`.)"""
         g = self.regime
         if receiver is not None and self.balance(receiver) == 0 and g.is_set():
             inv = self.investors.get(receiver)
@@ -530,10 +604,6 @@ class Model:
         if sender is not None and self.balance(sender) == value and (forced or g.is_set()):
             self.non_accredited.discard(sender)
             self.non_qualified.pop(sender, None)
-        if not forced and sender is not None and receiver is not None and g.is_set():
-            acquired = self.acquired_at.get(sender, 0)
-            if self.now < acquired + g.resale and self.acquired_at.get(receiver, 0) < acquired:
-                self.acquired_at[receiver] = acquired
 
     def spend_allowance(self, owner: str, spender: str, value: int) -> None:
         current = self.allowances.get((owner, spender), 0)
@@ -583,6 +653,7 @@ class ChainState:
     record_balances: dict[int, dict[str, int]]
     record_supply: dict[int, int]
     regime_state: dict[int, tuple[int, int]]  # country -> (regime word, non-qualified counted)
+    affiliate_words: dict[str, int]  # wallet -> its affiliate sales word (AffiliateSales)
 
 
 # ------------------------------------------------------------------ fixtures
@@ -665,6 +736,10 @@ class InvestorSpec:
     frozen: bool
     us_person: bool = False
     eu_qualified: bool = False
+    qualified_purchaser: bool = False
+    qib: bool = False
+    affiliate: bool = False
+    resale_exempt: bool = False
 
     def at(self, now: int) -> Investor:
         return Investor(
@@ -675,6 +750,10 @@ class InvestorSpec:
             self.frozen,
             self.us_person,
             self.eu_qualified,
+            self.qualified_purchaser,
+            self.qib,
+            self.affiliate,
+            self.resale_exempt,
         )
 
 
@@ -688,6 +767,10 @@ investor_st = st.builds(
     frozen=st.sampled_from([False, False, False, True]),
     us_person=st.booleans(),
     eu_qualified=st.booleans(),
+    qualified_purchaser=st.booleans(),
+    qib=st.booleans(),
+    affiliate=st.booleans(),
+    resale_exempt=st.booleans(),
 )
 # Mostly investors who can hold tokens, so that the first steps already have holders.
 initial_investor_st = st.tuples(
@@ -699,6 +782,13 @@ initial_investor_st = st.tuples(
         lockup=st.sampled_from(["none", "none", "none", "past", "hour", "far"]),
         accredited=st.sampled_from([True, True, False]),
         frozen=st.sampled_from([False] * 5 + [True]),
+        # The regime's flags, each drawn often, so that its rules meet both kinds of investor.
+        us_person=st.booleans(),
+        eu_qualified=st.booleans(),
+        qualified_purchaser=st.booleans(),
+        qib=st.booleans(),
+        affiliate=st.booleans(),
+        resale_exempt=st.sampled_from([False, False, True]),
     ),
 ).map(lambda drawn: drawn[1] if drawn[0] else None)
 # An amount: a number, or relative to the sender's balance ("free" = balance - frozen part) or
@@ -731,23 +821,27 @@ rules_st = st.builds(
     # 32,768 does not fit the token's encoding (m x 10^e, m <= 32,767): setRules reverts
     min_position=st.sampled_from([0, 0, 0, 10, 100, 250, 32_768]),
 )
-# Regime rules: Reg S periods ending soon (or none), the required flags, small class caps
-# (reached in a few steps), resale periods of a minute or an hour.
+# Regime rules: Reg S periods ending soon (or none: within the run's time jumps), the required
+# flags (valid combinations only), small class caps (reached in a few steps), resale periods of
+# a minute or an hour, affiliate volume limits of 1 to 50% of the supply per minute or hour
+# bucket (the 20 steps of a quick example reach them with a sale or two).
 regime_st = st.builds(
-    lambda until, us_only, required, max_na, max_nq, resale: (
+    lambda until, us_only, required, max_na, max_nq, resale, affiliate: (
         until,
         us_only,
         required,
         max_na,
         max_nq,
         resale,
+        affiliate,
     ),
-    st.sampled_from([None, 60, 3_600]),
+    st.sampled_from([None, None, 60, 3_600]),
     st.booleans(),
-    st.sampled_from([0, 0, 1, 64, 65]),
+    st.sampled_from([0, 0, 0, 0, 1, 2, 32, 64, 65, 34, 97]),
     st.sampled_from([0, 1, 2]),
     st.sampled_from([0, 1, 2]),
-    st.sampled_from([0, 0, 60, 3_600]),
+    st.sampled_from([0, 60, 3_600, 3_600]),
+    st.sampled_from([(0, 0), (100, 60), (100, 3_600), (1_000, 3_600), (5_000, 60)]),
 )
 jump_st = st.sampled_from([1, 59, 60, 3_599, 3_600, 86_400, 31 * 86_400])
 
@@ -759,6 +853,8 @@ class Stats:
     ops: Counter[str] = field(default_factory=Counter)
     outcomes: Counter[str] = field(default_factory=Counter)
     verdicts: Counter[str] = field(default_factory=Counter)
+    # Restriction codes the chain answered (pre-flight views agreeing with the mined outcome).
+    chain_codes: Counter[int] = field(default_factory=Counter)
 
     def summary(self, seconds: float) -> str:
         ok = sum(v for k, v in self.outcomes.items() if k.endswith(" ok"))
@@ -767,6 +863,7 @@ class Stats:
             f"token machine: {self.examples} examples, {self.steps} steps, "
             f"{ok + failed} transactions ({ok} succeeded, {failed} reverted) in {seconds:.1f} s\n"
             f"  pre-flight verdicts seen: {dict(sorted(self.verdicts.items()))}\n"
+            f"  restriction codes seen on chain: {dict(sorted(self.chain_codes.items()))}\n"
             f"  steps per rule: {dict(sorted(self.ops.items()))}"
         )
 
@@ -930,6 +1027,8 @@ class TokenMachine(RuleBasedStateMachine):
                 f"WRONG REASON in {what}: the chain answered {code_name(view_code)}, "
                 f"the rules failing in the model are {expected} (in the documented order)"
             )
+        # Counted only here: a code the chain answered, its transaction agreeing, the model too.
+        self.stats.chain_codes[view_code] += 1
 
     def expect_redemption(
         self,
@@ -968,6 +1067,11 @@ class TokenMachine(RuleBasedStateMachine):
         ),
         rules=rules_st,
         country_limit=st.sampled_from([None, (US, 1), (US, 2), (DE, 1)]),
+        # Two examples in three start under a regime, so that its rules meet the early steps;
+        # half of those without the other rules (the regime runs last: any rule refusing first
+        # hides it).
+        regime=st.one_of(st.none(), regime_st, regime_st),
+        plain=st.booleans(),
     )
     def setup(
         self,
@@ -975,6 +1079,8 @@ class TokenMachine(RuleBasedStateMachine):
         amounts: list[int],
         rules: Rules,
         country_limit: tuple[int, int] | None,
+        regime: tuple[Any, ...] | None,
+        plain: bool,
     ) -> None:
         """Register the pool in one batch, issue to it through the checked issue path, then set
         the rules (so that the first steps already meet holders, limits and clocks)."""
@@ -991,10 +1097,12 @@ class TokenMachine(RuleBasedStateMachine):
             )
             self.expect("setInvestors", True, ok)
             m.investors.update(entries)
+        if regime is not None:  # before issuing: the first holders are counted in its classes
+            self.do_set_regime(regime)
         for i, value in enumerate(amounts):
             if value:
                 self.do_issue(i, value)
-        self.do_set_rules(rules)
+        self.do_set_rules(Rules() if regime is not None and plain else rules)
         if country_limit is not None:
             self.do_set_country_rule(country_limit[0], False, country_limit[1])
 
@@ -1395,7 +1503,10 @@ class TokenMachine(RuleBasedStateMachine):
     def set_regime(self, drawn: tuple[Any, ...]) -> None:
         """Replace the regime (the primitives of the regulatory presets); the counts stay."""
         self.begin("set_regime")
-        until, us_only, required, max_na, max_nq, resale = drawn
+        self.do_set_regime(drawn)
+
+    def do_set_regime(self, drawn: tuple[Any, ...]) -> None:
+        until, us_only, required, max_na, max_nq, resale, (bps, window) = drawn
         regime = Regime(
             0 if until is None else self.model.now + until,
             us_only,
@@ -1403,6 +1514,8 @@ class TokenMachine(RuleBasedStateMachine):
             max_na,
             max_nq,
             resale,
+            bps,
+            window,
         )
         ok = self.send(self.env.officer, self.env.token, "setRegime", regime.as_tuple())
         self.expect(f"setRegime({regime})", True, ok)
@@ -1494,6 +1607,7 @@ class TokenMachine(RuleBasedStateMachine):
         calls += [eth_call(token, "allowance", (o, s)) for o in wallets for s in wallets]
         calls += [eth_call(token, "countryRule", (c,)) for c in (0, *COUNTRIES)]
         calls += [eth_call(token, "regimeState", (c, ZERO)) for c in COUNTRIES]
+        calls += [eth_call(token, "regimeState", (US, w)) for w in wallets]
         for rid in range(1, len(m.record_dates) + 1):
             calls.append(eth_call(token, "recordDate", (rid,)))
         for rid in passed:
@@ -1516,6 +1630,7 @@ class TokenMachine(RuleBasedStateMachine):
         allowances = {(o, s): one() for o in wallets for s in wallets}
         countries = {c: next(results) for c in (0, *COUNTRIES)}
         regime_state = {c: tuple(next(results))[:2] for c in COUNTRIES}
+        affiliate_words = {w: int(next(results)[2]) for w in wallets}
         times = {rid: one() for rid in range(1, len(m.record_dates) + 1)}
         rec_supply: dict[int, int] = {}
         rec_balances: dict[int, dict[str, int]] = {}
@@ -1542,6 +1657,7 @@ class TokenMachine(RuleBasedStateMachine):
             record_balances=rec_balances,
             record_supply=rec_supply,
             regime_state={c: (int(r[0]), int(r[1])) for c, r in regime_state.items()},
+            affiliate_words=affiliate_words,
         )
 
     def compare(self, s: ChainState) -> None:
@@ -1581,6 +1697,13 @@ class TokenMachine(RuleBasedStateMachine):
             expected_nq = sum(1 for country in m.non_qualified.values() if country == c)
             assert non_qualified == expected_nq, (
                 f"country {c}: {non_qualified} non-qualified counted, model {expected_nq}"
+            )
+        for i, w in enumerate(wallets):
+            bucket, current, previous = m.affiliate_sales.get(w, (0, 0, 0))
+            expected_sales = bucket | (current << 32) | (previous << 144)
+            assert s.affiliate_words[w] == expected_sales, (
+                f"w{i}: affiliate sales word {s.affiliate_words[w]:#x}, model "
+                f"{expected_sales:#x} (bucket {bucket}, current {current}, previous {previous})"
             )
         assert s.latest_record_id == len(m.record_dates)
         for rid, ts in s.record_times.items():
@@ -1642,6 +1765,34 @@ def test_token_state_machine(env: Env) -> None:
         run_state_machine_as_test(TokenMachine, settings=settings())
     finally:
         print(TokenMachine.stats.summary(time.monotonic() - started))
+
+
+# The regime codes a short seeded run has to meet on chain: Reg S (25), a missing required flag
+# (26, 27 or 28: whichever the drawn flags miss first). Not asserted (yet): the non-accredited
+# cap (29), resale (31) and affiliate volume (32): the seeded runs of 100 and 200 examples never
+# met them, although the machine draws them (32 was met, model agreeing, in a random quick run);
+# why these stay so rare is not established.
+REGIME_CODES = (US_PERSON_RESTRICTED,)
+REQUIRED_FLAG_CODES = (NOT_QIB, NOT_QUALIFIED_PURCHASER, NOT_EU_QUALIFIED)
+
+
+def test_machine_meets_regime_codes(env: Env) -> None:
+    """Coverage that cannot lie: the codes are counted only where the chain answered them and
+    the transaction and the model agreed (TokenMachine.verdict). Derandomized: the same examples
+    every run, so a change that stops the machine reaching a regime rule fails here."""
+    TokenMachine.env = env
+    TokenMachine.stats = stats = Stats()
+    started = time.monotonic()
+    seeded = settings(settings(), derandomize=True, database=None, max_examples=100)
+    try:
+        run_state_machine_as_test(TokenMachine, settings=seeded)
+    finally:
+        print(stats.summary(time.monotonic() - started))
+    seen = stats.chain_codes
+    missing = [code_name(c) for c in REGIME_CODES if not seen[c]]
+    if not any(seen[c] for c in REQUIRED_FLAG_CODES):
+        missing.append("one of " + ", ".join(code_name(c) for c in REQUIRED_FLAG_CODES))
+    assert not missing, f"the seeded run never met {missing} on chain (seen: {dict(seen)})"
 
 
 # ------------------------------------------------------------------ zero issuance
