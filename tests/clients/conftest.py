@@ -7,7 +7,14 @@ from typing import Any
 
 import pytest
 
-from ..contracts.conftest import record, registry, suite, token, verify  # noqa: F401 - fixtures
+from ..contracts.conftest import (  # noqa: F401 - fixtures
+    admin_module,
+    record,
+    registry,
+    suite,
+    token,
+    verify,
+)
 
 __all__ = ["record"]
 
