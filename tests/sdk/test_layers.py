@@ -1,7 +1,8 @@
 """The package's layers import only downwards, and the runtime never imports the dev tooling.
 
 Layers, bottom up: ``errors`` and ``abi`` (packaged contract facts) -> ``model`` (pure
-validation, no chain access) -> ``chain`` (client, journal, suite) -> ``jobs`` (what users do)
+validation, no chain access) -> ``chain`` (client, journal, suite) -> ``index`` (the event index
+in SQL) -> ``jobs`` (what users do)
 -> the public API (``sectoken/__init__.py``, ``api``) -> ``cli`` (the commands). ``dev`` (compiler
 setup, Slither triage, the demo, the node process) may use anything; nothing imports it.
 Imports inside functions count too: every import statement of every module is read.
@@ -17,7 +18,17 @@ import pytest
 import sectoken
 
 PACKAGE = Path(sectoken.__file__).resolve().parent
-RANK = {"errors": 0, "abi": 0, "model": 1, "chain": 2, "jobs": 3, "api": 4, "": 4, "cli": 5}
+RANK = {
+    "errors": 0,
+    "abi": 0,
+    "model": 1,
+    "chain": 2,
+    "index": 3,
+    "jobs": 4,
+    "api": 5,
+    "": 5,
+    "cli": 6,
+}
 CHAIN_LIBRARIES = ("ape", "web3", "ethpm_types", "ape_foundry", "ape_ethereum")
 BUILD_LIBRARIES = ("solcx", "ape_solidity", "slither")
 
@@ -90,6 +101,6 @@ def test_the_check_catches_an_upward_import(tmp_path: Path) -> None:
     assert any("the runtime imports sectoken.dev.demo" in p for p in found), found
 
 
-@pytest.mark.parametrize("layer", ["model", "chain", "jobs", "cli", "dev", "abi"])
+@pytest.mark.parametrize("layer", ["model", "chain", "index", "jobs", "cli", "dev", "abi"])
 def test_every_layer_is_a_package(layer: str) -> None:
     assert (PACKAGE / layer / "__init__.py").is_file()

@@ -30,6 +30,14 @@ from sectoken.cli.common import (
 @click.option("--top", default=25, show_default=True, help="Rows shown in the table.")
 @click.option("--log-page-size", default=10_000, show_default=True, help="Blocks per log query.")
 @click.option("--no-verify", is_flag=True, help="Skip the check against balanceOf.")
+@click.option(
+    "--from-index",
+    is_flag=True,
+    help="Read balances from the event index (`ape run index sync`) instead of replaying logs.",
+)
+@click.option("--db", "db_url", envvar="SECTOKEN_INDEX_DB", metavar="URL",
+              help="With --from-index: the index's database URL (default: next to the "
+              "deployment file).")  # fmt: skip
 @deployments_option
 @reader_option
 @friendly
@@ -42,19 +50,33 @@ def cli(
     top: int,
     log_page_size: int,
     no_verify: bool,
+    from_index: bool,
+    db_url: str | None,
     deployments_dir: Path,
 ) -> None:
     """Print the cap table (and write CSV, JSON, PNG)."""
     from sectoken.errors import SectokenError
     from sectoken.jobs.captable import print_cap_table, suite_cap_table
 
-    table = suite_cap_table(
-        open_suite_here(deployments_dir),
-        record_date_id=record_date,
-        block=block,
-        page_size=log_page_size,
-        verify=not no_verify,
-    )
+    suite = open_suite_here(deployments_dir)
+    if from_index:
+        from sectoken.jobs.indexed import cap_table_from_index, open_suite_index
+
+        index = open_suite_index(suite, db_url)
+        try:
+            table = cap_table_from_index(
+                suite, index, record_date_id=record_date, block=block, verify=not no_verify
+            )
+        finally:
+            index.close()
+    else:
+        table = suite_cap_table(
+            suite,
+            record_date_id=record_date,
+            block=block,
+            page_size=log_page_size,
+            verify=not no_verify,
+        )
     print_cap_table(console, table, limit=top)
     for path, write in (
         (csv_out, table.write_csv),

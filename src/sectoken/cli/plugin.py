@@ -23,6 +23,7 @@ COMMANDS = {
     "chain": "chain",
     "deploy": "deploy",
     "dividends": "dividends",
+    "index": "index",
     "investors": "investors",
     "token": "token",
     "vote": "vote",

@@ -41,6 +41,7 @@ DEFAULT_SHARDS: tuple[tuple[str, ...], ...] = (
         "tests/adversarial",
         "tests/packaging",
         "tests/clients",
+        "tests/index",
     ),
 )
 
