@@ -25,7 +25,7 @@ ARGS ?=
 # Extra arguments for bench/report.py, e.g. make bench BENCH_ARGS=--no-scale
 BENCH_ARGS ?=
 
-.PHONY: artifacts help install system-deps test test-deep demo node node-stop node-status lint format bench slither lock lock-audit env shell clean
+.PHONY: artifacts console help install system-deps test test-deep demo node node-stop node-status lint format bench slither lock lock-audit env shell clean
 
 help:
 	@echo "make install    venv + pinned Python deps, npm ci, compiler registration, anvil link"
@@ -34,6 +34,7 @@ help:
 	@echo "make demo       the end-to-end demo on a local Anvil"
 	@echo "make node       start the persistent local node (127.0.0.1:8545, state in .node/)"
 	@echo "make node-stop  stop it (its chain is kept for the next make node); make node-status"
+	@echo "make console   the web console on 127.0.0.1:8800 (CONSOLE_ARGS=\"--account ALIAS\" to sign)"
 	@echo "make lint       ruff check, ruff format --check, mypy"
 	@echo "make bench      gas and scale benchmarks (gas reproducible to the gas); writes docs/GAS_REPORT.md"
 	@echo "make artifacts  regenerate the package's ABI data (src/sectoken/abi/data) from a fresh compile"
@@ -92,6 +93,11 @@ node-stop:
 
 node-status:
 	@$(BIN)/python -m sectoken.dev.devnode status $(NODE_ARGS)
+
+# The compliance console in the browser; read-only unless CONSOLE_ARGS names an --account.
+CONSOLE_ARGS ?=
+console: install
+	$(BIN)/ape run console $(CONSOLE_ARGS)
 
 lint: $(PY_STAMP)
 	$(BIN)/ruff check .

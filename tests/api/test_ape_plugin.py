@@ -19,7 +19,17 @@ from sectoken.cli.plugin import COMMANDS, cli
 
 ROOT = Path(__file__).resolve().parents[2]
 GROUP = "ape_cli_subcommands"  # what ape/_cli.py (ApeCLI._CLI_GROUP_NAME) reads
-EXPECTED = ["captable", "chain", "deploy", "dividends", "index", "investors", "token", "vote"]
+EXPECTED = [
+    "captable",
+    "chain",
+    "console",
+    "deploy",
+    "dividends",
+    "index",
+    "investors",
+    "token",
+    "vote",
+]
 
 
 def _declared() -> dict[str, str]:

@@ -3,7 +3,8 @@
 Layers, bottom up: ``errors`` and ``abi`` (packaged contract facts) -> ``model`` (pure
 validation, no chain access) -> ``chain`` (client, journal, suite) -> ``index`` (the event index
 in SQL) -> ``jobs`` (what users do)
--> the public API (``sectoken/__init__.py``, ``api``) -> ``cli`` (the commands). ``dev`` (compiler
+-> the public API (``sectoken/__init__.py``, ``api``) -> ``cli`` (the commands) and ``console``
+(the web console; the only layer that imports the web libraries). ``dev`` (compiler
 setup, Slither triage, the demo, the node process) may use anything; nothing imports it.
 Imports inside functions count too: every import statement of every module is read.
 """
@@ -28,9 +29,11 @@ RANK = {
     "api": 5,
     "": 5,
     "cli": 6,
+    "console": 6,
 }
 CHAIN_LIBRARIES = ("ape", "web3", "ethpm_types", "ape_foundry", "ape_ethereum")
 BUILD_LIBRARIES = ("solcx", "ape_solidity", "slither")
+WEB_LIBRARIES = ("flask", "werkzeug", "jinja2", "markupsafe")
 
 
 def _layer(module: str) -> str:
@@ -74,6 +77,8 @@ def violations(package: Path = PACKAGE) -> list[str]:
                 problems.append(f"{where}: the runtime imports build tooling {imported}")
             if layer in ("errors", "abi", "model") and top in CHAIN_LIBRARIES:
                 problems.append(f"{where}: {module} (no chain access) imports {imported}")
+            if layer != "console" and top in WEB_LIBRARIES:
+                problems.append(f"{where}: {module} imports the web library {imported}")
             if top != "sectoken":
                 continue
             target = _layer(imported)
@@ -93,14 +98,17 @@ def test_the_check_catches_an_upward_import(tmp_path: Path) -> None:
     (fake / "model").mkdir(parents=True)
     (fake / "model" / "spec.py").write_text(
         "from sectoken.jobs.deploy import x\nimport web3\n\n"
-        "def f():\n    import sectoken.dev.demo\n"
+        "def f():\n    import sectoken.dev.demo\n    import flask\n"
     )
     found = violations(fake)
     assert any("imports upwards sectoken.jobs.deploy" in p for p in found), found
     assert any("(no chain access) imports web3" in p for p in found), found
     assert any("the runtime imports sectoken.dev.demo" in p for p in found), found
+    assert any("imports the web library flask" in p for p in found), found
 
 
-@pytest.mark.parametrize("layer", ["model", "chain", "index", "jobs", "cli", "dev", "abi"])
+@pytest.mark.parametrize(
+    "layer", ["model", "chain", "index", "jobs", "cli", "console", "dev", "abi"]
+)
 def test_every_layer_is_a_package(layer: str) -> None:
     assert (PACKAGE / layer / "__init__.py").is_file()

@@ -21,6 +21,7 @@ __all__ = ["COMMANDS", "cli"]
 COMMANDS = {
     "captable": "captable",
     "chain": "chain",
+    "console": "console",
     "deploy": "deploy",
     "dividends": "dividends",
     "index": "index",

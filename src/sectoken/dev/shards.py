@@ -35,6 +35,7 @@ DEFAULT_SHARDS: tuple[tuple[str, ...], ...] = (
         "tests/api",
         "tests/test_compile_deploy.py",
         "tests/test_packaged_abi.py",
+        "tests/console",
     ),
     (
         "tests/scripts",
