@@ -57,14 +57,18 @@ $(NPM_STAMP): package.json package-lock.json
 install: $(PY_STAMP) $(NPM_STAMP)
 	@$(BIN)/python -m sectoken.dev.toolchain setup
 
-# Without ARGS: the suite in two parallel shards (sectoken.dev.shards: one ape test per shard,
-# each with its own Anvil); with ARGS: one ape test process over what ARGS names.
 # PostgreSQL, Chromium and ChromeDriver from Debian's packages for the index and console tests
 # (installed with apt-get where missing and possible; see sectoken.dev.system_deps).
-system-deps: install
-	@$(BIN)/python -m sectoken.dev.system_deps
+# The module needs only the standard library, so it runs on the system's Python beside `install`.
+system-deps:
+	@command -v $(PYTHON) >/dev/null || { echo "make: $(PYTHON) not found" >&2; exit 1; }
+	@$(PYTHON) src/sectoken/dev/system_deps.py
 
-test: install system-deps
+# Without ARGS: the suite in two parallel shards (sectoken.dev.shards: one ape test per shard,
+# each with its own Anvil); with ARGS: one ape test process over what ARGS names.
+# The Debian packages download while pip and npm install (two jobs at once).
+test:
+	@$(MAKE) --no-print-directory -j2 install system-deps
 ifeq ($(strip $(ARGS)),)
 	@$(BIN)/python -m sectoken.dev.shards $(if $(filter deep,$(SECTOKEN_PROFILE)),,--marker "not slow")
 else
