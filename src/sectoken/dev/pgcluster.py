@@ -19,18 +19,16 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from sectoken.dev.system_deps import postgres_bin_dir
+
 __all__ = ["ThrowawayCluster", "find_binaries"]
 
 
 def find_binaries() -> Path | None:
-    """The folder holding ``initdb`` and ``pg_ctl``, or None."""
-    candidates = [os.environ.get("SECTOKEN_PG_BIN", "")]
-    candidates += sorted((str(p) for p in Path("/usr/lib/postgresql").glob("*/bin")), reverse=True)
-    for candidate in candidates:
-        if candidate and (Path(candidate) / "initdb").is_file():
-            return Path(candidate)
-    found = shutil.which("initdb")
-    return Path(found).parent if found else None
+    """The folder holding ``initdb`` and ``pg_ctl``, or None (``system_deps.postgres_bin_dir``:
+    the one lookup that ``make test``'s install check uses too)."""
+    found = postgres_bin_dir()
+    return Path(found) if found else None
 
 
 def _free_port() -> int:

@@ -26,7 +26,11 @@ __all__ = ["PACKAGES", "SystemPackage", "main", "missing_packages", "postgres_bi
 
 
 def postgres_bin_dir() -> str | None:
-    """The folder with the newest installed PostgreSQL server binaries (initdb, pg_ctl), if any."""
+    """The folder with the PostgreSQL server binaries (initdb, pg_ctl), if any: SECTOKEN_PG_BIN,
+    else the newest Debian install (by major version), else ``initdb`` on PATH."""
+    chosen = os.environ.get("SECTOKEN_PG_BIN", "")
+    if chosen and os.path.isfile(os.path.join(chosen, "initdb")):
+        return chosen
     found = sorted(
         glob.glob("/usr/lib/postgresql/*/bin/initdb"),
         key=lambda p: int(p.split("/")[4]) if p.split("/")[4].isdigit() else 0,
