@@ -298,7 +298,11 @@ def _set_verbose(_ctx: click.Context, _param: click.Parameter, value: bool) -> b
 
 @contextlib.contextmanager
 def _held_traces() -> Iterator[None]:
-    """Ape prints a call trace when a transaction reverts; hold it back (kept for -v)."""
+    """Ape prints a call trace when a transaction reverts; hold it back (kept for -v).
+
+    Without -v the trace is not rendered at all: Ape fetches and decodes the whole call tree to
+    print it (about a second per revert on a token with its modules), which nobody would read.
+    """
     try:
         from ape_ethereum.trace import Trace
     except ImportError:  # pragma: no cover - Ape always ships ape_ethereum
@@ -306,8 +310,11 @@ def _held_traces() -> Iterator[None]:
         return
     original = Trace.show
     _TRACES.clear()
+    keep = verbose()
 
     def hold(self: Any, verbose: bool = False, file: Any = None) -> None:
+        if not keep:
+            return
         buffer = io.StringIO()
         try:
             original(self, verbose=verbose, file=buffer)
