@@ -41,6 +41,8 @@ PUBLIC: dict[str, dict[str, str]] = {
         "delegateBySig": "ERC-5805: the signer's own voting units (signed, nonce, expiry)",
         "permit": "ERC-2612: the signer's own allowance (signed, nonce, deadline)",
         "moveVotingUnits": "reverts unless the token calls itself (admin module's forced moves)",
+        "regimeBookkeeping": "the token's fallback refuses it for every caller, admin included "
+        "(only the transfer path runs it): test_regime_bookkeeping_is_no_entry_point",
     },
     "InvestorRegistry": {
         "renounceRole": "drops the caller's own role; the last admin cannot leave",
@@ -73,6 +75,8 @@ GUARDED: dict[str, dict[str, str]] = {
         "setCountryRule": "COMPLIANCE_ROLE",
         "setCountryRules": "COMPLIANCE_ROLE",
         "setWalletFrozen": "COMPLIANCE_ROLE",
+        "setRegime": "COMPLIANCE_ROLE",
+        "recountHolderClasses": "COMPLIANCE_ROLE",
         "setApprovedOperator": "COMPLIANCE_ROLE",
         "setFrozenTokens": "COMPLIANCE_ROLE",
         "freezePartial": "COMPLIANCE_ROLE",
@@ -230,6 +234,25 @@ def test_only_the_admin_administers_roles(deployed: dict[str, Any], name: str) -
     for role_name in (*TOKEN_ROLES, ADMIN):
         if hasattr(contract, role_name):
             assert contract.getRoleAdmin(getattr(contract, role_name)()) == admin
+
+
+def test_regime_bookkeeping_is_no_entry_point(
+    chain: Any, deployed: dict[str, Any], deployer: Any, mallory: Any, alice: Any, bob: Any
+) -> None:
+    """The admin module's regimeBookkeeping writes the regime's counters; on the token nobody may
+    call it, not even an account holding every role."""
+    raw = Raw(chain)
+    token = deployed["SecurityToken"]
+    for role_name in TOKEN_ROLES:
+        if not token.hasRole(getattr(token, role_name)(), deployer):
+            raw.send(token, "grantRole", [getattr(token, role_name)(), deployer], deployer)
+    for caller in (deployer, mallory):
+        ok, revert = raw.call(token, "regimeBookkeeping", [alice.address, bob.address, 1], caller)
+        assert not ok
+        assert raw.error(revert) == (
+            "AccessControlUnauthorizedAccount",
+            {"account": caller.address, "neededRole": "0x" + bytes(32).hex()},
+        )
 
 
 def test_renounce_on_behalf_of_another_account(token: Any, issuer: Any, mallory: Any) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from proxy import FaultProxy
 from web3 import Web3
 
+from sectoken.abi import contract_abi
 from sectoken.chain.client import ChainClient
 from sectoken.chain.suite import CONTRACT_TYPES
 
@@ -44,8 +45,8 @@ class Node:
         self.accounts = list(self.w3.eth.accounts)
         data = json.loads((self.deployments / "custom.json").read_text(encoding="utf-8"))
         for key, name in CONTRACTS.items():
-            contract_type = getattr(self.project, name).contract_type
-            abi = [item.model_dump(mode="json", by_alias=True) for item in contract_type.abi]
+            # The packaged ABI: the token's includes what its admin module answers.
+            abi = contract_abi(name)
             self.c[key] = self.w3.eth.contract(address=data["contracts"][key]["address"], abi=abi)
 
     # ---------------------------------------------------------------- chain helpers

@@ -14,12 +14,12 @@ from functools import cache
 from eth_utils.address import is_hex_address, to_checksum_address
 from web3 import Web3
 
-from sectoken.abi import SUITE_CONTRACTS, AbiEvent, contract_abi, event
+from sectoken.abi import AbiEvent, contract_abi, event
 from sectoken.chain.logs import iter_logs
 from sectoken.console.data import AuditEntry
 from sectoken.model.restrictions import role_name
 
-__all__ = ["NOT_AUDITED", "audit_events", "decode_value", "read_audit"]
+__all__ = ["NOT_AUDITED", "audit_events", "audited_type", "decode_value", "read_audit"]
 
 #: Movements, not decisions: left to the cap table.
 NOT_AUDITED = frozenset({"Transfer", "Approval", "DelegateChanged", "DelegateVotesChanged"})
@@ -56,6 +56,15 @@ def decode_value(value: object) -> str:
     return str(value)
 
 
+def audited_type(role: str) -> str | None:
+    """The contract type whose events a deployment file's ``role`` emits at its own address:
+    the suite's four and the markets' three; None for code the token runs by delegatecall (the
+    admin module, whose events carry the token's address) and the factory."""
+    from sectoken.index.sync import contract_type_of
+
+    return contract_type_of(role)
+
+
 def read_audit(
     w3: Web3, contracts: Mapping[str, tuple[str, int]], *, to_block: int | None = None
 ) -> list[AuditEntry]:
@@ -64,7 +73,10 @@ def read_audit(
     entries: list[AuditEntry] = []
     times: dict[int, int] = {}
     for role, (address, first_block) in contracts.items():
-        known = audit_events(SUITE_CONTRACTS[role])
+        contract_type = audited_type(role)
+        if contract_type is None:
+            continue  # shared code (admin module, factory): its events are the token's own
+        known = audit_events(contract_type)
         if not known:
             continue
         for log in iter_logs(

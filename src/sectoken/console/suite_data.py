@@ -7,7 +7,7 @@ cached between requests, so a page is never older than the chain it was read fro
 from __future__ import annotations
 
 from sectoken.chain.suite import Suite, network_name
-from sectoken.console.audit import audit_events, read_audit
+from sectoken.console.audit import audit_events, audited_type, read_audit
 from sectoken.console.data import (
     AuditEntry,
     AuditQuery,
@@ -114,15 +114,6 @@ class SuiteData:
         return [e for e in read_audit(self.suite.w3, contracts) if e.matches(query)]
 
     def audit_event_names(self) -> list[str]:
-        names = {
-            e.name
-            for role in self.suite.deployment.contracts
-            for e in audit_events(_type(role)).values()
-        }
+        types = (audited_type(role) for role in self.suite.deployment.contracts)
+        names = {e.name for t in types if t is not None for e in audit_events(t).values()}
         return sorted(names)
-
-
-def _type(role: str) -> str:
-    from sectoken.abi import SUITE_CONTRACTS
-
-    return SUITE_CONTRACTS[role]
