@@ -1110,12 +1110,14 @@ class TokenMachine(RuleBasedStateMachine):
     @rule(wallet=wallets_st, spec=investor_st)
     def set_investor(self, wallet: int, spec: InvestorSpec) -> None:
         self.begin("set_investor")
-        inv = spec.at(self.model.now)
+        self.do_set_investor(wallet, spec.at(self.model.now))
+
+    def do_set_investor(self, index: int, inv: Investor) -> None:
         ok = self.send(
-            self.env.officer, self.env.registry, "setInvestor", self.w(wallet), inv.pack()
+            self.env.officer, self.env.registry, "setInvestor", self.w(index), inv.pack()
         )
-        self.expect(f"setInvestor(w{wallet}, {inv})", True, ok)
-        self.model.investors[self.w(wallet)] = inv
+        self.expect(f"setInvestor(w{index}, {inv})", True, ok)
+        self.model.investors[self.w(index)] = inv
 
     @rule(wallet=wallets_st)
     def remove_investor(self, wallet: int) -> None:
@@ -1140,15 +1142,10 @@ class TokenMachine(RuleBasedStateMachine):
         """A clean record (KYC far ahead, no lockup, accredited): undoes the registry edits'
         wreckage so that the pool keeps wallets able to trade."""
         self.begin("verify_investor")
-        inv = Investor(FAR_FUTURE, 0, country, True, False)
-        ok = self.send(
-            self.env.officer, self.env.registry, "setInvestor", self.w(wallet), inv.pack()
-        )
-        self.expect(f"setInvestor(w{wallet}, {inv})", True, ok)
-        self.model.investors[self.w(wallet)] = inv
+        self.do_set_investor(wallet, Investor(FAR_FUTURE, 0, country, True, False))
 
     # --- issuance and transfers
-    def do_issue(self, to_index: int, value: int) -> None:
+    def do_issue(self, to_index: int, value: int) -> bool:
         m, to = self.model, self.w(to_index)
         codes = m.restrictions(None, to, value)
         view = eth_call(self.env.token, "detectTransferRestriction", (ZERO, to, value))
@@ -1157,6 +1154,7 @@ class TokenMachine(RuleBasedStateMachine):
         self.verdict(what, detect == SUCCESS, detect, ok, error, codes, zero_issue=value == 0)
         if ok:
             m.move(None, to, value)
+        return ok
 
     @rule(to=wallets_st, value=issue_st)
     def issue(self, to: int, value: int | str) -> None:
@@ -1165,7 +1163,7 @@ class TokenMachine(RuleBasedStateMachine):
 
     def do_transfer(
         self, sender_index: int, to_index: int, spec: int | str, with_data: bool
-    ) -> None:
+    ) -> bool:
         m, sender, to = self.model, self.w(sender_index), self.w(to_index)
         value = self.amount(spec, sender, to)
         codes = m.restrictions(sender, to, value)
@@ -1189,6 +1187,7 @@ class TokenMachine(RuleBasedStateMachine):
         self.verdict(what, view_ok, code, ok, error, codes)
         if ok:
             m.move(sender, to, value)
+        return ok
 
     @rule(sender=wallets_st, to=wallets_st, value=amount_st)
     def transfer(self, sender: int, to: int, value: int | str) -> None:
@@ -1517,9 +1516,192 @@ class TokenMachine(RuleBasedStateMachine):
             bps,
             window,
         )
+        self.apply_regime(regime)
+
+    def apply_regime(self, regime: Regime) -> None:
         ok = self.send(self.env.officer, self.env.token, "setRegime", regime.as_tuple())
         self.expect(f"setRegime({regime})", True, ok)
         self.model.regime = regime
+
+    # --- the regime's later rules, steered
+    # Codes 29, 31 and 32 need several conditions at once: the regime's rule switched on, a
+    # holder able to send (verified, unlocked, unfrozen, tokens to spare; for resale its clock
+    # still running, for the volume limit the AFFILIATE flag) and a receiver every earlier rule
+    # admits (for 29 and 31 one without the accredited flag, for 31 without RESALE_EXEMPT).
+    # Random steps almost never line them up: in the seeded run of 100 examples before these
+    # rules, a regime was set in 38, 18 of those had no holder after setup, no non-accredited
+    # holder was ever counted and no able affiliate holder ever met an affiliate limit. These
+    # rules line the conditions up through the ordinary operations (setRegime with the rule on
+    # when it is off, setInvestor, issue, transfer, a time jump); every transaction is predicted
+    # by the model and checked like any other, and the invariants run after the step. Rules
+    # drawn elsewhere (required flags, requireAccreditation, holder limits, caps, pause, closed
+    # issuance...) still refuse first where they apply.
+
+    def switch_on(self, **fields: Any) -> None:
+        """Turn a regime rule on (the rest of the regime kept) when all its fields are off."""
+        g = self.model.regime
+        if not any(getattr(g, name) for name in fields):
+            self.apply_regime(replace(g, **fields))
+
+    def clean_record(
+        self, *, accredited: bool, affiliate: bool = False, resale_exempt: bool = False
+    ) -> Investor:
+        """KYC far ahead, no lockup, not frozen, not a U.S. person (Reg S and, with
+        accreditationUsOnly, requireAccreditation do not bind it), in a country the country
+        rule admits (one with room under its holder limit when there is one), with the flags
+        the regime requires besides accreditation."""
+        m, required = self.model, self.model.regime.required
+        admitted = [c for c in (US, DE, FR) if m.listed(c) == m.rules.country_allow_list]
+        roomy = [
+            c
+            for c in admitted
+            if not m.country_rules.get(c, (False, 0))[1]
+            or m.country_holders(c) < m.country_rules[c][1]
+        ]
+        return Investor(
+            FAR_FUTURE,
+            0,
+            (roomy or admitted or [US])[0],
+            accredited,
+            False,
+            eu_qualified=bool(required & FLAG_EU_QUALIFIED),
+            qualified_purchaser=bool(required & FLAG_QP),
+            qib=bool(required & FLAG_QIB),
+            affiliate=affiliate,
+            resale_exempt=resale_exempt,
+        )
+
+    def unfrozen_others(self, exclude: int) -> list[int]:
+        """Pool wallets other than `exclude` not frozen on the token (recovered ones included)."""
+        m = self.model
+        return [i for i in range(POOL_SIZE) if i != exclude and self.w(i) not in m.token_frozen]
+
+    def unfrozen(self, index: int) -> int:
+        m, w = self.model, self.w(index)
+        return max(m.balance(w) - m.frozen_of(w), 0)
+
+    def share(self, value: int, sender: int | None, receiver: int) -> int:
+        """`value`, at least the minimum position, at most the sender's unfrozen balance
+        (sender None: issuance) and the receiver's room under the balance cap."""
+        m = self.model
+        cap = m.rules.issue_cap() if sender is None else m.rules.transfer_cap(m.supply)
+        value = max(value, m.rules.min_position)
+        if cap is not None:
+            value = min(value, max(cap - m.balance(self.w(receiver)), 0))
+        return value if sender is None else min(value, self.unfrozen(sender))
+
+    def resume(self) -> None:
+        """Unpause (a paused token refuses every movement first)."""
+        if self.model.paused:
+            ok = self.send(self.env.officer, self.env.token, "unpause")
+            self.expect("unpause()", True, ok)
+            self.model.paused = False
+
+    @precondition(lambda self: bool(self.holders_and_empty()[1]))
+    @rule(
+        cap=st.sampled_from([1, 2]),
+        start=st.integers(0, POOL_SIZE - 1),
+        by_issue=st.booleans(),
+        value=st.integers(1, 100),
+    )
+    def admit_non_accredited(self, cap: int, start: int, by_issue: bool, value: int) -> None:
+        """Code 29: empty wallets get clean records without the accredited flag and enter one
+        after another (issued to, or sent to by an able holder) until one is refused: by the
+        class cap when maxNonAccredited are counted, or earlier by another rule."""
+        self.begin("admit_non_accredited")
+        m = self.model
+        self.switch_on(max_non_accredited=cap)
+        self.resume()
+        empty = [i for i in self.holders_and_empty()[1] if self.w(i) not in m.token_frozen]
+        room = max(m.regime.max_non_accredited - len(m.non_accredited), 0) + 1
+        for i in (empty[start % len(empty) :] + empty[: start % len(empty)])[:room]:
+            # RESALE_EXEMPT: a sender's running resale clock does not refuse it first.
+            self.do_set_investor(i, self.clean_record(accredited=False, resale_exempt=True))
+            senders = [s for s in self.able_senders() if s != i]
+            if (by_issue and not m.issuance_closed) or not senders:
+                ok = self.do_issue(i, self.share(value, None, i))
+            else:
+                ok = self.do_transfer(senders[0], i, self.share(value, senders[0], i), False)
+            if not ok:
+                break
+
+    @rule(
+        period=st.sampled_from([60, 3_600]),
+        pick=st.integers(0, POOL_SIZE - 1),
+        exempt=st.sampled_from([False, False, True]),
+        value=st.integers(1, 100),
+    )
+    def resell_in_resale_period(self, period: int, pick: int, exempt: bool, value: int) -> None:
+        """Code 31: a holder whose resale clock still runs (a wallet freshly issued to when
+        none does) sells, past a holding period that ends first, to a receiver without the
+        accredited flag, with or without RESALE_EXEMPT."""
+        self.begin("resell_in_resale_period")
+        m = self.model
+        self.switch_on(resale=period)
+        self.resume()
+        running = [
+            i
+            for i in self.able_senders()
+            if m.now < m.acquired_at.get(self.w(i), 0) + m.regime.resale
+        ]
+        seller = running[pick % len(running)] if running else self.fresh_seller(pick, value)
+        if seller is None:
+            return
+        acquired = m.acquired_at.get(self.w(seller), 0)
+        held = acquired + m.rules.holding_period
+        if m.now < held < acquired + m.regime.resale:
+            self.jump_to(held)
+        buyers = self.unfrozen_others(seller)
+        if not buyers:
+            return
+        buyer = buyers[pick % len(buyers)]
+        self.do_set_investor(buyer, self.clean_record(accredited=False, resale_exempt=exempt))
+        self.do_transfer(seller, buyer, self.share(value, seller, buyer), False)
+
+    def fresh_seller(self, pick: int, value: int) -> int | None:
+        """A wallet not frozen on the token, given a clean accredited record and issued to now
+        (None when there is none or the issuance is refused)."""
+        candidates = self.unfrozen_others(-1)
+        if not candidates:
+            return None
+        seller = candidates[pick % len(candidates)]
+        self.do_set_investor(seller, self.clean_record(accredited=True))
+        return seller if self.do_issue(seller, self.share(value, None, seller)) else None
+
+    @rule(
+        limit=st.sampled_from([(100, 60), (100, 3_600), (1_000, 3_600)]),
+        pick=st.integers(0, POOL_SIZE - 1),
+        over=st.sampled_from([1, 1, 0]),
+        value=st.integers(1, 1_000),
+    )
+    def affiliate_sells(self, limit: tuple[int, int], pick: int, over: int, value: int) -> None:
+        """Code 32: the able holder with the most unfrozen tokens (a wallet freshly issued to
+        when there is none, past its holding period), given the AFFILIATE flag when it lacks
+        it, sells to a clean accredited receiver (exempt from resale) exactly what its volume
+        limit leaves it (allowed) or one more (refused)."""
+        self.begin("affiliate_sells")
+        m = self.model
+        bps, window = limit
+        self.switch_on(affiliate_bps=bps, affiliate_window=window)
+        self.resume()
+        able = self.able_senders()
+        seller = max(able, key=self.unfrozen) if able else self.fresh_seller(pick, value)
+        if seller is None:
+            return
+        held = m.acquired_at.get(self.w(seller), 0) + m.rules.holding_period
+        if m.now < held:
+            self.jump_to(held)
+        inv = m.investors[self.w(seller)]
+        if not inv.affiliate:
+            self.do_set_investor(seller, replace(inv, affiliate=True))
+        buyers = self.unfrozen_others(seller)
+        if not buyers:
+            return
+        buyer = buyers[pick % len(buyers)]
+        self.do_set_investor(buyer, self.clean_record(accredited=True))
+        previous, current = m.affiliate_sums(self.w(seller))
+        left = max(m.supply * m.regime.affiliate_bps // 10_000 - previous - current, 0)
+        self.do_transfer(seller, buyer, left + over, False)
 
     def do_set_country_rule(self, country: int, listed: bool, max_holders: int) -> None:
         args = (country, listed, max_holders)
