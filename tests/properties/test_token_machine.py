@@ -9,7 +9,9 @@ unverified wallets), wallet recovery, rule changes (holders, balance caps, basis
 period, accreditation, allow/block lists with per-country limits), record dates and time jumps
 (fixed sizes, or exactly onto / one second before the next KYC expiry, lockup end, holding-period
 end or record date), over a pool of six wallets so that they collide. A few steered rules pick
-among holders, empty wallets and approved spenders, where random wallets rarely meet them.
+among holders, empty wallets and approved spenders, where random wallets rarely meet them; three
+more line up what the regime's class cap, resale period and affiliate volume limit need (the rule
+on, clean records, a holder able to sell) through the same checked operations.
 
 Checked after every step, against the chain (one batched read):
 - the balances of the pool (the only wallets anything is moved to) add up to ``totalSupply``;
