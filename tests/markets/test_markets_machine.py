@@ -26,10 +26,12 @@ per module; every transaction is mined at the model's clock (one second per call
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import ape
+from eth_utils import keccak
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -58,6 +60,8 @@ WHO = st.integers(0, INVESTORS - 1)
 LIVE = st.sampled_from([True, True, True, False])
 FIRST_COME, PRO_RATA = 0, 1
 BALANCE_OF = bytes.fromhex("70a08231")
+TRADE = keccak(text="trade(uint256)")[:4]  # returns a TradeView: 12 static words
+HELD_WORD = 10  # terms (7 words), status, sellerAffirmed, buyerAffirmed, then held
 
 
 @dataclass
@@ -162,6 +166,13 @@ class MarketsMachine(RuleBasedStateMachine):
         web3 = self.env.chain.provider.web3
         return int.from_bytes(web3.eth.call({"to": asset.address, "data": data}), "big")
 
+    def trade_held(self, tid: int) -> int:
+        """``settlement.trade(tid).held`` by a bare eth_call (one per open trade and step)."""
+        data = TRADE + tid.to_bytes(32, "big")
+        web3 = self.env.chain.provider.web3
+        out = web3.eth.call({"to": self.env.settlement.address, "data": data})
+        return int.from_bytes(out[32 * HELD_WORD : 32 * (HELD_WORD + 1)], "big")
+
     # ------------------------------------------------------------------ offerings
 
     @initialize(
@@ -171,6 +182,7 @@ class MarketsMachine(RuleBasedStateMachine):
         max_pct=st.sampled_from([0, 50, 100]),
         duration=st.integers(DAY, 5 * DAY),
         seeds=st.lists(st.integers(0, 40), min_size=INVESTORS, max_size=INVESTORS),
+        close_now=st.booleans(),
     )
     def first_offering(
         self,
@@ -180,13 +192,18 @@ class MarketsMachine(RuleBasedStateMachine):
         max_pct: int,
         duration: int,
         seeds: list[int],
+        close_now: bool,
     ) -> None:
         """Open the first offering and let every investor subscribe (0: not), so that closes,
-        deliveries and refunds have something to work on from the first step."""
+        deliveries and refunds have something to work on from the first step; ``close_now``:
+        then close it at its end (succeeded or failed on its soft cap), so that deliveries and
+        refunds can follow from the first step."""
         self.open_offering(hard_cap, soft_pct, min_shares, max_pct, duration)
         for who, shares in enumerate(seeds):
             if shares:
                 self.subscribe(who, 0, shares)
+        if close_now:
+            self.close_offering(0, jump=True)
 
     @precondition(lambda self: len(self.offers) < 3)
     @rule(
@@ -254,13 +271,14 @@ class MarketsMachine(RuleBasedStateMachine):
             o.sold += shares
             self.coin[who] -= shares * PRICE
 
-    @precondition(lambda self: any(o.status == ACTIVE for o in self.offers))
+    @precondition(lambda self: self.offers)
     @rule(k=st.integers(0, 2), jump=st.booleans())
-    def close_offering(self, k: int, jump: bool = False) -> None:
-        """Close an offering: refused while active before its end unless sold out. ``jump``:
-        first move the clock to the end of an active one (any sales: succeeded or failed)."""
-        active = [i for i, o in enumerate(self.offers) if o.status == ACTIVE]
-        oid = active[k % len(active)] if jump else k % len(self.offers)
+    def close_offering(self, k: int, jump: bool) -> None:
+        """Close an offering: refused while active before its end unless sold out, and once
+        closed. ``jump``: first move the clock to the end of an active offering (it succeeds or
+        fails on its soft cap)."""
+        active = [i for i, o in enumerate(self.offers) if o.status == ACTIVE] if jump else []
+        oid = active[k % len(active)] if active else k % len(self.offers)
         o = self.offers[oid]
         if jump:
             self.now = max(self.now, o.end - 1)
@@ -274,20 +292,11 @@ class MarketsMachine(RuleBasedStateMachine):
             outcome = "offering succeeded" if o.status == SUCCEEDED else "offering failed"
             self.confirm(outcome, self.env.offerings.offering(oid + 1).status == o.status)
 
-    @precondition(lambda self: any(o.status == ACTIVE and o.sold for o in self.offers))
-    @rule(k=st.integers(0, 2))
-    def run_to_the_end_and_close(self, k: int) -> None:
-        """Jump to the end of an active offering that took money and close it."""
-        active = [i for i, o in enumerate(self.offers) if o.status == ACTIVE and o.sold]
-        oid = active[k % len(active)]
-        self.now = max(self.now, self.offers[oid].end)
-        self.close_offering(oid)
-
     @precondition(lambda self: self.trades)
     @rule(k=st.integers(0, 20), live=LIVE)
     def accept_and_settle(self, k: int, live: bool) -> None:
         """The buyer affirms (if it has not) and settles in one call."""
-        tid, t = self._trade(k, live)
+        tid, t = self._trade(k, live, ready=lambda t: t.buyer not in t.affirmed)
         ok = (
             t.status == PROPOSED
             and self.now + 1 < t.expiry
@@ -342,10 +351,13 @@ class MarketsMachine(RuleBasedStateMachine):
         issued = self.env.offerings.offering(oid + 1).issued
         self.confirm("offering delivered", issued == self.offers[oid].issued)
 
-    def _subscription(self, k: int, who: int, live: bool) -> tuple[int, int]:
-        """Offering ``k`` and investor ``who`` (modulo the counts): with ``live``, an offering
-        still holding subscriptions and one of its subscribers (if any)."""
-        held = [i for i, o in enumerate(self.offers) if o.subs] if live else []
+    def _subscription(
+        self, k: int, who: int, live: bool, statuses: tuple[int, ...]
+    ) -> tuple[int, int]:
+        """Offering ``k`` and investor ``who`` (modulo the counts): with ``live``, an offering in
+        one of ``statuses`` still holding subscriptions and one of its subscribers (if any)."""
+        held = [i for i, o in enumerate(self.offers) if o.subs and o.status in statuses]
+        held = held if live else []
         if not held:
             return k % len(self.offers), who
         oid = held[k % len(held)]
@@ -355,7 +367,7 @@ class MarketsMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.offers)
     @rule(who=WHO, k=st.integers(0, 2), live=LIVE)
     def claim_shares(self, who: int, k: int, live: bool) -> None:
-        oid, who = self._subscription(k, who, live)
+        oid, who = self._subscription(k, who, live, (SUCCEEDED,))
         o = self.offers[oid]
         at = self.now + 1
         ok = (
@@ -371,10 +383,12 @@ class MarketsMachine(RuleBasedStateMachine):
             self._delivered(oid)
 
     @precondition(lambda self: self.offers)
-    @rule(k=st.integers(0, 2), batch=st.lists(WHO, min_size=1, max_size=4))
-    def push_delivery(self, k: int, batch: list[int]) -> None:
-        oid = k % len(self.offers)
+    @rule(k=st.integers(0, 2), live=LIVE, batch=st.lists(WHO, min_size=1, max_size=4))
+    def push_delivery(self, k: int, live: bool, batch: list[int]) -> None:
+        oid, _ = self._subscription(k, 0, live, (SUCCEEDED,))
         o = self.offers[oid]
+        if live:  # the drawn wallets and then every subscriber
+            batch = [*batch, *sorted(o.subs)]
         ok = o.status == SUCCEEDED and self.now + 1 < o.deadline
         wallets = [self.wallet(i) for i in batch]
         issued_before = o.issued
@@ -395,7 +409,7 @@ class MarketsMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.offers)
     @rule(who=WHO, k=st.integers(0, 2), live=LIVE)
     def refund(self, who: int, k: int, live: bool) -> None:
-        oid, who = self._subscription(k, who, live)
+        oid, who = self._subscription(k, who, live, (FAILED, CANCELLED, SUCCEEDED))
         o = self.offers[oid]
         at = self.now + 1
         refundable = o.status in (FAILED, CANCELLED) or (o.status == SUCCEEDED and at >= o.deadline)
@@ -410,12 +424,13 @@ class MarketsMachine(RuleBasedStateMachine):
 
     # ------------------------------------------------------------------ trades
 
+    @precondition(lambda self: sum(t.status == PROPOSED for t in self.trades) < 6)
     @rule(
         seller=WHO,
         other=st.integers(0, INVESTORS - 1),
         shares=st.sampled_from([1, 5, 20, 100]),
         amount=st.sampled_from([1, 50, 999, 20_000]),
-        ttl=st.integers(60, 3 * DAY),
+        ttl=st.integers(60, 12 * DAY),
         by_buyer=st.booleans(),
     )
     def propose_trade(
@@ -447,7 +462,7 @@ class MarketsMachine(RuleBasedStateMachine):
             min_size=2,
             max_size=3,
         ),
-        ttl=st.integers(DAY, 3 * DAY),
+        ttl=st.integers(2 * DAY, 12 * DAY),
     )
     def first_trades(self, trades: list[tuple[int, int, int, int, bool]], ttl: int) -> None:
         """Propose a few trades between distinct investors that they can afford, so that
@@ -455,10 +470,23 @@ class MarketsMachine(RuleBasedStateMachine):
         for seller, other, shares, amount, by_buyer in trades:
             self.propose_trade(seller, other, shares, amount, ttl, by_buyer)
 
-    def _trade(self, k: int, live: bool = False) -> tuple[int, Trade]:
-        """Trade ``k`` modulo the count, among the proposed trades (``live``) or the settled and
-        cancelled ones (if there are any of the kind)."""
-        ids = [i for i, t in enumerate(self.trades) if (t.status == PROPOSED) == live]
+    def _trade(
+        self,
+        k: int,
+        live: bool,
+        expired_ok: bool = False,
+        ready: Callable[[Trade], bool] | None = None,
+    ) -> tuple[int, Trade]:
+        """Trade ``k`` modulo the count, among the open trades (``live``: proposed and, unless
+        ``expired_ok``, not expired; those ``ready`` for the call first) or the others (if there
+        are any of the kind)."""
+
+        def is_live(t: Trade) -> bool:
+            return t.status == PROPOSED and (expired_ok or self.now + 1 < t.expiry)
+
+        ids = [i for i, t in enumerate(self.trades) if is_live(t) == live]
+        if live and ready is not None:
+            ids = [i for i in ids if ready(self.trades[i])] or ids
         ids = ids or list(range(len(self.trades)))
         tid = ids[k % len(ids)]
         return tid, self.trades[tid]
@@ -473,7 +501,7 @@ class MarketsMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.trades)
     @rule(k=st.integers(0, 20), live=LIVE, side=st.sampled_from([0, 0, 1, 2]))
     def accept_trade(self, k: int, live: bool, side: int) -> None:
-        tid, t = self._trade(k, live)
+        tid, t = self._trade(k, live, ready=lambda t: len(t.affirmed) == 1)
         party = self._party(t, side)
         ok = t.status == PROPOSED and self.now + 1 < t.expiry and party not in t.affirmed
         ok = ok and (party != t.buyer or self.coin[t.buyer] >= t.amount)  # the buyer pays now
@@ -487,7 +515,7 @@ class MarketsMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.trades)
     @rule(k=st.integers(0, 20), live=LIVE, side=st.booleans())
     def settle_trade(self, k: int, live: bool, side: bool) -> None:
-        tid, t = self._trade(k, live)
+        tid, t = self._trade(k, live, ready=lambda t: len(t.affirmed) == 2)
         party = t.buyer if side else t.seller
         ok = (
             t.status == PROPOSED
@@ -531,7 +559,7 @@ class MarketsMachine(RuleBasedStateMachine):
         """Someone who is no party (the treasury) cancels a trade, which it may only once the
         trade has expired; the held payment goes back to the buyer. ``jump``: first move the
         clock to the trade's expiry."""
-        tid, t = self._trade(k, live)
+        tid, t = self._trade(k, live, expired_ok=True)
         if jump:
             self.now = max(self.now, t.expiry - 1)
         ok = t.status == PROPOSED and self.now + 1 >= t.expiry
@@ -551,11 +579,17 @@ class MarketsMachine(RuleBasedStateMachine):
         price=st.integers(1, 20),
         ttl=st.integers(DAY, 3 * DAY),
         window=st.sampled_from([DAY, 2 * DAY]),
+        who=WHO,
+        shares=st.sampled_from([4, 30, 90]),
     )
-    def first_buybacks(self, max_shares: int, price: int, ttl: int, window: int) -> None:
-        """Open one buy-back of each kind (first come, pro-rata) for the tenders to work on."""
+    def first_buybacks(
+        self, max_shares: int, price: int, ttl: int, window: int, who: int, shares: int
+    ) -> None:
+        """Open one buy-back of each kind (first come, pro-rata) and tender to the pro-rata one,
+        so that a settlement after its deadline has a tender from the first step."""
         self.open_buyback(max_shares, price, ttl, False, window)
         self.open_buyback(max_shares, price, ttl, True, window)
+        self.tender(who, 1, True, shares)
 
     @precondition(lambda self: len(self.buybacks) < 4)
     @rule(
@@ -578,12 +612,12 @@ class MarketsMachine(RuleBasedStateMachine):
             self.coin_issuer -= b.deposit
             self.buybacks.append(b)
 
-    def _buyback(self, k: int, live: bool, pro_rata: bool | None = None) -> tuple[int, Buyback]:
-        """Buy-back ``k`` modulo the count (of one kind if given), among the open ones (``live``;
-        those holding tenders first) or the closed ones (if there are any of the kind)."""
-        ids = [i for i, b in enumerate(self.buybacks) if pro_rata is None or b.pro_rata == pro_rata]
+    def _buyback(self, k: int, live: bool, pro_rata: bool = False) -> tuple[int, Buyback]:
+        """Buy-back ``k`` modulo the count, among the open ones (``live``) or the closed ones (if
+        there are any of the kind); ``pro_rata``: among those, open ones holding tenders first."""
+        ids = [i for i, b in enumerate(self.buybacks) if b.pro_rata or not pro_rata]
         kind = [i for i in ids if self.buybacks[i].closed != live]
-        tendered = [i for i in kind if self.buybacks[i].tenders] if live else []
+        tendered = [i for i in kind if self.buybacks[i].tenders] if live and pro_rata else []
         ids = tendered or kind or ids
         bid = ids[k % len(ids)]
         return bid, self.buybacks[bid]
@@ -732,7 +766,7 @@ class MarketsMachine(RuleBasedStateMachine):
         for tid, t in enumerate(self.trades):
             if t.status == PROPOSED:  # the view names what is held for each open trade
                 held = t.amount if t.buyer in t.affirmed else 0
-                assert e.settlement.trade(tid + 1).held == held
+                assert self.trade_held(tid + 1) == held
 
     @invariant()
     def shares_issued_match(self) -> None:
