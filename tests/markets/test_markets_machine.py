@@ -182,7 +182,7 @@ class MarketsMachine(RuleBasedStateMachine):
         max_pct=st.sampled_from([0, 50, 100]),
         duration=st.integers(DAY, 5 * DAY),
         seeds=st.lists(st.integers(0, 40), min_size=INVESTORS, max_size=INVESTORS),
-        close_now=st.booleans(),
+        then=st.sampled_from(["keep", "close", "cancel"]),
     )
     def first_offering(
         self,
@@ -192,18 +192,20 @@ class MarketsMachine(RuleBasedStateMachine):
         max_pct: int,
         duration: int,
         seeds: list[int],
-        close_now: bool,
+        then: str,
     ) -> None:
         """Open the first offering and let every investor subscribe (0: not), so that closes,
-        deliveries and refunds have something to work on from the first step; ``close_now``:
-        then close it at its end (succeeded or failed on its soft cap), so that deliveries and
-        refunds can follow from the first step."""
+        deliveries and refunds have something to work on from the first step; ``then``: keep
+        it active, close it at its end (succeeded or failed on its soft cap) or cancel it, so
+        that deliveries and refunds can follow from the first step."""
         self.open_offering(hard_cap, soft_pct, min_shares, max_pct, duration)
         for who, shares in enumerate(seeds):
             if shares:
                 self.subscribe(who, 0, shares)
-        if close_now:
+        if then == "close":
             self.close_offering(0, jump=True)
+        elif then == "cancel" and self.offers[0].sold:
+            self.cancel_offering(0)
 
     @precondition(lambda self: len(self.offers) < 3)
     @rule(
