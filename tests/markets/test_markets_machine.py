@@ -26,11 +26,12 @@ per module; every transaction is mined at the model's clock (one second per call
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import ape
-import pytest
+from eth_utils import keccak
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -42,17 +43,11 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from sectoken.chain.contracts import container
-from sectoken.model.records import InvestorRecord
+from .conftest import FAR_FUTURE, INVESTORS, START_MONEY, START_SHARES, Env, record
 
-FAR_FUTURE = 4_102_444_800
 LAPSED = 1_000_000  # a KYC expiry long past
-US = 840
 DAY = 86_400
 PRICE = 3  # payment units per share (0-decimal token)
-START_MONEY = 10_000
-INVESTORS = 4  # alice, bob, carol, dave
-START_SHARES = 100  # issued to each investor before the first example (trades, tenders)
 EXAMPLE_DIVISOR = 3  # quick: 8 examples of 30 steps; deep: 166 of 60
 MIN_STEPS = 30  # a delivery needs a subscription, the end, a close and a claim
 
@@ -60,77 +55,13 @@ ACTIVE, SUCCEEDED, FAILED, CANCELLED = 1, 2, 3, 4
 PROPOSED, SETTLED, T_CANCELLED = 1, 2, 3
 
 WHO = st.integers(0, INVESTORS - 1)
+# Most picks of a trade or buy-back go to one that can still move (an open one); the rest to a
+# finished one (if any), whose calls the chain must refuse.
+LIVE = st.sampled_from([True, True, True, False])
+FIRST_COME, PRO_RATA = 0, 1
 BALANCE_OF = bytes.fromhex("70a08231")
-
-
-def record(expiry: int) -> int:
-    return InvestorRecord(kyc_expiry=expiry, country=US, accredited=True).pack()
-
-
-@dataclass
-class Env:
-    chain: Any
-    token: Any
-    registry: Any
-    coin: Any
-    offerings: Any
-    settlement: Any
-    buybacks: Any
-    issuer: Any
-    officer: Any
-    treasury: Any
-    investors: list[Any]
-
-
-@pytest.fixture(scope="module")
-def env(project: Any, chain: Any, accounts: Any) -> Env:
-    admin, issuer, officer, treasury = accounts[0], accounts[1], accounts[2], accounts[8]
-    investors = [accounts[i] for i in (4, 5, 6, 7)]
-    registry = project.InvestorRegistry.deploy(admin, sender=admin)
-    registry.grantRole(registry.COMPLIANCE_ROLE(), officer, sender=admin)
-    token = container(project, "SecurityToken").deploy(
-        "Acme",
-        "ACME",
-        0,
-        registry,
-        admin,
-        project.SecurityTokenAdmin.deploy(sender=admin),
-        sender=admin,
-    )
-    token.grantRole(token.ISSUER_ROLE(), issuer, sender=admin)
-    token.grantRole(token.COMPLIANCE_ROLE(), officer, sender=admin)
-    offerings = project.PrimaryOffering.deploy(sender=admin)
-    settlement = project.TradeSettlement.deploy(sender=admin)
-    buybacks = project.BuybackOffers.deploy(sender=admin)
-    token.grantRole(token.ISSUER_ROLE(), offerings, sender=admin)
-    if any(getattr(m, "name", "") == "setApprovedOperator" for m in token.contract_type.abi):
-        token.setApprovedOperator(settlement, True, sender=officer)
-        token.setApprovedOperator(buybacks, True, sender=officer)
-    coin = project.MockStablecoin.deploy(sender=admin)
-    for wallet in (*investors, issuer):
-        coin.mint(wallet, START_MONEY, sender=admin)
-        coin.approve(offerings, 2**255, sender=wallet)
-        coin.approve(settlement, 2**255, sender=wallet)
-        coin.approve(buybacks, 2**255, sender=wallet)
-    for wallet in investors:
-        token.approve(settlement, 2**255, sender=wallet)
-        token.approve(buybacks, 2**255, sender=wallet)
-    registry.setInvestors(investors, [record(FAR_FUTURE)] * INVESTORS, sender=officer)
-    for wallet in investors:
-        token.issue(wallet, START_SHARES, b"", sender=issuer)
-    return Env(
-        chain,
-        token,
-        registry,
-        coin,
-        offerings,
-        settlement,
-        buybacks,
-        issuer,
-        officer,
-        treasury,
-        investors,
-    )
+TRADE = keccak(text="trade(uint256)")[:4]  # returns a TradeView: 12 static words
+HELD_WORD = 10  # terms (7 words), status, sellerAffirmed, buyerAffirmed, then held
 
 
 @dataclass
@@ -167,13 +98,23 @@ class Buyback:
     max_shares: int
     price: int
     deadline: int
+    pro_rata: bool = False
+    settlement_end: int = 0  # pro-rata: tenders settle in [deadline, settlement_end)
+    tendered: int = 0  # first come: redeemed so far; pro-rata: recorded tenders
     redeemed: int = 0
+    paid: int = 0
     closed: bool = False
+    tenders: dict[int, int] = field(default_factory=dict)  # pro-rata: investor -> shares
+
+    @property
+    def deposit(self) -> int:
+        return self.max_shares * self.price  # the token has 0 decimals: unit 1
 
 
 class MarketsMachine(RuleBasedStateMachine):
     env: ClassVar[Env]
-    calls: ClassVar[dict[str, int]] = {}
+    calls: ClassVar[dict[str, int]] = {}  # per call: accepted / "<call> refused" by the chain
+    reached: ClassVar[dict[str, int]] = {}  # per outcome, counted where a chain view confirms it
 
     def __init__(self) -> None:
         super().__init__()
@@ -210,6 +151,11 @@ class MarketsMachine(RuleBasedStateMachine):
         self.calls[name] = self.calls.get(name, 0) + 1
         return receipt
 
+    def confirm(self, outcome: str, on_chain: bool) -> None:
+        """Count ``outcome`` once the chain's own view shows it (the model predicted it too)."""
+        assert on_chain, f"{outcome}: the chain's view disagrees with the model"
+        self.reached[outcome] = self.reached.get(outcome, 0) + 1
+
     def wallet(self, i: int) -> Any:
         return self.env.investors[i]
 
@@ -220,6 +166,13 @@ class MarketsMachine(RuleBasedStateMachine):
         web3 = self.env.chain.provider.web3
         return int.from_bytes(web3.eth.call({"to": asset.address, "data": data}), "big")
 
+    def trade_held(self, tid: int) -> int:
+        """``settlement.trade(tid).held`` by a bare eth_call (one per open trade and step)."""
+        data = TRADE + tid.to_bytes(32, "big")
+        web3 = self.env.chain.provider.web3
+        out = web3.eth.call({"to": self.env.settlement.address, "data": data})
+        return int.from_bytes(out[32 * HELD_WORD : 32 * (HELD_WORD + 1)], "big")
+
     # ------------------------------------------------------------------ offerings
 
     @initialize(
@@ -229,6 +182,7 @@ class MarketsMachine(RuleBasedStateMachine):
         max_pct=st.sampled_from([0, 50, 100]),
         duration=st.integers(DAY, 5 * DAY),
         seeds=st.lists(st.integers(0, 40), min_size=INVESTORS, max_size=INVESTORS),
+        then=st.sampled_from(["keep", "close", "cancel"]),
     )
     def first_offering(
         self,
@@ -238,13 +192,20 @@ class MarketsMachine(RuleBasedStateMachine):
         max_pct: int,
         duration: int,
         seeds: list[int],
+        then: str,
     ) -> None:
         """Open the first offering and let every investor subscribe (0: not), so that closes,
-        deliveries and refunds have something to work on from the first step."""
+        deliveries and refunds have something to work on from the first step; ``then``: keep
+        it active, close it at its end (succeeded or failed on its soft cap) or cancel it, so
+        that deliveries and refunds can follow from the first step."""
         self.open_offering(hard_cap, soft_pct, min_shares, max_pct, duration)
         for who, shares in enumerate(seeds):
             if shares:
                 self.subscribe(who, 0, shares)
+        if then == "close":
+            self.close_offering(0, jump=True)
+        elif then == "cancel" and self.offers[0].sold:
+            self.cancel_offering(0)
 
     @precondition(lambda self: len(self.offers) < 3)
     @rule(
@@ -313,10 +274,16 @@ class MarketsMachine(RuleBasedStateMachine):
             self.coin[who] -= shares * PRICE
 
     @precondition(lambda self: self.offers)
-    @rule(k=st.integers(0, 2))
-    def close_offering(self, k: int) -> None:
-        oid = k % len(self.offers)
+    @rule(k=st.integers(0, 2), jump=st.booleans())
+    def close_offering(self, k: int, jump: bool) -> None:
+        """Close an offering: refused while active before its end unless sold out, and once
+        closed. ``jump``: first move the clock to the end of an active offering (it succeeds or
+        fails on its soft cap)."""
+        active = [i for i, o in enumerate(self.offers) if o.status == ACTIVE] if jump else []
+        oid = active[k % len(active)] if active else k % len(self.offers)
         o = self.offers[oid]
+        if jump:
+            self.now = max(self.now, o.end - 1)
         at = self.now + 1
         ok = o.status == ACTIVE and (at >= o.end or o.sold == o.hard_cap)
         if self.send("close", ok, self.env.offerings.close, oid + 1, sender=self.env.issuer):
@@ -324,21 +291,14 @@ class MarketsMachine(RuleBasedStateMachine):
                 o.status, o.deadline = SUCCEEDED, at + o.window
             else:
                 o.status = FAILED
-
-    @precondition(lambda self: any(o.status == ACTIVE and o.sold for o in self.offers))
-    @rule(k=st.integers(0, 2))
-    def run_to_the_end_and_close(self, k: int) -> None:
-        """Jump to the end of an active offering that took money and close it."""
-        active = [i for i, o in enumerate(self.offers) if o.status == ACTIVE and o.sold]
-        oid = active[k % len(active)]
-        self.now = max(self.now, self.offers[oid].end)
-        self.close_offering(oid)
+            outcome = "offering succeeded" if o.status == SUCCEEDED else "offering failed"
+            self.confirm(outcome, self.env.offerings.offering(oid + 1).status == o.status)
 
     @precondition(lambda self: self.trades)
-    @rule(k=st.integers(0, 20))
-    def accept_and_settle(self, k: int) -> None:
+    @rule(k=st.integers(0, 20), live=LIVE)
+    def accept_and_settle(self, k: int, live: bool) -> None:
         """The buyer affirms (if it has not) and settles in one call."""
-        tid, t = self._trade(k)
+        tid, t = self._trade(k, live, ready=lambda t: t.buyer not in t.affirmed)
         ok = (
             t.status == PROPOSED
             and self.now + 1 < t.expiry
@@ -361,6 +321,7 @@ class MarketsMachine(RuleBasedStateMachine):
             self.shares[t.buyer] += t.shares
             self.coin[t.buyer] -= t.amount
             self.coin[t.seller] += t.amount
+            self.confirm("trade settled", self.env.settlement.trade(tid + 1).status == SETTLED)
 
     @precondition(lambda self: any(o.sold for o in self.offers))
     @rule(k=st.integers(0, 2))
@@ -377,6 +338,9 @@ class MarketsMachine(RuleBasedStateMachine):
             sender=self.env.issuer,
         ):
             o.status = CANCELLED
+            self.confirm(
+                "offering cancelled", self.env.offerings.offering(oid + 1).status == o.status
+            )
 
     def _deliver(self, o: Offer, who: int) -> None:
         shares = o.subs.pop(who)
@@ -384,10 +348,28 @@ class MarketsMachine(RuleBasedStateMachine):
         o.to_treasury += shares * PRICE
         self.shares[who] += shares
 
+    def _delivered(self, oid: int) -> None:
+        """Count a delivery once the offering's view shows every share the model issued."""
+        issued = self.env.offerings.offering(oid + 1).issued
+        self.confirm("offering delivered", issued == self.offers[oid].issued)
+
+    def _subscription(
+        self, k: int, who: int, live: bool, statuses: tuple[int, ...]
+    ) -> tuple[int, int]:
+        """Offering ``k`` and investor ``who`` (modulo the counts): with ``live``, an offering in
+        one of ``statuses`` still holding subscriptions and one of its subscribers (if any)."""
+        held = [i for i, o in enumerate(self.offers) if o.subs and o.status in statuses]
+        held = held if live else []
+        if not held:
+            return k % len(self.offers), who
+        oid = held[k % len(held)]
+        subscribers = sorted(self.offers[oid].subs)
+        return oid, subscribers[who % len(subscribers)]
+
     @precondition(lambda self: self.offers)
-    @rule(who=WHO, k=st.integers(0, 2))
-    def claim_shares(self, who: int, k: int) -> None:
-        oid = k % len(self.offers)
+    @rule(who=WHO, k=st.integers(0, 2), live=LIVE)
+    def claim_shares(self, who: int, k: int, live: bool) -> None:
+        oid, who = self._subscription(k, who, live, (SUCCEEDED,))
         o = self.offers[oid]
         at = self.now + 1
         ok = (
@@ -400,14 +382,18 @@ class MarketsMachine(RuleBasedStateMachine):
             "claim shares", ok, self.env.offerings.claimShares, oid + 1, sender=self.wallet(who)
         ):
             self._deliver(o, who)
+            self._delivered(oid)
 
     @precondition(lambda self: self.offers)
-    @rule(k=st.integers(0, 2), batch=st.lists(WHO, min_size=1, max_size=4))
-    def push_delivery(self, k: int, batch: list[int]) -> None:
-        oid = k % len(self.offers)
+    @rule(k=st.integers(0, 2), live=LIVE, batch=st.lists(WHO, min_size=1, max_size=4))
+    def push_delivery(self, k: int, live: bool, batch: list[int]) -> None:
+        oid, _ = self._subscription(k, 0, live, (SUCCEEDED,))
         o = self.offers[oid]
+        if live:  # the drawn wallets and then every subscriber
+            batch = [*batch, *sorted(o.subs)]
         ok = o.status == SUCCEEDED and self.now + 1 < o.deadline
         wallets = [self.wallet(i) for i in batch]
+        issued_before = o.issued
         if self.send(
             "push delivery",
             ok,
@@ -419,11 +405,13 @@ class MarketsMachine(RuleBasedStateMachine):
             for who in batch:
                 if o.subs.get(who, 0) > 0 and self.verified[who]:
                     self._deliver(o, who)
+            if o.issued > issued_before:
+                self._delivered(oid)
 
     @precondition(lambda self: self.offers)
-    @rule(who=WHO, k=st.integers(0, 2))
-    def refund(self, who: int, k: int) -> None:
-        oid = k % len(self.offers)
+    @rule(who=WHO, k=st.integers(0, 2), live=LIVE)
+    def refund(self, who: int, k: int, live: bool) -> None:
+        oid, who = self._subscription(k, who, live, (FAILED, CANCELLED, SUCCEEDED))
         o = self.offers[oid]
         at = self.now + 1
         refundable = o.status in (FAILED, CANCELLED) or (o.status == SUCCEEDED and at >= o.deadline)
@@ -432,15 +420,19 @@ class MarketsMachine(RuleBasedStateMachine):
             shares = o.subs.pop(who)
             o.refunded += shares * PRICE
             self.coin[who] += shares * PRICE
+            self.confirm(
+                "offering refunded", self.env.offerings.offering(oid + 1).refunded == o.refunded
+            )
 
     # ------------------------------------------------------------------ trades
 
+    @precondition(lambda self: sum(t.status == PROPOSED for t in self.trades) < 6)
     @rule(
         seller=WHO,
         other=st.integers(0, INVESTORS - 1),
         shares=st.sampled_from([1, 5, 20, 100]),
         amount=st.sampled_from([1, 50, 999, 20_000]),
-        ttl=st.integers(60, 3 * DAY),
+        ttl=st.integers(60, 12 * DAY),
         by_buyer=st.booleans(),
     )
     def propose_trade(
@@ -460,15 +452,59 @@ class MarketsMachine(RuleBasedStateMachine):
             if by_buyer:
                 self.coin[buyer] -= amount
 
-    def _trade(self, k: int) -> tuple[int, Trade]:
-        tid = k % len(self.trades)
+    @initialize(
+        trades=st.lists(
+            st.tuples(
+                WHO,
+                st.integers(1, INVESTORS - 1),
+                st.sampled_from([1, 5, 20]),
+                st.sampled_from([1, 50, 999]),
+                st.booleans(),
+            ),
+            min_size=2,
+            max_size=3,
+        ),
+        ttl=st.integers(2 * DAY, 12 * DAY),
+    )
+    def first_trades(self, trades: list[tuple[int, int, int, int, bool]], ttl: int) -> None:
+        """Propose a few trades between distinct investors that they can afford, so that
+        acceptances, settlements, cancels and expiries have live trades from the first step."""
+        for seller, other, shares, amount, by_buyer in trades:
+            self.propose_trade(seller, other, shares, amount, ttl, by_buyer)
+
+    def _trade(
+        self,
+        k: int,
+        live: bool,
+        expired_ok: bool = False,
+        ready: Callable[[Trade], bool] | None = None,
+    ) -> tuple[int, Trade]:
+        """Trade ``k`` modulo the count, among the open trades (``live``: proposed and, unless
+        ``expired_ok``, not expired; those ``ready`` for the call first) or the others (if there
+        are any of the kind)."""
+
+        def is_live(t: Trade) -> bool:
+            return t.status == PROPOSED and (expired_ok or self.now + 1 < t.expiry)
+
+        ids = [i for i, t in enumerate(self.trades) if is_live(t) == live]
+        if live and ready is not None:
+            ids = [i for i in ids if ready(self.trades[i])] or ids
+        ids = ids or list(range(len(self.trades)))
+        tid = ids[k % len(ids)]
         return tid, self.trades[tid]
 
+    @staticmethod
+    def _party(t: Trade, side: int) -> int:
+        """0: the party that has not affirmed (the buyer if both have), 1: buyer, 2: seller."""
+        if side == 0:
+            return t.seller if t.buyer in t.affirmed and t.seller not in t.affirmed else t.buyer
+        return t.buyer if side == 1 else t.seller
+
     @precondition(lambda self: self.trades)
-    @rule(k=st.integers(0, 20), side=st.booleans())
-    def accept_trade(self, k: int, side: bool) -> None:
-        tid, t = self._trade(k)
-        party = t.buyer if side else t.seller
+    @rule(k=st.integers(0, 20), live=LIVE, side=st.sampled_from([0, 0, 1, 2]))
+    def accept_trade(self, k: int, live: bool, side: int) -> None:
+        tid, t = self._trade(k, live, ready=lambda t: len(t.affirmed) == 1)
+        party = self._party(t, side)
         ok = t.status == PROPOSED and self.now + 1 < t.expiry and party not in t.affirmed
         ok = ok and (party != t.buyer or self.coin[t.buyer] >= t.amount)  # the buyer pays now
         if self.send(
@@ -479,9 +515,9 @@ class MarketsMachine(RuleBasedStateMachine):
                 self.coin[t.buyer] -= t.amount
 
     @precondition(lambda self: self.trades)
-    @rule(k=st.integers(0, 20), side=st.booleans())
-    def settle_trade(self, k: int, side: bool) -> None:
-        tid, t = self._trade(k)
+    @rule(k=st.integers(0, 20), live=LIVE, side=st.booleans())
+    def settle_trade(self, k: int, live: bool, side: bool) -> None:
+        tid, t = self._trade(k, live, ready=lambda t: len(t.affirmed) == 2)
         party = t.buyer if side else t.seller
         ok = (
             t.status == PROPOSED
@@ -498,11 +534,12 @@ class MarketsMachine(RuleBasedStateMachine):
             self.shares[t.seller] -= t.shares
             self.shares[t.buyer] += t.shares
             self.coin[t.seller] += t.amount
+            self.confirm("trade settled", self.env.settlement.trade(tid + 1).status == SETTLED)
 
     @precondition(lambda self: self.trades)
-    @rule(k=st.integers(0, 20), side=st.booleans())
-    def cancel_trade(self, k: int, side: bool) -> None:
-        tid, t = self._trade(k)
+    @rule(k=st.integers(0, 20), live=LIVE, side=st.booleans())
+    def cancel_trade(self, k: int, live: bool, side: bool) -> None:
+        tid, t = self._trade(k, live)
         party = t.buyer if side else t.seller
         if self.send(
             "cancel trade",
@@ -514,53 +551,166 @@ class MarketsMachine(RuleBasedStateMachine):
             t.status = T_CANCELLED
             if t.buyer in t.affirmed:  # the held payment goes back to the buyer
                 self.coin[t.buyer] += t.amount
+            self.confirm(
+                "trade cancelled", self.env.settlement.trade(tid + 1).status == T_CANCELLED
+            )
+
+    @precondition(lambda self: self.trades)
+    @rule(k=st.integers(0, 20), live=LIVE, jump=st.booleans())
+    def release_expired_trade(self, k: int, live: bool, jump: bool) -> None:
+        """Someone who is no party (the treasury) cancels a trade, which it may only once the
+        trade has expired; the held payment goes back to the buyer. ``jump``: first move the
+        clock to the trade's expiry."""
+        tid, t = self._trade(k, live, expired_ok=True)
+        if jump:
+            self.now = max(self.now, t.expiry - 1)
+        ok = t.status == PROPOSED and self.now + 1 >= t.expiry
+        e = self.env
+        if self.send("release expired trade", ok, e.settlement.cancel, tid + 1, sender=e.treasury):
+            t.status = T_CANCELLED
+            if t.buyer in t.affirmed:
+                self.coin[t.buyer] += t.amount
+            self.confirm(
+                "expired trade released", e.settlement.trade(tid + 1).status == T_CANCELLED
+            )
 
     # ------------------------------------------------------------------ buy-backs
 
-    @precondition(lambda self: len(self.buybacks) < 2)
-    @rule(max_shares=st.integers(1, 200), price=st.integers(1, 20), ttl=st.integers(60, 3 * DAY))
-    def open_buyback(self, max_shares: int, price: int, ttl: int) -> None:
+    @initialize(
+        max_shares=st.integers(20, 150),
+        price=st.integers(1, 20),
+        ttl=st.integers(DAY, 3 * DAY),
+        window=st.sampled_from([DAY, 2 * DAY]),
+        who=WHO,
+        shares=st.sampled_from([4, 30, 90]),
+    )
+    def first_buybacks(
+        self, max_shares: int, price: int, ttl: int, window: int, who: int, shares: int
+    ) -> None:
+        """Open one buy-back of each kind (first come, pro-rata) and tender to the pro-rata one,
+        so that a settlement after its deadline has a tender from the first step."""
+        self.open_buyback(max_shares, price, ttl, False, window)
+        self.open_buyback(max_shares, price, ttl, True, window)
+        self.tender(who, 1, True, shares)
+
+    @precondition(lambda self: len(self.buybacks) < 4)
+    @rule(
+        max_shares=st.integers(1, 200),
+        price=st.integers(1, 20),
+        ttl=st.integers(60, 3 * DAY),
+        pro_rata=st.booleans(),
+        window=st.sampled_from([DAY, 2 * DAY]),
+    )
+    def open_buyback(
+        self, max_shares: int, price: int, ttl: int, pro_rata: bool, window: int
+    ) -> None:
         e = self.env
         deadline = self.now + 1 + ttl
-        params = (e.token, e.coin, price, max_shares, deadline, 0, 0)
-        ok = self.coin_issuer >= max_shares * price
+        kind = PRO_RATA if pro_rata else FIRST_COME
+        params = (e.token, e.coin, price, max_shares, deadline, kind, window if pro_rata else 0)
+        b = Buyback(max_shares, price, deadline, pro_rata, deadline + window if pro_rata else 0)
+        ok = self.coin_issuer >= b.deposit
         if self.send("open buy-back", ok, e.buybacks.createBuyback, params, sender=e.issuer):
-            self.coin_issuer -= max_shares * price
-            self.buybacks.append(Buyback(max_shares, price, deadline))
+            self.coin_issuer -= b.deposit
+            self.buybacks.append(b)
+
+    def _buyback(self, k: int, live: bool, pro_rata: bool = False) -> tuple[int, Buyback]:
+        """Buy-back ``k`` modulo the count, among the open ones (``live``) or the closed ones (if
+        there are any of the kind); ``pro_rata``: among those, open ones holding tenders first."""
+        ids = [i for i, b in enumerate(self.buybacks) if b.pro_rata or not pro_rata]
+        kind = [i for i in ids if self.buybacks[i].closed != live]
+        tendered = [i for i in kind if self.buybacks[i].tenders] if live and pro_rata else []
+        ids = tendered or kind or ids
+        bid = ids[k % len(ids)]
+        return bid, self.buybacks[bid]
 
     @precondition(lambda self: self.buybacks)
-    @rule(who=WHO, k=st.integers(0, 1), shares=st.sampled_from([1, 4, 30, 150]))
-    def tender(self, who: int, k: int, shares: int) -> None:
-        bid = k % len(self.buybacks)
-        b = self.buybacks[bid]
-        ok = (
-            not b.closed
-            and self.now + 1 < b.deadline
-            and shares <= b.max_shares - b.redeemed
-            and self.shares[who] >= shares
-        )
-        if self.send(
+    @rule(who=WHO, k=st.integers(0, 3), live=LIVE, shares=st.sampled_from([1, 4, 30, 150]))
+    def tender(self, who: int, k: int, live: bool, shares: int) -> None:
+        """First come: redeemed and paid now while room remains; pro-rata: recorded (the holder
+        must hold and allow all it tendered), settled after the deadline."""
+        bid, b = self._buyback(k, live)
+        ok = not b.closed and self.now + 1 < b.deadline
+        total = b.tenders.get(who, 0) + shares
+        if b.pro_rata:
+            ok = ok and self.shares[who] >= total
+        else:
+            ok = ok and shares <= b.max_shares - b.tendered and self.shares[who] >= shares
+        if not self.send(
             "tender", ok, self.env.buybacks.tender, bid + 1, shares, sender=self.wallet(who)
         ):
-            b.redeemed += shares
-            self.redeemed += shares
-            self.shares[who] -= shares
-            self.coin[who] += shares * b.price
+            return
+        b.tendered += shares
+        view = self.env.buybacks.buyback(bid + 1)
+        if b.pro_rata:
+            b.tenders[who] = total
+            self.confirm("tender recorded", view.tendered == b.tendered and view.redeemed == 0)
+            return
+        self._redeem(b, who, shares)
+        self.confirm("tender paid", view.redeemed == b.redeemed and view.paid == b.paid)
+
+    def _redeem(self, b: Buyback, who: int, shares: int) -> None:
+        b.redeemed += shares
+        b.paid += shares * b.price
+        self.redeemed += shares
+        self.shares[who] -= shares
+        self.coin[who] += shares * b.price
+
+    @precondition(lambda self: any(b.pro_rata for b in self.buybacks))
+    @rule(who=WHO, k=st.integers(0, 3), live=LIVE, pushed=st.booleans(), jump=st.booleans())
+    def settle_tender(self, who: int, k: int, live: bool, pushed: bool, jump: bool) -> None:
+        """Settle a pro-rata tender (pulled by the holder or pushed by the issuer): accepted
+        whole unless the offer is oversubscribed, then scaled down to fit (rounded down); the
+        holder must still hold the accepted shares. ``jump``: first move the clock to the
+        tender deadline."""
+        bid, b = self._buyback(k, live, pro_rata=True)
+        if live and b.tenders:
+            who = sorted(b.tenders)[who % len(b.tenders)]
+        if jump:
+            self.now = max(self.now, b.deadline - 1)
+        at = self.now + 1
+        tendered = b.tenders.get(who, 0)
+        accepted = tendered if b.tendered <= b.max_shares else tendered * b.max_shares // b.tendered
+        ok = (
+            not b.closed
+            and b.deadline <= at < b.settlement_end
+            and tendered > 0
+            and self.shares[who] >= accepted
+        )
+        e = self.env
+        sender = e.issuer if pushed else self.wallet(who)
+        if self.send(
+            "settle tender", ok, e.buybacks.settleTender, bid + 1, self.wallet(who), sender=sender
+        ):
+            del b.tenders[who]
+            if accepted:
+                self._redeem(b, who, accepted)
+                self.confirm("pro-rata settled", e.buybacks.buyback(bid + 1).paid == b.paid)
 
     @precondition(lambda self: self.buybacks)
-    @rule(k=st.integers(0, 1))
-    def close_buyback(self, k: int) -> None:
-        bid = k % len(self.buybacks)
-        b = self.buybacks[bid]
+    @rule(k=st.integers(0, 3), live=LIVE)
+    def close_buyback(self, k: int, live: bool) -> None:
+        """Close a buy-back (the rest of the deposit back to the issuer): early, or after the
+        deadline; a pro-rata one not during its settlement window."""
+        bid, b = self._buyback(k, live)
+        at = self.now + 1
+        settling = b.pro_rata and b.deadline <= at < b.settlement_end
+        e = self.env
         if self.send(
-            "close buy-back", not b.closed, self.env.buybacks.close, bid + 1, sender=self.env.issuer
+            "close buy-back",
+            not b.closed and not settling,
+            e.buybacks.close,
+            bid + 1,
+            sender=e.issuer,
         ):
             b.closed = True
-            self.coin_issuer += (b.max_shares - b.redeemed) * b.price
+            self.coin_issuer += b.deposit - b.paid
+            returned = e.buybacks.buyback(bid + 1).returned
+            self.confirm("buy-back closed", returned == b.deposit - b.paid)
 
     # ------------------------------------------------------------------ compliance and time
 
-    @rule(who=WHO, valid=st.booleans())
+    @rule(who=WHO, valid=st.sampled_from([True, True, False]))
     def set_kyc(self, who: int, valid: bool) -> None:
         e = self.env
         self.send(
@@ -607,8 +757,10 @@ class MarketsMachine(RuleBasedStateMachine):
             held += still
         assert self.balance(e.coin, e.offerings) == held
         assert self.balance(e.coin, e.treasury) == sum(o.to_treasury for o in self.offers)
-        deposits = sum((b.max_shares - b.redeemed) * b.price for b in self.buybacks if not b.closed)
+        deposits = sum(b.deposit - b.paid for b in self.buybacks if not b.closed)
         assert self.balance(e.coin, e.buybacks) == deposits
+        for b in self.buybacks:
+            assert b.paid == b.redeemed * b.price <= b.deposit
         held_for_trades = sum(
             t.amount for t in self.trades if t.status == PROPOSED and t.buyer in t.affirmed
         )
@@ -616,7 +768,7 @@ class MarketsMachine(RuleBasedStateMachine):
         for tid, t in enumerate(self.trades):
             if t.status == PROPOSED:  # the view names what is held for each open trade
                 held = t.amount if t.buyer in t.affirmed else 0
-                assert e.settlement.trade(tid + 1).held == held
+                assert self.trade_held(tid + 1) == held
 
     @invariant()
     def shares_issued_match(self) -> None:
@@ -626,18 +778,26 @@ class MarketsMachine(RuleBasedStateMachine):
         assert sum(self.shares.values()) == supply
 
 
-def test_markets_state_machine(env: Env) -> None:
+def run_markets_machine(env: Env, run: settings) -> dict[str, int]:
+    """Run the machine under ``run`` and print what each call did and which outcomes the chain
+    confirmed; return those outcome counts (successes, and ``"<call> refused"`` refusals)."""
     MarketsMachine.env = env
     MarketsMachine.calls = {}
+    MarketsMachine.reached = {}
     started = time.monotonic()
     try:
-        profile = settings()  # the active profile (SECTOKEN_PROFILE); a step here costs ~0.3 s
-        examples = max(5, profile.max_examples // EXAMPLE_DIVISOR)
-        steps = max(profile.stateful_step_count, MIN_STEPS)
-        run_state_machine_as_test(
-            MarketsMachine,
-            settings=settings(profile, max_examples=examples, stateful_step_count=steps),
-        )
+        run_state_machine_as_test(MarketsMachine, settings=run)
     finally:
         calls = ", ".join(f"{k} {v}" for k, v in sorted(MarketsMachine.calls.items()))
+        reached = ", ".join(f"{k} {v}" for k, v in sorted(MarketsMachine.reached.items()))
         print(f"markets machine: {time.monotonic() - started:.0f} s; calls: {calls}")
+        print(f"markets machine outcomes confirmed on chain: {reached}")
+    refused = {k: v for k, v in MarketsMachine.calls.items() if k.endswith(" refused")}
+    return {**MarketsMachine.reached, **refused}
+
+
+def test_markets_state_machine(env: Env) -> None:
+    profile = settings()  # the active profile (SECTOKEN_PROFILE); a step here costs ~0.3 s
+    examples = max(5, profile.max_examples // EXAMPLE_DIVISOR)
+    steps = max(profile.stateful_step_count, MIN_STEPS)
+    run_markets_machine(env, settings(profile, max_examples=examples, stateful_step_count=steps))
