@@ -264,9 +264,12 @@ def test_erc20_dividend_retried_after_its_deposit_landed_approves_nothing_more(
         )
 
     monkeypatch.setattr(Eth, "send_raw_transaction", second_reply_lost)
-    with pytest.raises(OutcomeUnknown):
+    with pytest.raises(OutcomeUnknown) as unknown:
         create()
     monkeypatch.setattr(Eth, "send_raw_transaction", original)
+    # Anvil answers a send before it mines: the nonce is read once the deposit has landed
+    # (read earlier, under load, it missed the deposit and the re-run looked like a send).
+    ready.w3.eth.wait_for_transaction_receipt(unknown.value.entry.tx_hash)  # type: ignore[arg-type]
     nonce = deployer.nonce
     dist_id, done = create()
     assert done.earlier and dist_id == 1 and deployer.nonce == nonce

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -17,32 +16,19 @@ from sectoken.cli.common import (
     console,
     deployments_option,
     friendly,
-    open_suite_here,
     reader_option,
     resolve_account,
     sender_option,
 )
+from sectoken.cli.market_options import market_contract_option, open_market
 
-BUYBACKS_ENV = "SECTOKEN_BUYBACKS"
-
-
-def _buybacks_option(f: Any) -> Any:
-    return click.option(
-        "--buybacks",
-        "buybacks_address",
-        type=ADDRESS,
-        default=lambda: os.environ.get(BUYBACKS_ENV),
-        required=False,
-        help=f"The BuybackOffers contract (or ${BUYBACKS_ENV}; default: the "
-        "deployment file's buybacks).",
-    )(f)
+_buybacks_option = market_contract_option("buybacks", "BuybackOffers")
 
 
 def _open(deployments_dir: Path, buybacks_address: str | None) -> tuple[Any, Any]:
     from sectoken.jobs.buybacks import buyback_contract
 
-    suite = open_suite_here(deployments_dir)
-    return suite, buyback_contract(suite, buybacks_address or suite.deployment.address("buybacks"))
+    return open_market(deployments_dir, buybacks_address, "buybacks", buyback_contract)
 
 
 @click.group()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -17,34 +16,19 @@ from sectoken.cli.common import (
     console,
     deployments_option,
     friendly,
-    open_suite_here,
     reader_option,
     resolve_account,
     sender_option,
 )
+from sectoken.cli.market_options import market_contract_option, open_market
 
-OFFERINGS_ENV = "SECTOKEN_OFFERINGS"
-
-
-def _offerings_option(f: Any) -> Any:
-    return click.option(
-        "--offerings",
-        "offerings_address",
-        type=ADDRESS,
-        default=lambda: os.environ.get(OFFERINGS_ENV),
-        required=False,
-        help=f"The PrimaryOffering contract (or ${OFFERINGS_ENV}; default: the "
-        "deployment file's offerings).",
-    )(f)
+_offerings_option = market_contract_option("offerings", "PrimaryOffering")
 
 
 def _open(deployments_dir: Path, offerings_address: str | None) -> tuple[Any, Any]:
     from sectoken.jobs.offerings import offering_contract
 
-    suite = open_suite_here(deployments_dir)
-    return suite, offering_contract(
-        suite, offerings_address or suite.deployment.address("offerings")
-    )
+    return open_market(deployments_dir, offerings_address, "offerings", offering_contract)
 
 
 @click.group()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -17,34 +16,19 @@ from sectoken.cli.common import (
     console,
     deployments_option,
     friendly,
-    open_suite_here,
     reader_option,
     resolve_account,
     sender_option,
 )
+from sectoken.cli.market_options import market_contract_option, open_market
 
-SETTLEMENT_ENV = "SECTOKEN_SETTLEMENT"
-
-
-def _settlement_option(f: Any) -> Any:
-    return click.option(
-        "--settlement",
-        "settlement_address",
-        type=ADDRESS,
-        default=lambda: os.environ.get(SETTLEMENT_ENV),
-        required=False,
-        help=f"The TradeSettlement contract (or ${SETTLEMENT_ENV}; default: the "
-        "deployment file's settlement).",
-    )(f)
+_settlement_option = market_contract_option("settlement", "TradeSettlement")
 
 
 def _open(deployments_dir: Path, settlement_address: str | None) -> tuple[Any, Any]:
     from sectoken.jobs.trades import settlement_contract
 
-    suite = open_suite_here(deployments_dir)
-    return suite, settlement_contract(
-        suite, settlement_address or suite.deployment.address("settlement")
-    )
+    return open_market(deployments_dir, settlement_address, "settlement", settlement_contract)
 
 
 def _say(done: Any) -> None:

@@ -18,10 +18,11 @@ from eth_utils.address import to_checksum_address
 from rich.console import Console
 from rich.table import Table
 
-from sectoken.abi import contract_abi, event, function_entries
+from sectoken.abi import event, function_entries
 from sectoken.chain.logs import iter_logs
 from sectoken.chain.suite import Suite, require_role
 from sectoken.errors import SectokenError
+from sectoken.jobs.market_contracts import chain_now, erc20_at, market_contract
 from sectoken.jobs.operations import Done, done_from, indexed_id, send_tx, settle_earlier
 from sectoken.model.addresses import checked_address
 from sectoken.model.amounts import format_units, to_units
@@ -43,9 +44,6 @@ _FIRST_COME, _PRO_RATA = 0, 1
 _OPEN = 1
 _CREATED = event("BuybackOffers", "BuybackCreated")
 _TENDERED = event("BuybackOffers", "Tendered")
-_ERC20_ABI = function_entries(
-    "SecurityToken", ("symbol", "decimals", "balanceOf", "allowance", "approve")
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,27 +69,9 @@ class BuybackState:
     now: int
 
 
-def _erc20(address: str) -> Any:
-    from ape import Contract
-
-    return Contract(address, abi=_ERC20_ABI)
-
-
 def buyback_contract(suite: Suite, address: str) -> Any:
     """The BuybackOffers at ``address`` (it must have code on this chain)."""
-    from ape import Contract
-
-    checked = checked_address(address, allow_unchecksummed=True)
-    if not suite.w3.eth.get_code(checked):  # type: ignore[arg-type]
-        raise SectokenError(
-            f"no contract at {checked} on this network",
-            hint="pass the BuybackOffers address with --buybacks",
-        )
-    return Contract(checked, abi=contract_abi("BuybackOffers"))
-
-
-def _now(suite: Suite) -> int:
-    return int(suite.w3.eth.get_block("latest")["timestamp"])
+    return market_contract(suite, address, "BuybackOffers", "--buybacks")
 
 
 def buyback_state(suite: Suite, buybacks: Any, buyback_id: int) -> BuybackState:
@@ -101,7 +81,7 @@ def buyback_state(suite: Suite, buybacks: Any, buyback_id: int) -> BuybackState:
     v = buybacks.buyback(buyback_id)
     p = v.params
     asset = to_checksum_address(p.asset)
-    erc20 = _erc20(asset)
+    erc20 = erc20_at(asset)
     token = to_checksum_address(p.token)
     return BuybackState(
         id=buyback_id,
@@ -109,7 +89,7 @@ def buyback_state(suite: Suite, buybacks: Any, buyback_id: int) -> BuybackState:
         asset=asset,
         asset_symbol=str(erc20.symbol()),
         asset_decimals=int(erc20.decimals()),
-        token_decimals=int(_erc20(token).decimals()),
+        token_decimals=int(erc20_at(token).decimals()),
         price=int(p.price),
         max_shares=int(p.maxShares),
         deadline=int(p.deadline),
@@ -122,7 +102,7 @@ def buyback_state(suite: Suite, buybacks: Any, buyback_id: int) -> BuybackState:
         redeemed=int(v.redeemed),
         paid=int(v.paid),
         returned=int(v.returned),
-        now=_now(suite),
+        now=chain_now(suite),
     )
 
 
@@ -147,14 +127,14 @@ def create_buyback(
             hint="the compliance officer approves it (setApprovedOperator)",
         )
     asset_address = checked_address(asset, allow_unchecksummed=True)
-    erc20 = _erc20(asset_address)
+    erc20 = erc20_at(asset_address)
     asset_decimals = int(erc20.decimals())
     decimals = int(token.decimals())
     price_units = to_units(price, asset_decimals)
     share_units = to_units(max_shares, decimals)
     if price_units <= 0 or share_units <= 0:
         raise SectokenError("the price and the number of shares must be positive")
-    if deadline <= _now(suite):
+    if deadline <= chain_now(suite):
         raise SectokenError(f"the deadline ({format_timestamp(deadline)}) has passed")
     if pro_rata and settlement_days <= 0:
         raise SectokenError("a pro-rata offer needs a settlement window of at least one day")
@@ -219,7 +199,7 @@ def tender_shares(suite: Suite, account: Any, buybacks: Any, buyback_id: int, sh
             raise SectokenError(
                 f"the offer buys only {format_units(room, state.token_decimals)} more shares"
             )
-        token = _erc20(state.token)
+        token = erc20_at(state.token)
         held = int(token.balanceOf(holder))
         if held < units:
             raise SectokenError(f"{holder} holds {format_units(held, state.token_decimals)} shares")

@@ -20,10 +20,11 @@ from eth_utils.address import to_checksum_address
 from rich.console import Console
 from rich.table import Table
 
-from sectoken.abi import contract_abi, event, function_entries
+from sectoken.abi import event
 from sectoken.chain.logs import iter_logs
 from sectoken.chain.suite import Suite, require_role, role_id
 from sectoken.errors import SectokenError
+from sectoken.jobs.market_contracts import chain_now, erc20_at, market_contract
 from sectoken.jobs.operations import (
     Done,
     TransferRefused,
@@ -56,9 +57,6 @@ STATUS_NAMES = {1: "active", 2: "succeeded", 3: "failed (soft cap missed)", 4: "
 _ACTIVE, _SUCCEEDED, _FAILED, _CANCELLED = 1, 2, 3, 4
 _CREATED = event("PrimaryOffering", "OfferingCreated")
 _SUBSCRIBED = event("PrimaryOffering", "Subscribed")
-_ERC20_ABI = function_entries(
-    "SecurityToken", ("symbol", "decimals", "balanceOf", "allowance", "approve")
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,27 +89,9 @@ class OfferingStatus:
         return STATUS_NAMES.get(self.status, f"unknown ({self.status})")
 
 
-def _erc20(address: str) -> Any:
-    from ape import Contract
-
-    return Contract(address, abi=_ERC20_ABI)
-
-
 def offering_contract(suite: Suite, address: str) -> Any:
     """The PrimaryOffering at ``address`` (it must have code on this chain)."""
-    checked = checked_address(address, allow_unchecksummed=True)
-    if not suite.w3.eth.get_code(checked):  # type: ignore[arg-type]
-        raise SectokenError(
-            f"no contract at {checked} on this network",
-            hint="pass the PrimaryOffering address with --offerings",
-        )
-    from ape import Contract
-
-    return Contract(checked, abi=contract_abi("PrimaryOffering"))
-
-
-def _now(suite: Suite) -> int:
-    return int(suite.w3.eth.get_block("latest")["timestamp"])
+    return market_contract(suite, address, "PrimaryOffering", "--offerings")
 
 
 def _shares(text: str | int, decimals: int, what: str) -> int:
@@ -143,7 +123,7 @@ def create_offering(
     same offering although "now" has moved (the start is left out of the journal's key)."""
     opens_now = start is None
     if start is None:
-        start = _now(suite)
+        start = chain_now(suite)
     token = suite.require("token")
     require_role(token, "ISSUER_ROLE", account, what="token")
     if not token.hasRole(role_id("ISSUER_ROLE"), offerings.address):
@@ -155,7 +135,7 @@ def create_offering(
     treasury_address = checked_address(treasury, allow_unchecksummed=True)
     if ZERO_ADDRESS in (asset_address, treasury_address):
         raise SectokenError("the asset and the treasury must be real addresses")
-    asset_decimals = int(_erc20(asset_address).decimals())
+    asset_decimals = int(erc20_at(asset_address).decimals())
     decimals = int(token.decimals())
     price_units = to_units(price, asset_decimals)
     caps = {
@@ -175,7 +155,7 @@ def create_offering(
         raise SectokenError("the per-investor limits must satisfy minimum <= maximum <= hard cap")
     if not start < end:
         raise SectokenError("the offering must start before it ends")
-    if end <= _now(suite):
+    if end <= chain_now(suite):
         raise SectokenError(f"the end ({format_timestamp(end)}) has passed")
     if delivery_days <= 0:
         raise SectokenError("the delivery window must be at least one day")
@@ -211,14 +191,14 @@ def offering_status(suite: Suite, offerings: Any, offering_id: int) -> OfferingS
     view = offerings.offering(offering_id)
     p = view.params
     asset = to_checksum_address(p.asset)
-    erc20 = _erc20(asset)
+    erc20 = erc20_at(asset)
     return OfferingStatus(
         id=offering_id,
         token=to_checksum_address(p.token),
         asset=asset,
         asset_symbol=str(erc20.symbol()),
         asset_decimals=int(erc20.decimals()),
-        token_decimals=int(_erc20(to_checksum_address(p.token)).decimals()),
+        token_decimals=int(erc20_at(to_checksum_address(p.token)).decimals()),
         treasury=to_checksum_address(p.treasury),
         price=int(p.price),
         min_shares=int(p.minShares),
@@ -234,7 +214,7 @@ def offering_status(suite: Suite, offerings: Any, offering_id: int) -> OfferingS
         to_treasury=int(view.toTreasury),
         refunded=int(view.refunded),
         delivery_deadline=int(view.deliveryDeadline),
-        now=_now(suite),
+        now=chain_now(suite),
     )
 
 
@@ -248,7 +228,7 @@ def subscribe(suite: Suite, account: Any, offerings: Any, offering_id: int, shar
     if earlier is None:
         _check_subscription(suite, offerings, status, investor, units)
         cost = int(offerings.cost(offering_id, units))
-        erc20 = _erc20(status.asset)
+        erc20 = erc20_at(status.asset)
         send_tx(
             suite,
             erc20.approve,
@@ -302,7 +282,7 @@ def _check_subscription(
             hint="subscribe a rounder number of shares",
         )
     cost = product // unit
-    balance = int(_erc20(status.asset).balanceOf(investor))
+    balance = int(erc20_at(status.asset).balanceOf(investor))
     if balance < cost:
         raise SectokenError(
             f"{investor} holds {format_units(balance, status.asset_decimals)} "

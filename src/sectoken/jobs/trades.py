@@ -21,9 +21,10 @@ from eth_utils.address import to_checksum_address
 from rich.console import Console
 from rich.table import Table
 
-from sectoken.abi import contract_abi, event, function_entries
+from sectoken.abi import event
 from sectoken.chain.suite import Suite
 from sectoken.errors import SectokenError
+from sectoken.jobs.market_contracts import erc20_at, market_contract
 from sectoken.jobs.operations import (
     Done,
     TransferRefused,
@@ -50,9 +51,6 @@ __all__ = [
 _PROPOSED, _SETTLED, _CANCELLED = 1, 2, 3
 _STATUS = {1: "proposed", 2: "settled", 3: "cancelled"}
 _PROPOSED_EVENT = event("TradeSettlement", "TradeProposed")
-_ERC20_ABI = function_entries(
-    "SecurityToken", ("symbol", "decimals", "balanceOf", "allowance", "approve")
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,23 +74,9 @@ class TradeState:
         return "expired" if self.expired else _STATUS.get(self.status, str(self.status))
 
 
-def _erc20(address: str) -> Any:
-    from ape import Contract
-
-    return Contract(address, abi=_ERC20_ABI)
-
-
 def settlement_contract(suite: Suite, address: str) -> Any:
     """The TradeSettlement at ``address`` (it must have code on this chain)."""
-    from ape import Contract
-
-    checked = checked_address(address, allow_unchecksummed=True)
-    if not suite.w3.eth.get_code(checked):  # type: ignore[arg-type]
-        raise SectokenError(
-            f"no contract at {checked} on this network",
-            hint="pass the TradeSettlement address with --settlement",
-        )
-    return Contract(checked, abi=contract_abi("TradeSettlement"))
+    return market_contract(suite, address, "TradeSettlement", "--settlement")
 
 
 def trade_state(settlement: Any, trade_id: int) -> TradeState:
@@ -124,7 +108,7 @@ def _approve_leg(suite: Suite, account: Any, settlement: Any, state: TradeState)
     asset, needed = (
         (state.token, state.shares) if me == state.seller else (state.asset, state.amount)
     )
-    erc20 = _erc20(asset)
+    erc20 = erc20_at(asset)
     send_tx(
         suite,
         erc20.approve,
@@ -173,7 +157,7 @@ def propose_trade(
     if seller_address == buyer_address or ZERO_ADDRESS in (seller_address, buyer_address):
         raise SectokenError("a trade needs two different wallets")
     share_units = to_units(shares, int(token.decimals()))
-    asset_decimals = int(_erc20(asset_address).decimals())
+    asset_decimals = int(erc20_at(asset_address).decimals())
     amount_units = to_units(amount, asset_decimals)
     if share_units <= 0 or amount_units <= 0:
         raise SectokenError("the shares and the amount must be positive")
@@ -195,7 +179,7 @@ def propose_trade(
         False,
     )
     _share_leg_check(suite, settlement, draft)
-    if me == buyer_address and int(_erc20(asset_address).balanceOf(me)) < amount_units:
+    if me == buyer_address and int(erc20_at(asset_address).balanceOf(me)) < amount_units:
         raise SectokenError(
             f"{me} holds less than the payment of {amount} (a proposing buyer pays it now, "
             "held by the settlement contract until the trade settles or is cancelled)"
@@ -247,7 +231,7 @@ def accept_trade(suite: Suite, account: Any, settlement: Any, trade_id: int) -> 
         if state.status != _PROPOSED or state.expired:
             raise SectokenError(f"trade {trade_id} is {state.status_name}: it cannot be accepted")
         if me == state.buyer:
-            erc20 = _erc20(state.asset)
+            erc20 = erc20_at(state.asset)
             if int(erc20.balanceOf(me)) < state.amount:
                 raise SectokenError(
                     f"{me} holds less than the trade's payment of {state.amount} units"
@@ -280,7 +264,7 @@ def settle_trade(suite: Suite, account: Any, settlement: Any, trade_id: int) -> 
             raise SectokenError(f"trade {trade_id} waits for {waiting} to accept")
         _share_leg_check(suite, settlement, state)
         # The payment is held by the contract since the buyer affirmed; the shares move now.
-        shares = _erc20(state.token)
+        shares = erc20_at(state.token)
         if int(shares.balanceOf(state.seller)) < state.shares:
             raise SectokenError(f"{state.seller} no longer holds the trade's shares")
         if int(shares.allowance(state.seller, settlement.address)) < state.shares:
@@ -320,7 +304,7 @@ def cancel_trade(suite: Suite, account: Any, settlement: Any, trade_id: int) -> 
 
 def print_trade(console: Console, s: TradeState) -> None:
     """A trade's terms and state as a table (amounts in the assets' whole units)."""
-    token, asset = _erc20(s.token), _erc20(s.asset)
+    token, asset = erc20_at(s.token), erc20_at(s.asset)
     token_decimals, asset_decimals = int(token.decimals()), int(asset.decimals())
     symbol = str(asset.symbol())
     grid = Table(title=f"Trade {s.id} ({s.status_name})", show_header=False)
