@@ -19,6 +19,7 @@ __all__ = [
     "clone_init_code",
     "create2_address",
     "deployment_address",
+    "wired_address",
 ]
 
 #: The salt of an issuer's clone implementation, and of its tokens (each token's effective salt
@@ -49,6 +50,13 @@ def create2_address(factory: str, salt: bytes, init_code_hash: bytes) -> str:
 def deployment_address(factory: str, deployer: str, salt: bytes, init_code: bytes) -> str:
     """The address ``SecurityTokenFactory.deploy(salt, init_code)`` sent by ``deployer`` creates."""
     bound = keccak(_word(deployer) + salt)  # the factory's keccak256(abi.encode(deployer, salt))
+    return create2_address(factory, bound, keccak(init_code))
+
+
+def wired_address(factory: str, deployer: str, salt: bytes, init_code: bytes, admin: str) -> str:
+    """The address ``SecurityTokenFactory.deployWired(salt, init_code, admin, ...)`` sent by
+    ``deployer`` creates (its salt binds the deployer and the admin)."""
+    bound = keccak(_word(deployer) + salt + _word(admin))
     return create2_address(factory, bound, keccak(init_code))
 
 
