@@ -10,11 +10,15 @@ sent: nothing is estimated.
 
 Clone mode (``deployment: clone``): the issuer's first clone token also deploys the one-time
 ``SecurityTokenFactory`` and ``SecurityTokenClone`` implementation; a further clone token deploys
-only its EIP-1167 proxy (through the factory, CREATE2) and wires it. The compliant transfer
-between two existing holders is measured on the full second token and on that clone token, after
-the same issuances and one warm-up transfer (the country verdict cached), with the same amount;
-the break-even number of transfers is (full deploy - clone deploy) / (clone transfer - full
-transfer), the token alone and the token with its wiring.
+only its EIP-1167 proxy, configured in the same transaction by the factory (``cloneWired``:
+roles, rules, countries, document), and is then admitted on the shared contracts. The proxy
+alone is measured by one more ``cloneToken`` call without configuration. A full-mode token whose
+spec names the issuer's factory is created and configured the same way (``deployWired``): its
+factory call is compared with T-REX's factory, which also configures its token. The compliant
+transfer between two existing holders is measured on the full second token and on that clone
+token, after the same issuances and one warm-up transfer (the country verdict cached), with the
+same amount; the break-even number of transfers is (full deploy - clone deploy) / (clone
+transfer - full transfer), the token alone and the token with its wiring.
 
 Targets (issue 17): a new token for an existing issuer, full mode <= 4,090,000 gas (T-REX 4.1.6's
 factory per token: 4,090,749, after about 28.5M gas of one-time infrastructure), clone mode
@@ -52,6 +56,7 @@ FULL = "first suite of a new issuer: registry, distributor, voting, token, wirin
 SECOND = "new token for an existing issuer: token + wiring"
 CLONE_FIRST = "first clone-mode token of an issuer: factory, implementation, clone, wiring"
 CLONE = "new token for an existing issuer, clone mode: clone + wiring"
+WIRED = "new token for an existing issuer, full mode through its factory"
 
 
 def _deploy(ape: Any, spec_path: Path, directory: Path) -> tuple[Deployment, dict[str, int]]:
@@ -112,6 +117,13 @@ def measure(ape: Any) -> dict[str, Any]:
         fourth_spec = folder / "fourth.yaml"
         fourth_spec.write_text(yaml.safe_dump(data))
         fourth_deployment, clone = _deploy(ape, fourth_spec, folder / "fourth")
+        clone_alone = _bare_clone(ape, third_deployment)
+        # Full mode through the same factory: the token and its configuration in one call.
+        data["token"].update(name="Acme Robotics Series E", symbol="ACMEE")
+        data["deployment"] = "full"
+        fifth_spec = folder / "fifth.yaml"
+        fifth_spec.write_text(yaml.safe_dump(data))
+        _fifth, wired = _deploy(ape, fifth_spec, folder / "fifth")
         transfers = _transfers(
             ape,
             first.address("registry"),
@@ -121,10 +133,36 @@ def measure(ape: Any) -> dict[str, Any]:
             },
         )
     return {
-        "gas": {"full": full, "second": second, "clone_first": clone_first, "clone": clone},
+        "gas": {
+            "full": full,
+            "second": second,
+            "clone_first": clone_first,
+            "clone": clone,
+            "clone_alone": clone_alone,
+            "wired": wired,
+        },
         "transfers": transfers,
         "sizes": {},
     }
+
+
+def _bare_clone(ape: Any, deployment: Deployment) -> int:
+    """Gas of ``cloneToken`` alone (the proxy created and initialized, nothing configured)."""
+    from sectoken.chain.contracts import container
+    from sectoken.model.create2 import CLONE_SALT
+
+    factory = container(ape.project, "SecurityTokenFactory").at(deployment.address("factory"))
+    receipt = factory.cloneToken(
+        deployment.address("implementation"),
+        CLONE_SALT,
+        "Acme Robotics Series F",
+        "ACMEF",
+        0,
+        deployment.address("registry"),
+        ape.accounts.test_accounts[0],
+        sender=ape.accounts.test_accounts[0],
+    )
+    return int(receipt.gas_used)
 
 
 def _transfers(ape: Any, registry_address: str, tokens: dict[str, str]) -> dict[str, int]:
@@ -158,9 +196,11 @@ def rows(figures: dict[str, Any]) -> list[tuple[str, int, str]]:
     second: dict[str, int] = figures["gas"]["second"]
     clone_first: dict[str, int] = figures["gas"]["clone_first"]
     clone: dict[str, int] = figures["gas"]["clone"]
+    clone_alone: int = figures["gas"]["clone_alone"]
+    wired: dict[str, int] = figures["gas"]["wired"]
     transfers: dict[str, int] = figures["transfers"]
     extra = transfers["clone"] - transfers["full"]
-    saved_token = second.get("token", 0) - clone.get("token", 0)
+    saved_token = second.get("token", 0) - clone_alone
     saved_all = sum(second.values()) - sum(clone.values())
     one_time = sum(full.get(n, 0) for n in ("registry", "module", "dividends", "voting"))
     trex = f"T-REX factory: {TREX_FACTORY_PER_TOKEN:,} per token"
@@ -184,11 +224,23 @@ def rows(figures: dict[str, Any]) -> list[tuple[str, int, str]]:
         ),
         (CLONE, sum(clone.values()), ""),
         (
-            "  of which the clone token (factory call)",
+            "  of which the clone token configured in one transaction (cloneWired)",
             clone.get("token", 0),
             _verdict(clone.get("token", 0), CLONE_TARGET),
         ),
-        ("  of which wiring (roles, rules, countries, document, admissions)", clone["wiring"], ""),
+        ("  of which admissions on the shared contracts", clone["wiring"], ""),
+        (
+            "clone token alone (cloneToken: proxy created and initialized)",
+            clone_alone,
+            _verdict(clone_alone, CLONE_TARGET),
+        ),
+        (WIRED, sum(wired.values()), ""),
+        (
+            "  of which the token configured in one transaction (deployWired)",
+            wired.get("token", 0),
+            trex,
+        ),
+        ("  of which admissions on the shared contracts", wired["wiring"], ""),
         ("compliant transfer, existing holder: full token", transfers["full"], ""),
         (
             "compliant transfer, existing holder: clone token",

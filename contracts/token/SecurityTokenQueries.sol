@@ -28,7 +28,14 @@ contract SecurityTokenQueries is SecurityTokenBase, IERC1404 {
     using ConfigWords for uint256;
     using RegimeWords for uint256;
 
-    constructor() ERC20("", "") {}
+    constructor() ERC20("", "") {
+        // The admin module writes these three on each token's storage; this contract only reads
+        // them there. Slither analyses it alone and reports a variable it never sees written as
+        // uninitialized (High): their initial zero values are stated here, as in SecurityToken.
+        _maxBalance = 0;
+        _recordDates[0] = 0;
+        _successors[address(0)] = address(0);
+    }
 
     // ================================================================== state views
 

@@ -477,3 +477,61 @@ def test_clone_mode_token_lands_where_the_plan_says_and_a_rerun_finds_it(
     assert deployer.nonce == nonce
     assert f"found the clone token at {predicted}" in steps
     assert load_deployment(path).contracts["token"].address == predicted
+
+
+def test_full_mode_through_the_factory_configures_the_token_in_its_creating_transaction(
+    run: Any, project: Any, deployer: Any, tmp_path: Path
+) -> None:
+    """factory: new in full mode: the token is created by the factory at the address the plan
+    shows, and every event the token ever emitted (roles, rules, countries, document) is in that
+    one transaction; the factory keeps no role; a rerun sends nothing, and a rerun after the file
+    lost the token finds it at its address without sending."""
+    w3 = _w3()
+    spec = load_spec(_spec_copy(tmp_path, factory="new"))
+    assert spec.canonical()["factory"] == "new" and spec.spec_hash() != load_spec(SPEC).spec_hash()
+    directory = tmp_path / "wired"
+    plan = plan_deploy(project, spec, deployer, w3=w3, network="local", directory=directory)
+    assert plan.deploys == ["registry", "module", "factory", "token", "dividends", "voting"]
+    inside = [s for s in plan.steps if s.endswith("(in the token's creating transaction)")]
+    assert any(s.startswith("set rules") for s in inside), plan.steps
+    assert not any("registry" in s for s in inside)  # the registry's roles: own transactions
+    nonce = deployer.nonce
+    steps: list[str] = []
+    sent = apply_deploy(project, plan, deployer, w3=w3, on_step=steps.append)
+    # registry, module, factory, token with its configuration, distributor, voting, and the
+    # token admitted on both: 8 transactions instead of 14
+    assert sent == deployer.nonce - nonce == 8, steps
+    suite = open_suite(project, directory, network="local")
+    token, factory = suite.token, suite.deployment.contracts["factory"].address
+    created = [s for s in steps if s.startswith("deploy the token at")]
+    assert len(created) == 1 and "set rules" in created[0] and "set document" in created[0]
+    assert created[0].split(" at ")[1].split()[0] == token.address
+    rules = token.rules()
+    assert rules[0] is True and rules[2] == 1999
+    assert token.countryRule(408)[0] is True and token.countryRule(840)[1] == 1999
+    for role in ("DEFAULT_ADMIN_ROLE", "ISSUER_ROLE", "COMPLIANCE_ROLE", "CONTROLLER_ROLE"):
+        assert token.hasRole(role_id(role), deployer)
+        assert not token.hasRole(role_id(role), factory)
+    assert not token.hasRole(role_id("PAUSER_ROLE"), factory)
+    creation = suite.deployment.contracts["token"].tx_hash
+    logs = w3.eth.get_logs({"address": token.address, "fromBlock": 0, "toBlock": "latest"})
+    assert len(logs) >= 10
+    assert {"0x" + bytes(log["transactionHash"]).hex() for log in logs} == {creation}
+
+    again = plan_deploy(project, spec, deployer, w3=w3, network="local", directory=directory)
+    assert again.is_empty, again.steps
+
+    path = deployment_path(directory, "local")
+    data = json.loads(path.read_text())
+    del data["contracts"]["token"]
+    data["configured"] = False
+    path.write_text(json.dumps(data))
+    resumed = plan_deploy(project, spec, deployer, w3=w3, network="local", directory=directory)
+    assert resumed.deploys == ["token"]
+    assert f"the token is at {token.address} already" in " ".join(resumed.notes)
+    nonce = deployer.nonce
+    steps.clear()
+    assert apply_deploy(project, resumed, deployer, w3=w3, on_step=steps.append) == 0
+    assert deployer.nonce == nonce
+    assert f"found the token at {token.address}" in steps
+    assert load_deployment(path).contracts["token"].address == token.address

@@ -149,3 +149,21 @@ def test_empty_sections_and_a_single_role_holder() -> None:
     spec = parse_spec({**minimal(), "rules": None, "countries": None, "roles": {"issuer": ALICE}})
     assert spec.rules == spec.rules.__class__() and spec.countries == {}
     assert spec.roles == {"issuer": [ALICE]}
+
+
+@pytest.mark.parametrize(
+    ("extra", "through", "canonical"),
+    [
+        ({}, False, None),  # full mode, no factory: plain deployment, as before
+        ({"factory": "new"}, True, "new"),
+        ({"factory": ALICE}, True, ALICE),
+        ({"deployment": "clone"}, True, None),  # clone mode always goes through the factory
+        ({"deployment": "clone", "factory": "new"}, True, None),
+    ],
+)
+def test_factory_key_routes_a_full_token_through_the_factory(
+    extra: dict[str, object], through: bool, canonical: str | None
+) -> None:
+    spec = parse_spec(minimal(**extra))
+    assert spec.through_factory is through
+    assert spec.canonical().get("factory") == canonical

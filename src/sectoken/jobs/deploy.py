@@ -48,8 +48,10 @@ from sectoken.model.countries import format_country
 from sectoken.model.create2 import (
     CLONE_SALT,
     IMPLEMENTATION_SALT,
+    WIRED_SALT,
     clone_address,
     deployment_address,
+    wired_address,
 )
 from sectoken.model.presets import Regime
 from sectoken.model.spec import IMMUTABLE_KEYS, ROLE_KEYS, CountryRule, Document, Rules, Spec
@@ -73,6 +75,9 @@ _TYPES: dict[str, str] = {**CONTRACT_TYPES, **SHARED_CODE}
 _ORDER = ("registry", "module", "token", "dividends", "voting")
 #: Clone mode: the issuer's factory and clone implementation come before the token (a proxy).
 _CLONE_ORDER = ("registry", "module", "factory", "implementation", "token", "dividends", "voting")
+#: Full mode through the factory (the spec names ``factory:``): the token is created and
+#: configured in one transaction (``deployWired``).
+_WIRED_ORDER = ("registry", "module", "factory", "token", "dividends", "voting")
 #: Shared code a spec may name by address (``admin_module:``, ``factory:``).
 _SHARED_CODE_KEYS = ("module", "factory")
 _CODE_LABELS = {
@@ -83,7 +88,9 @@ _CODE_LABELS = {
 
 
 def _order(spec: Spec) -> tuple[str, ...]:
-    return _CLONE_ORDER if spec.deployment == "clone" else _ORDER
+    if spec.deployment == "clone":
+        return _CLONE_ORDER
+    return _WIRED_ORDER if spec.factory_named else _ORDER
 
 
 @dataclass(slots=True)
@@ -93,6 +100,9 @@ class Step:
     kind: str
     description: str
     run: Callable[[], Any]
+    #: A step on the token: the function's name and arguments, so that the factory can make the
+    #: same call in the transaction that creates the token.
+    call: tuple[str, tuple[Any, ...]] | None = None
 
 
 @dataclass(slots=True)
@@ -108,9 +118,17 @@ class DeployPlan:
     def is_empty(self) -> bool:
         return not self.deploys and not self.config
 
+    #: The factory creates the token and makes its steps (those with a ``call``) in that same
+    #: transaction (``Spec.through_factory``).
+    wired: bool = False
+
     @property
     def steps(self) -> list[str]:
-        return [f"deploy {name}" for name in self.deploys] + [s.description for s in self.config]
+        inside = " (in the token's creating transaction)"
+        return [f"deploy {name}" for name in self.deploys] + [
+            s.description + (inside if self.wired and s.call is not None else "")
+            for s in self.config
+        ]
 
 
 def create_address(sender: str, nonce: int) -> str:
@@ -200,8 +218,8 @@ def plan_deploy(
         if address is not None and name not in deployment.contracts:
             _check_code(project, name, address, w3)
             plan.notes.append(f"reusing the {_CODE_LABELS[name]} at {address}")
-    if spec.deployment == "clone":
-        plan.notes.extend(_clone_notes(project, spec, deployment, deployer, w3))
+    if spec.through_factory and "token" not in deployment.contracts:
+        plan.notes.extend(_factory_notes(project, spec, deployment, deployer, w3))
     for name in SHARED_CORPORATE:
         address = _reused(spec, name)
         if address is not None and name not in deployment.contracts:
@@ -219,8 +237,11 @@ def plan_deploy(
             continue
         if name == "voting" and not spec.voting:
             continue
+        if name == "factory" and spec.deployment == "full" and "token" in deployment.contracts:
+            continue  # the factory only creates the token
         plan.deploys.append(name)
     plan.config = _config_steps(project, spec, deployment, account, w3, will_deploy=plan.deploys)
+    plan.wired = spec.through_factory and "token" in plan.deploys
     plan.config += _market_steps(project, spec, deployment, account, w3)
     return plan
 
@@ -279,7 +300,7 @@ def apply_deploy(
                 on_step(f"found {name} deployed by the interrupted run")
             deployment.save()
             continue
-        if name == "implementation" or (name == "token" and spec.deployment == "clone"):
+        if name == "implementation" or (name == "token" and spec.through_factory):
             found, what = _create2_one(project, deployment, spec, name, account, w3)
             if on_step:
                 on_step(what)
@@ -394,7 +415,11 @@ def _check_reusable(project: Any, spec: Spec, name: str, address: str, w3: Web3)
         )
 
 
-def _constructor_args(name: str, deployment: Deployment, spec: Spec, deployer: str) -> list[Any]:
+def _constructor_args(
+    name: str, deployment: Deployment, spec: Spec, deployer: str, *, admin: str | None = None
+) -> list[Any]:
+    """The constructor's arguments; ``admin`` replaces the deployer as the token's first admin
+    (the factory, for a token it creates and configures)."""
     if name == "registry":
         return [deployer]
     if name in ("module", "factory"):
@@ -407,7 +432,7 @@ def _constructor_args(name: str, deployment: Deployment, spec: Spec, deployer: s
             spec.symbol,
             spec.decimals,
             deployment.address("registry"),
-            deployer,
+            admin or deployer,
             deployment.address("module"),
         ]
     # The shared corporate contracts: the issuer's registry, the deployer as admin.
@@ -456,11 +481,15 @@ def _abi_entries(contract_type: Any) -> list[dict[str, Any]]:
 
 
 def _predicted(project: Any, spec: Spec, deployment: Deployment, name: str, deployer: str) -> str:
-    """Where the factory creates the implementation or the clone token, sent by ``deployer``."""
+    """Where the factory creates the implementation or the token, sent by ``deployer``."""
     factory = deployment.address("factory")
     if name == "implementation":
         code = _init_code(project, name, _constructor_args(name, deployment, spec, deployer))
         return deployment_address(factory, deployer, IMPLEMENTATION_SALT, code)
+    if spec.deployment == "full":
+        return wired_address(
+            factory, deployer, WIRED_SALT, _wired_init_code(project, spec, deployment), deployer
+        )
     return clone_address(
         factory,
         deployer,
@@ -473,17 +502,25 @@ def _predicted(project: Any, spec: Spec, deployment: Deployment, name: str, depl
     )
 
 
-def _clone_notes(
+def _wired_init_code(project: Any, spec: Spec, deployment: Deployment) -> bytes:
+    """A full-mode token's creation code with the factory as its first admin (``deployWired``)."""
+    factory = deployment.address("factory")
+    args = _constructor_args("token", deployment, spec, factory, admin=factory)
+    return _init_code(project, "token", args)
+
+
+def _factory_notes(
     project: Any, spec: Spec, deployment: Deployment, deployer: str, w3: Web3
 ) -> list[str]:
     """The addresses the factory will use, when what they depend on is known already."""
+    mode = "clone mode" if spec.deployment == "clone" else "through the factory"
     known = {n: r.address for n, r in deployment.contracts.items()}
     for name in ("registry", "module", "factory"):
         address = _reused(spec, name)
         if address is not None:
             known.setdefault(name, to_checksum_address(address))
     if not {"registry", "module", "factory"} <= set(known):
-        return ["clone mode: the factory's addresses are computed once the factory is deployed"]
+        return [f"{mode}: the factory's addresses are computed once the factory is deployed"]
     view = Deployment(
         path=deployment.path,
         network=deployment.network,
@@ -495,7 +532,7 @@ def _clone_notes(
         },
     )
     notes = []
-    for name in ("implementation", "token"):
+    for name in ("implementation", "token") if spec.deployment == "clone" else ("token",):
         if name == "token" and "implementation" not in view.contracts:
             view.contracts["implementation"] = ContractRecord(
                 address=_predicted(project, spec, view, "implementation", deployer),
@@ -509,10 +546,15 @@ def _clone_notes(
                 else _predicted(project, spec, view, name, deployer)
             )
             label = _CODE_LABELS.get(name, name)
+            how = (
+                "CREATE2"
+                if name != "token"
+                else "CREATE2; created and configured in one transaction"
+            )
             if bytes(w3.eth.get_code(to_checksum_address(address))):
-                notes.append(f"clone mode: the {label} is at {address} already (found, not sent)")
+                notes.append(f"{mode}: the {label} is at {address} already (found, not sent)")
             else:
-                notes.append(f"clone mode: the {label} will be at {address} (CREATE2)")
+                notes.append(f"{mode}: the {label} will be at {address} ({how})")
     return notes
 
 
@@ -523,7 +565,10 @@ def _create2_one(
     address, or adopt what is there already (a re-run after an interruption sends nothing)."""
     deployer = to_checksum_address(account.address)
     address = _predicted(project, spec, deployment, name, deployer)
-    label = "clone token" if name == "token" else _CODE_LABELS[name]
+    if name == "token":
+        label = "clone token" if spec.deployment == "clone" else "token"
+    else:
+        label = _CODE_LABELS[name]
     code = bytes(w3.eth.get_code(to_checksum_address(address)))
     if code:
         number, block_hash = _block_record(w3, int(w3.eth.block_number))
@@ -533,22 +578,31 @@ def _create2_one(
         deployment.save()
         return True, f"found the {label} at {address}"
     factory = container(project, _TYPES["factory"]).at(deployment.address("factory"))
+    what = f"deploy the {label} at {address} (CREATE2)"
     if name == "implementation":
         args = _constructor_args(name, deployment, spec, deployer)
         receipt = factory.deploy(
             IMPLEMENTATION_SALT, _init_code(project, name, args), sender=account
         )
     else:
-        receipt = factory.cloneToken(
-            deployment.address("implementation"),
-            CLONE_SALT,
-            spec.name,
-            spec.symbol,
-            spec.decimals,
-            deployment.address("registry"),
-            deployer,
-            sender=account,
-        )
+        setup, described = _wiring_calls(project, spec, deployment, account, w3)
+        if described:
+            what += f", configured in the same transaction: {'; '.join(described)}"
+        if spec.deployment == "clone":
+            receipt = factory.cloneWired(
+                deployment.address("implementation"),
+                CLONE_SALT,
+                spec.name,
+                spec.symbol,
+                spec.decimals,
+                deployment.address("registry"),
+                deployer,
+                setup,
+                sender=account,
+            )
+        else:
+            code = _wired_init_code(project, spec, deployment)
+            receipt = factory.deployWired(WIRED_SALT, code, deployer, setup, sender=account)
     if not bytes(w3.eth.get_code(to_checksum_address(address))):
         raise SectokenError(
             f"the factory's transaction {receipt.txn_hash} left no {label} at {address}",
@@ -559,7 +613,35 @@ def _create2_one(
         address=address, block=block, block_hash=block_hash, tx_hash=str(receipt.txn_hash)
     )
     deployment.save()
-    return False, f"deploy the {label} at {address} (CREATE2)"
+    return False, what
+
+
+def _wiring_calls(
+    project: Any, spec: Spec, deployment: Deployment, account: Any, w3: Web3
+) -> tuple[list[bytes], list[str]]:
+    """The new token's configuration (the spec's steps on the token: roles, rules, regime,
+    countries, documents) as the calls the factory makes on it in the creating transaction,
+    after granting itself the roles they need (it renounces every role at the end), with the
+    steps' descriptions. Steps on other contracts (registry roles, admissions) run afterwards."""
+    steps = _config_steps(project, spec, deployment, account, w3, will_deploy=["token"])
+    on_token = [s for s in steps if s.call is not None]
+    kinds = {s.kind for s in on_token}
+    needed = [role for role, uses in _FACTORY_ROLES.items() if kinds & uses]
+    factory = deployment.address("factory")
+    grant = function("SecurityToken", "grantRole")
+    calls = [grant.encode(role_id(role), factory) for role in needed]
+    for step in on_token:
+        assert step.call is not None
+        method, args = step.call
+        calls.append(function("SecurityToken", method).encode(*args))
+    return calls, [s.description for s in on_token]
+
+
+#: The roles the factory grants itself on a token it configures, by the kinds of step needing them.
+_FACTORY_ROLES = {
+    "COMPLIANCE_ROLE": {"rules", "countries", "regime"},
+    "ISSUER_ROLE": {"document"},
+}
 
 
 def _adopt_pending(deployment: Deployment, name: str, w3: Web3, project: Any) -> bool:
@@ -626,13 +708,13 @@ def _config_steps(
         token_default = {deployer} if role == "DEFAULT_ADMIN_ROLE" else set()
         for holder in wanted:
             if not has_role(token, role, holder, fresh_holders=token_default):
-                steps.append(_grant(token_now, role, holder, account, "token"))
+                steps.append(_grant(token_now, role, holder, account, "token", on_token=True))
         for holder in before:
             if holder in wanted or not has_role(token, role, holder, fresh_holders=set()):
                 continue
             if role == "DEFAULT_ADMIN_ROLE" and holder == deployer:
                 continue
-            revokes.append(_revoke(token_now, role, holder, account, "token"))
+            revokes.append(_revoke(token_now, role, holder, account, "token", on_token=True))
         if registry_ours and role in ("COMPLIANCE_ROLE", "DEFAULT_ADMIN_ROLE"):
             registry_default = {deployer}
             for holder in wanted:
@@ -651,6 +733,7 @@ def _config_steps(
                 "rules",
                 f"set rules {_describe_rules(spec.rules, current_rules)}",
                 lambda: token_now().setRules(_rules_struct(spec.rules), sender=account),
+                call=("setRules", (_rules_struct(spec.rules),)),
             )
         )
 
@@ -678,6 +761,14 @@ def _config_steps(
                     [changed[c].max_holders for c in codes],
                     sender=account,
                 ),
+                call=(
+                    "setCountryRules",
+                    (
+                        codes,
+                        [changed[c].listed for c in codes],
+                        [changed[c].max_holders for c in codes],
+                    ),
+                ),
             )
         )
 
@@ -688,6 +779,10 @@ def _config_steps(
                     "document",
                     f"set document {doc_name!r} → {doc.uri}",
                     _setter(token_now, doc_name, doc, account),
+                    call=(
+                        "setDocument",
+                        (_doc_key(doc_name), doc.uri, bytes.fromhex(doc.hash[2:])),
+                    ),
                 )
             )
     for doc_name in previous.get("documents", {}):
@@ -697,6 +792,7 @@ def _config_steps(
                     "document",
                     f"remove document {doc_name!r}",
                     _remover(token_now, doc_name, account),
+                    call=("removeDocument", (_doc_key(doc_name),)),
                 )
             )
     steps += _corporate_steps(project, spec, deployment, account, will_deploy, token_now)
@@ -799,19 +895,37 @@ def _remover(token_now: Callable[[], Any], name: str, account: Any) -> Callable[
     return lambda: token_now().removeDocument(_doc_key(name), sender=account)
 
 
-def _grant(get: Callable[[], Any], role: str, holder: str, account: Any, what: str) -> Step:
+def _grant(
+    get: Callable[[], Any],
+    role: str,
+    holder: str,
+    account: Any,
+    what: str,
+    *,
+    on_token: bool = False,
+) -> Step:
     return Step(
         "grant",
         f"grant {role} on the {what} to {holder}",
         lambda: get().grantRole(role_id(role), holder, sender=account),
+        call=("grantRole", (role_id(role), holder)) if on_token else None,
     )
 
 
-def _revoke(get: Callable[[], Any], role: str, holder: str, account: Any, what: str) -> Step:
+def _revoke(
+    get: Callable[[], Any],
+    role: str,
+    holder: str,
+    account: Any,
+    what: str,
+    *,
+    on_token: bool = False,
+) -> Step:
     return Step(
         "revoke",
         f"revoke {role} on the {what} from {holder}",
         lambda: get().revokeRole(role_id(role), holder, sender=account),
+        call=("revokeRole", (role_id(role), holder)) if on_token else None,
     )
 
 
@@ -888,6 +1002,7 @@ def _regime_steps(
             f"set regime {_describe_changes(wanted, current)} (presets: "
             f"{', '.join(u.name for u in spec.presets.uses) or 'none'})",
             lambda: token_now().setRegime(_regime_struct(wanted), sender=account),
+            call=("setRegime", (_regime_struct(wanted),)),
         )
     ]
 

@@ -14,6 +14,7 @@ from eth_utils.crypto import keccak
 __all__ = [
     "CLONE_SALT",
     "IMPLEMENTATION_SALT",
+    "WIRED_SALT",
     "clone_address",
     "clone_args",
     "clone_init_code",
@@ -26,6 +27,9 @@ __all__ = [
 #: also binds its name, symbol and admin, so one salt serves every token).
 IMPLEMENTATION_SALT = keccak(b"sectoken.clone-implementation.v1")
 CLONE_SALT = keccak(b"sectoken.token.v1")
+#: The salt of a full-mode token the factory creates and configures (``deployWired``); the
+#: address also depends on the deployer, the admin and the creation code (name, symbol, ...).
+WIRED_SALT = keccak(b"sectoken.wired-token.v1")
 
 _PROXY_HEAD = bytes.fromhex("3d81600a3d39f3363d3d373d3d3d363d73")
 _PROXY_TAIL = bytes.fromhex("5af43d82803e903d91602b57fd5bf3")

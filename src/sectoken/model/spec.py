@@ -9,7 +9,7 @@ Example::
     registry: new                 # or the address of an existing InvestorRegistry to reuse
     admin_module: new             # or the address of the issuer's SecurityTokenAdmin to reuse
     deployment: full              # full: a copy of the token's code; clone: an EIP-1167 proxy
-    factory: new                  # clone mode: or the address of the issuer's SecurityTokenFactory
+    factory: new                  # optional; or the address of the issuer's SecurityTokenFactory
     corporate:
       dividends: true             # false: none; or the address of the issuer's distributor
       voting: true                # false: none; or the address of the issuer's voting contract
@@ -59,6 +59,14 @@ address before sending): about 0.1M gas instead of about 3.9M, but every call th
 costs more (docs/GAS_REPORT.md gives the break-even number of transfers). ``factory:`` names the
 issuer's factory (new: deploy one); the implementation sits at an address the factory and the
 deploying account determine, and is deployed only if nothing is there yet.
+
+Through the factory, the token is created and configured in one transaction (``cloneWired``, and
+``deployWired`` for a full-mode token whose spec names ``factory:``): its roles, rules, regime,
+country rules and documents are set by the factory as the token's temporary admin, which then
+hands DEFAULT_ADMIN_ROLE to the deploying account and renounces every role it held. The token
+exists fully configured or not at all, at an address the plan shows before sending. A full-mode
+spec without ``factory:`` deploys the token by a plain transaction and configures it in further
+transactions, as before.
 
 What can change after deployment (and is applied by re-running deploy): rules, countries, roles,
 documents. What cannot (``IMMUTABLE_KEYS``): the token's name, symbol, decimals, the registry
@@ -250,7 +258,10 @@ class Spec:
     voting: bool | str = True  # an address: reuse the issuer's voting contract
     admin_module: str | None = None  # an address: reuse that SecurityTokenAdmin; None: deploy one
     deployment: str = "full"  # "clone": an EIP-1167 proxy of the issuer's SecurityTokenClone
-    factory: str | None = None  # clone mode: the issuer's SecurityTokenFactory; None: deploy one
+    factory: str | None = None  # the issuer's SecurityTokenFactory; None: deploy one
+    # Full mode: the spec names ``factory:`` (new or an address), so the token is created and
+    # configured by the factory in one transaction (clone mode always goes through it).
+    factory_named: bool = False
     rules: Rules = field(default_factory=Rules)
     countries: dict[int, CountryRule] = field(default_factory=dict)
     roles: dict[str, list[str]] = field(default_factory=dict)
@@ -258,6 +269,13 @@ class Spec:
     # The issuer's money-flow contracts (``MARKET_KEYS``): True deploys one, an address reuses it.
     markets: dict[str, bool | str] = field(default_factory=dict)
     presets: Resolution = field(default_factory=Resolution)
+
+    @property
+    def through_factory(self) -> bool:
+        """Whether the token is created and configured by the issuer's factory in one
+        transaction (``deployWired``/``cloneWired``): always in clone mode, and in full mode
+        when the spec names ``factory:``."""
+        return self.deployment == "clone" or self.factory_named
 
     @property
     def regime(self) -> Regime:
@@ -272,6 +290,8 @@ class Spec:
             shared["deployment"] = self.deployment
         if self.factory is not None:
             shared["factory"] = self.factory
+        elif self.deployment == "full" and self.factory_named:
+            shared["factory"] = "new"
         presets = [use.canonical() for use in self.presets.uses]
         return (
             shared
@@ -627,6 +647,7 @@ class _SpecFile(_Section):
             admin_module=self.admin_module,
             deployment=self.deployment,
             factory=self.factory,
+            factory_named="factory" in self.model_fields_set,
             dividends=self.corporate.dividends,
             voting=self.corporate.voting,
             rules=Rules(
