@@ -103,6 +103,8 @@ def test_token_through_the_factory_lands_once_after_a_fault(
         landed = json.loads((folder / "custom.json").read_text(encoding="utf-8"))
         token = landed["contracts"]["token"]["address"]
         assert f"found the token at {token}" in output, output
+        # The plan reads what the found token still needs: nothing is planned inside its creation.
+        assert "creating transaction" not in output, output
         # The token's transaction and the two admissions: nothing sent twice.
         assert node.nonce(0) == nonce + 3, output
         logs: list[Any] = node.w3.eth.get_logs(

@@ -32,6 +32,11 @@ def _spec_copy(tmp_path: Path, **changes: Any) -> Path:
     return path
 
 
+def _planned(notes: list[str]) -> set[str]:
+    """The addresses the plan's notes say contracts will be deployed at."""
+    return {n.split(" will be at ")[1].split()[0] for n in notes if " will be at " in n}
+
+
 def _w3() -> Any:
     from ape import networks
 
@@ -432,8 +437,12 @@ def test_clone_mode_token_lands_where_the_plan_says_and_a_rerun_finds_it(
     clone_dir = tmp_path / "clone"
     plan = plan_deploy(project, spec, deployer, w3=w3, network="local", directory=clone_dir)
     assert plan.deploys == ["factory", "implementation", "token"]
+    planned = _planned(plan.notes)
     apply_deploy(project, plan, deployer, w3=w3)
     suite = open_suite(project, clone_dir, network="local")
+    # Every address was in the plan before anything was sent (the factory's by its nonce).
+    landed = {n: r.address for n, r in suite.deployment.contracts.items() if not r.reused}
+    assert planned == set(landed.values()) and len(planned) == 3, (planned, landed)
     assert len(bytes(w3.eth.get_code(suite.token.address))) == 45 + 21  # proxy + its 21 args
     assert (suite.token.symbol(), suite.token.registry()) == ("ACMEC", first.registry.address)
     assert suite.token.rules()[2] == 1999 and first.voting.isTokenServed(suite.token.address)
@@ -492,6 +501,7 @@ def test_full_mode_through_the_factory_configures_the_token_in_its_creating_tran
     directory = tmp_path / "wired"
     plan = plan_deploy(project, spec, deployer, w3=w3, network="local", directory=directory)
     assert plan.deploys == ["registry", "module", "factory", "token", "dividends", "voting"]
+    planned = _planned(plan.notes)
     inside = [s for s in plan.steps if s.endswith("(in the token's creating transaction)")]
     assert any(s.startswith("set rules") for s in inside), plan.steps
     assert not any("registry" in s for s in inside)  # the registry's roles: own transactions
@@ -503,6 +513,7 @@ def test_full_mode_through_the_factory_configures_the_token_in_its_creating_tran
     assert sent == deployer.nonce - nonce == 8, steps
     suite = open_suite(project, directory, network="local")
     token, factory = suite.token, suite.deployment.contracts["factory"].address
+    assert planned == {r.address for r in suite.deployment.contracts.values()}, plan.notes
     created = [s for s in steps if s.startswith("deploy the token at")]
     assert len(created) == 1 and "set rules" in created[0] and "set document" in created[0]
     assert created[0].split(" at ")[1].split()[0] == token.address
@@ -529,6 +540,7 @@ def test_full_mode_through_the_factory_configures_the_token_in_its_creating_tran
     resumed = plan_deploy(project, spec, deployer, w3=w3, network="local", directory=directory)
     assert resumed.deploys == ["token"]
     assert f"the token is at {token.address} already" in " ".join(resumed.notes)
+    assert resumed.config == []  # read from the token found: nothing left to configure
     nonce = deployer.nonce
     steps.clear()
     assert apply_deploy(project, resumed, deployer, w3=w3, on_step=steps.append) == 0

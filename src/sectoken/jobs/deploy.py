@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -218,8 +218,6 @@ def plan_deploy(
         if address is not None and name not in deployment.contracts:
             _check_code(project, name, address, w3)
             plan.notes.append(f"reusing the {_CODE_LABELS[name]} at {address}")
-    if spec.through_factory and "token" not in deployment.contracts:
-        plan.notes.extend(_factory_notes(project, spec, deployment, deployer, w3))
     for name in SHARED_CORPORATE:
         address = _reused(spec, name)
         if address is not None and name not in deployment.contracts:
@@ -240,8 +238,17 @@ def plan_deploy(
         if name == "factory" and spec.deployment == "full" and "token" in deployment.contracts:
             continue  # the factory only creates the token
         plan.deploys.append(name)
-    plan.config = _config_steps(project, spec, deployment, account, w3, will_deploy=plan.deploys)
-    plan.wired = spec.through_factory and "token" in plan.deploys
+    addresses, found_token = _address_notes(project, spec, deployment, plan.deploys, deployer, w3)
+    plan.notes.extend(addresses)
+    # A token the factory already created (an earlier run lost its reply): what it still needs
+    # is read from it; apply records it without sending.
+    seen = deployment
+    if found_token is not None:
+        seen = replace(
+            deployment, contracts={**deployment.contracts, "token": _placeholder(found_token)}
+        )
+    plan.config = _config_steps(project, spec, seen, account, w3, will_deploy=plan.deploys)
+    plan.wired = spec.through_factory and "token" in plan.deploys and found_token is None
     plan.config += _market_steps(project, spec, deployment, account, w3)
     return plan
 
@@ -509,53 +516,62 @@ def _wired_init_code(project: Any, spec: Spec, deployment: Deployment) -> bytes:
     return _init_code(project, "token", args)
 
 
-def _factory_notes(
-    project: Any, spec: Spec, deployment: Deployment, deployer: str, w3: Web3
-) -> list[str]:
-    """The addresses the factory will use, when what they depend on is known already."""
+def _address_notes(
+    project: Any,
+    spec: Spec,
+    deployment: Deployment,
+    deploys: list[str],
+    deployer: str,
+    w3: Web3,
+) -> tuple[list[str], str | None]:
+    """Where every contract the plan deploys will be, computed before anything is sent: a plain
+    deployment's address from the account's next nonces in plan order (right unless the account
+    sends something else first; apply records each address before sending), one the factory
+    creates by its CREATE2 arithmetic (the factory's own address computed the same way when this
+    run deploys it). Also the token's address when the factory created it already (an earlier
+    run lost the reply), else None."""
     mode = "clone mode" if spec.deployment == "clone" else "through the factory"
-    known = {n: r.address for n, r in deployment.contracts.items()}
-    for name in ("registry", "module", "factory"):
+    view = replace(deployment, contracts=dict(deployment.contracts))
+    for name in (*_SHARED_CODE_KEYS, "registry"):
         address = _reused(spec, name)
-        if address is not None:
-            known.setdefault(name, to_checksum_address(address))
-    if not {"registry", "module", "factory"} <= set(known):
-        return [f"{mode}: the factory's addresses are computed once the factory is deployed"]
-    view = Deployment(
-        path=deployment.path,
-        network=deployment.network,
-        chain_id=deployment.chain_id,
-        deployer=deployer,
-        contracts={
-            n: ContractRecord(address=a, block=0, block_hash="0x" + "0" * 64)
-            for n, a in known.items()
-        },
-    )
-    notes = []
-    for name in ("implementation", "token") if spec.deployment == "clone" else ("token",):
-        if name == "token" and "implementation" not in view.contracts:
-            view.contracts["implementation"] = ContractRecord(
-                address=_predicted(project, spec, view, "implementation", deployer),
-                block=0,
-                block_hash="0x" + "0" * 64,
-            )
-        if name not in deployment.contracts:
-            address = (
-                view.contracts[name].address
-                if name in view.contracts
-                else _predicted(project, spec, view, name, deployer)
-            )
-            label = _CODE_LABELS.get(name, name)
-            how = (
-                "CREATE2"
-                if name != "token"
-                else "CREATE2; created and configured in one transaction"
-            )
+        if address is not None and name not in view.contracts:
+            view.contracts[name] = _placeholder(address)
+    nonce = int(w3.eth.get_transaction_count(to_checksum_address(deployer), "pending"))
+    notes: list[str] = []
+    found = None
+    for name in deploys:
+        if name == "implementation" or (name == "token" and spec.through_factory):
+            address = _predicted(project, spec, view, name, deployer)
+            label = "token" if name == "token" else _CODE_LABELS[name]
             if bytes(w3.eth.get_code(to_checksum_address(address))):
                 notes.append(f"{mode}: the {label} is at {address} already (found, not sent)")
+                found = address if name == "token" else found
             else:
+                how = "CREATE2"
+                if name == "token":
+                    how += "; created and configured in one transaction"
                 notes.append(f"{mode}: the {label} will be at {address} ({how})")
-    return notes
+                nonce += 1
+        else:
+            label = _CODE_LABELS.get(name) or _LABELS.get(name) or _PLAIN_LABELS.get(name, name)
+            pending = deployment.pending.get(name)
+            if pending and bytes(w3.eth.get_code(to_checksum_address(str(pending["address"])))):
+                address = to_checksum_address(str(pending["address"]))
+                notes.append(f"the {label} is at {address}, sent by the interrupted run (found)")
+            else:
+                address = create_address(deployer, nonce)
+                notes.append(f"the {label} will be at {address} (CREATE, nonce {nonce})")
+                nonce += 1
+        view.contracts[name] = _placeholder(address)
+    return notes, found
+
+
+_PLAIN_LABELS = {"registry": "investor registry", "token": "token"}
+
+
+def _placeholder(address: str) -> ContractRecord:
+    """A contract's address in a view of the deployment the plan computes (not saved)."""
+    return ContractRecord(address=to_checksum_address(address), block=0, block_hash="0x" + "0" * 64)
 
 
 def _create2_one(
