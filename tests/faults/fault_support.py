@@ -116,15 +116,21 @@ class Node:
     ) -> None:
         """Start the command through ``proxy`` and SIGKILL it once its transaction was
         forwarded to the node (its reply held by the proxy)."""
-        process = subprocess.Popen(
-            self.command(args, account=account, url=proxy.url),
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            assert proxy.forwarded.wait(300), "the command never sent its transaction"
-        finally:
-            process.send_signal(signal.SIGKILL)
-            process.wait(timeout=60)
-        assert process.returncode == -signal.SIGKILL
+        kill_when_sent(self.command(args, account=account, url=proxy.url), proxy)
+
+
+def kill_when_sent(command: Sequence[str], proxy: FaultProxy) -> None:
+    """Start ``command`` (its node URL the proxy's) and SIGKILL it once its transaction was
+    forwarded to the node (its reply held by the proxy)."""
+    process = subprocess.Popen(
+        list(command),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert proxy.forwarded.wait(300), "the command never sent its transaction"
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=60)
+    assert process.returncode == -signal.SIGKILL

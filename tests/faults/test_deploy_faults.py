@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from fault_support import ROOT, Node
+from fault_support import ROOT, Node, kill_when_sent
 from proxy import FaultProxy
 
 from sectoken.abi import bytecode, contract_abi
@@ -46,6 +45,18 @@ def _spec(node: Node, tmp_path: Path, factory: str) -> Path:
     return path
 
 
+def _run(command: list[str], **env: str) -> tuple[int, str]:
+    done = subprocess.run(
+        command,
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return done.returncode, done.stdout + done.stderr
+
+
 def _deploy_command(node: Node, spec: Path, folder: Path, url: str) -> list[str]:
     command = node.command(["deploy", str(spec)], url=url)
     command[-1] = str(folder)  # this token's own deployment file, not the suite's
@@ -64,42 +75,19 @@ def test_token_through_the_factory_lands_once_after_a_fault(
         first_block = int(node.w3.eth.block_number) + 1
         if fault == "killed":
             proxy.arm("hold")
-            process = subprocess.Popen(
-                _deploy_command(node, spec, folder, proxy.url),
-                cwd=ROOT,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            try:
-                assert proxy.forwarded.wait(300), "deploy never sent the token's transaction"
-            finally:
-                process.send_signal(signal.SIGKILL)
-                process.wait(timeout=60)
+            kill_when_sent(_deploy_command(node, spec, folder, proxy.url), proxy)
         else:
             proxy.arm("lose_reply")
-            broken = subprocess.run(
-                _deploy_command(node, spec, folder, proxy.url),
-                cwd=ROOT,
-                env={**os.environ, "SECTOKEN_SEND_TIMEOUT": "3"},
-                capture_output=True,
-                text=True,
-                timeout=300,
+            code, output = _run(
+                _deploy_command(node, spec, folder, proxy.url), SECTOKEN_SEND_TIMEOUT="3"
             )
-            output = broken.stdout + broken.stderr
-            assert broken.returncode != 0, output
+            assert code != 0, output
             assert "Traceback" not in output and "run the command again" in output, output
         proxy.release()
         assert node.nonce(0) == nonce + 1  # the token's transaction reached the node
 
-        again = subprocess.run(
-            _deploy_command(node, spec, folder, node.url),
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        output = again.stdout + again.stderr
-        assert again.returncode == 0, output
+        code, output = _run(_deploy_command(node, spec, folder, node.url))
+        assert code == 0, output
         landed = json.loads((folder / "custom.json").read_text(encoding="utf-8"))
         token = landed["contracts"]["token"]["address"]
         assert f"found the token at {token}" in output, output
@@ -114,14 +102,8 @@ def test_token_through_the_factory_lands_once_after_a_fault(
         assert len({bytes(log["transactionHash"]) for log in logs}) == 1
         token_contract = node.w3.eth.contract(address=token, abi=contract_abi("SecurityToken"))
         assert token_contract.functions.rules().call()[2] == 1999
-        third = subprocess.run(
-            _deploy_command(node, spec, folder, node.url),
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert "nothing sent" in third.stdout + third.stderr
+        code, output = _run(_deploy_command(node, spec, folder, node.url))
+        assert code == 0 and "nothing sent" in output, output
         assert node.nonce(0) == nonce + 3
     finally:
         proxy.release()
