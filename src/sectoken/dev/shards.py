@@ -26,9 +26,10 @@ __all__ = ["DEFAULT_SHARDS", "main", "run_shards"]
 
 #: Two shards of about equal length (fresh-clone CI, 2 cores, before issues 12 and 17: 785 s and
 #: 674 s; after issues 13, 14 and 17 on a slower machine, with tests/console in the first:
-#: 1,218 s and 970 s, so the console moved to the second). A folder is covered by its path or by each of its test files listed. The markets state
-#: machine has a folder of its own, tests/markets, so that it runs in the second shard by folder
-#: (with it in the first, the lead measured 1,260 s against 795 s).
+#: 1,218 s and 970 s, so the console moved to the second). A folder is covered by its path or by
+#: each of its test files listed. The markets state machine has a folder of its own,
+#: tests/markets, so that it runs in the second shard by folder (with it in the first, the lead
+#: measured 1,260 s against 795 s).
 DEFAULT_SHARDS: tuple[tuple[str, ...], ...] = (
     (
         "tests/contracts",

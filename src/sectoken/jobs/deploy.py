@@ -640,17 +640,14 @@ def _wiring_calls(
     after granting itself the roles they need (it renounces every role at the end), with the
     steps' descriptions. Steps on other contracts (registry roles, admissions) run afterwards."""
     steps = _config_steps(project, spec, deployment, account, w3, will_deploy=["token"])
-    on_token = [s for s in steps if s.call is not None]
-    kinds = {s.kind for s in on_token}
+    on_token = [(s, s.call) for s in steps if s.call is not None]
+    kinds = {s.kind for s, _ in on_token}
     needed = [role for role, uses in _FACTORY_ROLES.items() if kinds & uses]
     factory = deployment.address("factory")
     grant = function("SecurityToken", "grantRole")
     calls = [grant.encode(role_id(role), factory) for role in needed]
-    for step in on_token:
-        assert step.call is not None
-        method, args = step.call
-        calls.append(function("SecurityToken", method).encode(*args))
-    return calls, [s.description for s in on_token]
+    calls += [function("SecurityToken", method).encode(*args) for _, (method, args) in on_token]
+    return calls, [s.description for s, _ in on_token]
 
 
 #: The roles the factory grants itself on a token it configures, by the kinds of step needing them.
