@@ -721,13 +721,13 @@ def _config_steps(
         token_default = {deployer} if role == "DEFAULT_ADMIN_ROLE" else set()
         for holder in wanted:
             if not has_role(token, role, holder, fresh_holders=token_default):
-                steps.append(_grant(token_now, role, holder, account, "token", on_token=True))
+                steps.append(_grant(token_now, role, holder, account, "token"))
         for holder in before:
             if holder in wanted or not has_role(token, role, holder, fresh_holders=set()):
                 continue
             if role == "DEFAULT_ADMIN_ROLE" and holder == deployer:
                 continue
-            revokes.append(_revoke(token_now, role, holder, account, "token", on_token=True))
+            revokes.append(_revoke(token_now, role, holder, account, "token"))
         if registry_ours and role in ("COMPLIANCE_ROLE", "DEFAULT_ADMIN_ROLE"):
             registry_default = {deployer}
             for holder in wanted:
@@ -742,11 +742,13 @@ def _config_steps(
     current_rules = _read_rules(token, w3)
     if current_rules != spec.rules:
         steps.append(
-            Step(
+            _token_step(
                 "rules",
                 f"set rules {_describe_rules(spec.rules, current_rules)}",
-                lambda: token_now().setRules(_rules_struct(spec.rules), sender=account),
-                call=("setRules", (_rules_struct(spec.rules),)),
+                token_now,
+                account,
+                "setRules",
+                _rules_struct(spec.rules),
             )
         )
 
@@ -765,47 +767,42 @@ def _config_steps(
             for c in codes
         )
         steps.append(
-            Step(
+            _token_step(
                 "countries",
                 f"set country rules: {text}",
-                lambda: token_now().setCountryRules(
-                    codes,
-                    [changed[c].listed for c in codes],
-                    [changed[c].max_holders for c in codes],
-                    sender=account,
-                ),
-                call=(
-                    "setCountryRules",
-                    (
-                        codes,
-                        [changed[c].listed for c in codes],
-                        [changed[c].max_holders for c in codes],
-                    ),
-                ),
+                token_now,
+                account,
+                "setCountryRules",
+                codes,
+                [changed[c].listed for c in codes],
+                [changed[c].max_holders for c in codes],
             )
         )
 
     for doc_name, doc in spec.documents.items():
         if _read_document(token, doc_name) != doc:
             steps.append(
-                Step(
+                _token_step(
                     "document",
                     f"set document {doc_name!r} → {doc.uri}",
-                    _setter(token_now, doc_name, doc, account),
-                    call=(
-                        "setDocument",
-                        (_doc_key(doc_name), doc.uri, bytes.fromhex(doc.hash[2:])),
-                    ),
+                    token_now,
+                    account,
+                    "setDocument",
+                    _doc_key(doc_name),
+                    doc.uri,
+                    bytes.fromhex(doc.hash[2:]),
                 )
             )
     for doc_name in previous.get("documents", {}):
         if doc_name not in spec.documents and _read_document(token, doc_name) is not None:
             steps.append(
-                Step(
+                _token_step(
                     "document",
                     f"remove document {doc_name!r}",
-                    _remover(token_now, doc_name, account),
-                    call=("removeDocument", (_doc_key(doc_name),)),
+                    token_now,
+                    account,
+                    "removeDocument",
+                    _doc_key(doc_name),
                 )
             )
     steps += _corporate_steps(project, spec, deployment, account, will_deploy, token_now)
@@ -896,50 +893,46 @@ def _check_own_roles(spec: Spec, token: Any, deployer: str, needs: set[str]) -> 
             )
 
 
-def _setter(
-    token_now: Callable[[], Any], name: str, doc: Document, account: Any
-) -> Callable[[], Any]:
-    return lambda: token_now().setDocument(
-        _doc_key(name), doc.uri, bytes.fromhex(doc.hash[2:]), sender=account
+def _token_step(
+    kind: str,
+    description: str,
+    token_now: Callable[[], Any],
+    account: Any,
+    method: str,
+    *args: Any,
+) -> Step:
+    """A step on the token: sent as its own transaction, or made by the factory in the token's
+    creating transaction (``call``), from the same arguments."""
+    return Step(
+        kind,
+        description,
+        lambda: getattr(token_now(), method)(*args, sender=account),
+        call=(method, args),
     )
 
 
-def _remover(token_now: Callable[[], Any], name: str, account: Any) -> Callable[[], Any]:
-    return lambda: token_now().removeDocument(_doc_key(name), sender=account)
+def _grant(get: Callable[[], Any], role: str, holder: str, account: Any, what: str) -> Step:
+    return _role_step("grant", "to", get, role, holder, account, what)
 
 
-def _grant(
+def _revoke(get: Callable[[], Any], role: str, holder: str, account: Any, what: str) -> Step:
+    return _role_step("revoke", "from", get, role, holder, account, what)
+
+
+def _role_step(
+    action: str,
+    preposition: str,
     get: Callable[[], Any],
     role: str,
     holder: str,
     account: Any,
     what: str,
-    *,
-    on_token: bool = False,
 ) -> Step:
-    return Step(
-        "grant",
-        f"grant {role} on the {what} to {holder}",
-        lambda: get().grantRole(role_id(role), holder, sender=account),
-        call=("grantRole", (role_id(role), holder)) if on_token else None,
-    )
-
-
-def _revoke(
-    get: Callable[[], Any],
-    role: str,
-    holder: str,
-    account: Any,
-    what: str,
-    *,
-    on_token: bool = False,
-) -> Step:
-    return Step(
-        "revoke",
-        f"revoke {role} on the {what} from {holder}",
-        lambda: get().revokeRole(role_id(role), holder, sender=account),
-        call=("revokeRole", (role_id(role), holder)) if on_token else None,
-    )
+    description = f"{action} {role} on the {what} {preposition} {holder}"
+    method, args = f"{action}Role", (role_id(role), holder)
+    if what == "token":
+        return _token_step(action, description, get, account, method, *args)
+    return Step(action, description, lambda: getattr(get(), method)(*args, sender=account))
 
 
 def _previous_holders(previous: dict[str, Any], key: str, deployer: str) -> list[str]:
@@ -1010,12 +1003,14 @@ def _regime_steps(
     if current == wanted:
         return []
     return [
-        Step(
+        _token_step(
             "regime",
             f"set regime {_describe_changes(wanted, current)} (presets: "
             f"{', '.join(u.name for u in spec.presets.uses) or 'none'})",
-            lambda: token_now().setRegime(_regime_struct(wanted), sender=account),
-            call=("setRegime", (_regime_struct(wanted),)),
+            token_now,
+            account,
+            "setRegime",
+            _regime_struct(wanted),
         )
     ]
 
